@@ -1,0 +1,1 @@
+"""The API bridge: a small FastAPI service that submits Dagster runs and serves pipeline_jobs."""

@@ -1,0 +1,9 @@
+"""All routers of the bridge."""
+
+from fastapi import APIRouter
+
+from api_bridge.api.routes import documents, flags, health, jobs
+
+api_router = APIRouter()
+for module in (health, jobs, documents, flags):
+    api_router.include_router(module.router)

@@ -1,0 +1,62 @@
+"""Documents: upload one, read one with per-page provenance."""
+
+from fastapi import APIRouter, HTTPException, Request, UploadFile, status
+
+from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, SettingsDep, ViewerDep
+from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
+from api_bridge.services.documents import get_document, submit_document
+from preciso_dagster.ingest.storage import DocumentStore
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+READ_CHUNK_BYTES = 1024 * 1024
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DocumentSubmitted,
+    responses={413: {"model": Problem}, 422: {"model": Problem}},
+)
+async def upload_document(
+    file: UploadFile,
+    request: Request,
+    session: SessionDep,
+    gateway: DagsterDep,
+    settings: SettingsDep,
+    principal: OperatorDep,
+) -> DocumentSubmitted:
+    """Store the file content-addressed and start its extraction; a re-upload gets the same ids."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 65536:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _too_large(settings))
+    content = bytearray()
+    while chunk := await file.read(READ_CHUNK_BYTES):
+        content.extend(chunk)
+        if len(content) > settings.max_upload_bytes:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _too_large(settings))
+    assert settings.storage_dir is not None
+    submitted = submit_document(
+        session,
+        gateway,
+        DocumentStore(settings.storage_dir),
+        content=bytes(content),
+        filename=file.filename or "",
+        requested_by=principal.name,
+    )
+    return DocumentSubmitted(
+        document_id=submitted.document_id,
+        job_id=submitted.job.job_id if submitted.job else None,
+        status=submitted.status,
+        duplicate=submitted.duplicate,
+    )
+
+
+@router.get("/{document_id}", response_model=DocumentPublic)
+def read_document(document_id: str, session: SessionDep, _: ViewerDep) -> DocumentPublic:
+    """The document, its status and every page with engine, attempts, confidence and timings."""
+    return DocumentPublic.model_validate(get_document(session, document_id))
+
+
+def _too_large(settings: SettingsDep) -> str:
+    return f"upload is larger than the limit of {settings.max_upload_bytes} bytes"

@@ -1,0 +1,67 @@
+"""Pipeline jobs: submit work, read one job, list them."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
+from api_bridge.schemas import JobCreate, JobPublic, JobsPublic
+from api_bridge.services.jobs import submit_job
+from preciso_dagster.appdb.models import JobStatus
+from preciso_dagster.tracking.jobs import get_job, list_jobs
+
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
+def create_job(
+    body: JobCreate,
+    session: SessionDep,
+    gateway: DagsterDep,
+    principal: OperatorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> JobPublic:
+    """Record the job, then submit its Dagster run tagged `preciso/job_id=<job_id>`."""
+    job, created = submit_job(
+        session,
+        gateway,
+        job_type=body.job_type,
+        params=body.params,
+        requested_by=principal.name,
+        idempotency_key=idempotency_key,
+    )
+    response.headers["Location"] = f"/api/v1/jobs/{job.job_id}"
+    if not created:
+        response.headers["Idempotent-Replay"] = "true"
+    return JobPublic.model_validate(job)
+
+
+@router.get("/{job_id}", response_model=JobPublic)
+def read_job(job_id: uuid.UUID, session: SessionDep, _: ViewerDep) -> JobPublic:
+    """One job with its current status and Dagster run id."""
+    return JobPublic.model_validate(get_job(session, job_id))
+
+
+@router.get("", response_model=JobsPublic)
+def read_jobs(
+    session: SessionDep,
+    _: ViewerDep,
+    status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
+    job_type: Annotated[str | None, Query(max_length=64)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> JobsPublic:
+    """Jobs newest first, filtered by status and type."""
+    jobs, total = list_jobs(
+        session, status=status_filter, job_type=job_type, offset=offset, limit=limit
+    )
+    return JobsPublic(
+        items=[JobPublic.model_validate(job) for job in jobs],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )

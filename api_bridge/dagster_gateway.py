@@ -1,0 +1,88 @@
+"""Everything the bridge asks of Dagster, through its GraphQL API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+from preciso_dagster.errors import DagsterUnavailableError
+from preciso_dagster.tracking.submissions import RunSpec
+
+LOCATION_NAME = "preciso"
+REPOSITORY_NAME = "__repository__"
+TIMEOUT_SECONDS = 10
+
+_ADD_PARTITION = """
+mutation AddPartition($selector: RepositorySelector!, $name: String!, $key: String!) {
+  addDynamicPartition(repositorySelector: $selector, partitionsDefName: $name, partitionKey: $key) {
+    __typename
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+
+class DagsterGateway:
+    """Submits runs tagged with their job id and checks that Dagster answers."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.url = f"http://{host}:{port}/graphql"
+        self._client = DagsterGraphQLClient(host, port_number=port, timeout=TIMEOUT_SECONDS)
+
+    def ping(self) -> None:
+        """Raise DagsterUnavailableError unless the webserver answers a GraphQL query."""
+        self._graphql("{ version }")
+
+    def add_partition(self, partitions_def: str, key: str) -> None:
+        """Add a dynamic partition; adding one that exists is harmless."""
+        result = self._graphql(
+            _ADD_PARTITION,
+            {
+                "selector": {
+                    "repositoryLocationName": LOCATION_NAME,
+                    "repositoryName": REPOSITORY_NAME,
+                },
+                "name": partitions_def,
+                "key": key,
+            },
+        )["addDynamicPartition"]
+        if result["__typename"] not in (
+            "AddDynamicPartitionSuccess",
+            "DuplicateDynamicPartitionError",
+        ):
+            raise DagsterUnavailableError(f"adding partition {key!r} failed: {result}")
+
+    def submit(self, spec: RunSpec, tags: dict[str, str]) -> str:
+        """Launch the run (queued by Dagster's coordinator) and return its run id."""
+        run_tags = dict(tags)
+        if spec.partition_key is not None:
+            self.add_partition("documents", spec.partition_key)
+            run_tags["dagster/partition"] = spec.partition_key
+        try:
+            return self._client.submit_job_execution(
+                spec.job_name,
+                repository_location_name=LOCATION_NAME,
+                repository_name=REPOSITORY_NAME,
+                run_config=spec.run_config,
+                tags=run_tags,
+            )
+        except (DagsterGraphQLClientError, OSError) as error:
+            raise DagsterUnavailableError(f"Dagster refused the run: {error}") from error
+
+    def _graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = httpx.post(
+                self.url,
+                json={"query": query, "variables": variables or {}},
+                timeout=TIMEOUT_SECONDS,
+            )
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise DagsterUnavailableError(f"Dagster GraphQL at {self.url}: {error}") from error
+        if body.get("errors"):
+            raise DagsterUnavailableError(f"Dagster GraphQL error: {body['errors'][0]}")
+        return body["data"]

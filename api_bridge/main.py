@@ -1,0 +1,28 @@
+"""The FastAPI application: `uvicorn api_bridge.main:app`."""
+
+from fastapi import FastAPI
+
+from api_bridge.api.main import api_router
+from api_bridge.dagster_gateway import DagsterGateway
+from api_bridge.errors import install_error_handlers
+from preciso_dagster.log_setup import configure_logging
+from preciso_dagster.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for `settings` (the process settings by default)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="Preciso API bridge",
+        version="0.1.0",
+        description="Submits Dagster runs and mirrors them as pipeline jobs.",
+    )
+    app.state.settings = settings
+    app.state.gateway = DagsterGateway(settings.dagster_graphql_host, settings.web_port)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app
+
+
+app = create_app()

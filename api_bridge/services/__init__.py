@@ -1,0 +1,1 @@
+"""The bridge's logic; routes stay thin and call these."""

@@ -1,0 +1,72 @@
+"""Uploads: store the original, register the document, and start its extraction once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api_bridge.dagster_gateway import DagsterGateway
+from api_bridge.services.jobs import submit_job
+from preciso_dagster.appdb.models import Document, DocumentStatus, PipelineJob
+from preciso_dagster.errors import BadDocumentError, NotFoundError
+from preciso_dagster.ingest.registration import register_document
+from preciso_dagster.ingest.storage import DocumentStore
+
+
+@dataclass(frozen=True)
+class SubmittedDocument:
+    document_id: str
+    job: PipelineJob | None
+    status: DocumentStatus
+    duplicate: bool
+
+
+def extraction_key(document_id: str) -> str:
+    """The idempotency key of a document's first extraction job, so a re-upload finds it."""
+    return f"extract:{document_id}"
+
+
+def submit_document(
+    session: Session,
+    gateway: DagsterGateway,
+    store: DocumentStore,
+    *,
+    content: bytes,
+    filename: str,
+    requested_by: str,
+) -> SubmittedDocument:
+    """Store and register `content`, then submit its extraction; the same bytes reuse both."""
+    registration = register_document(session, store, content, filename)
+    session.commit()
+    if registration.status == DocumentStatus.FAILED:
+        raise BadDocumentError(
+            f"{registration.failure_reason} (kept as {registration.document_id}, status failed)"
+        )
+    if not registration.is_new:
+        existing = session.scalar(
+            select(PipelineJob).where(
+                PipelineJob.idempotency_key == extraction_key(registration.document_id)
+            )
+        )
+        if existing is not None:
+            return SubmittedDocument(registration.document_id, existing, registration.status, True)
+    job, _ = submit_job(
+        session,
+        gateway,
+        job_type="ocr_extraction",
+        params={"document_id": registration.document_id},
+        requested_by=requested_by,
+        idempotency_key=extraction_key(registration.document_id),
+    )
+    return SubmittedDocument(
+        registration.document_id, job, registration.status, not registration.is_new
+    )
+
+
+def get_document(session: Session, document_id: str) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError(f"document {document_id} not found")
+    return document

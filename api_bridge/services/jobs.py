@@ -1,0 +1,79 @@
+"""Submitting work: the pipeline_jobs row is written first, then the run is sent to Dagster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api_bridge.dagster_gateway import DagsterGateway
+from preciso_dagster.appdb.models import JobSource, JobStatus, PipelineJob
+from preciso_dagster.errors import ConflictError, DagsterUnavailableError
+from preciso_dagster.tracking.jobs import attach_run, create_job, set_status
+from preciso_dagster.tracking.run_tags import JOB_ID_TAG, SOURCE_TAG
+from preciso_dagster.tracking.submissions import run_spec_for
+
+log = structlog.get_logger(__name__)
+
+
+def submit_job(
+    session: Session,
+    gateway: DagsterGateway,
+    *,
+    job_type: str,
+    params: dict[str, Any],
+    requested_by: str,
+    idempotency_key: str | None = None,
+) -> tuple[PipelineJob, bool]:
+    """Record a job and launch its run; returns the job and whether it was created now.
+
+    When Dagster does not answer, the job stays `pending` for the submitter to send later.
+    """
+    spec = run_spec_for(job_type, params)
+    if idempotency_key:
+        existing = _job_with_key(session, idempotency_key, job_type, params)
+        if existing is not None:
+            return existing, False
+    try:
+        job = create_job(
+            session,
+            job_type=job_type,
+            params=params,
+            source=JobSource.API,
+            requested_by=requested_by,
+            idempotency_key=idempotency_key,
+        )
+        session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its job.
+        session.rollback()
+        existing = _job_with_key(session, idempotency_key or "", job_type, params)
+        if existing is None:
+            raise
+        return existing, False
+    try:
+        run_id = gateway.submit(spec, {JOB_ID_TAG: str(job.job_id), SOURCE_TAG: "api"})
+    except DagsterUnavailableError as error:
+        log.warning("submission deferred", job_id=str(job.job_id), reason=str(error))
+        return job, True
+    session.refresh(job)
+    attach_run(session, job, run_id)
+    if job.status == JobStatus.PENDING:
+        set_status(session, job, JobStatus.QUEUED)
+    session.commit()
+    log.info("job submitted", job_id=str(job.job_id), dagster_run_id=run_id, job_type=job_type)
+    return job, True
+
+
+def _job_with_key(
+    session: Session, idempotency_key: str, job_type: str, params: dict[str, Any]
+) -> PipelineJob | None:
+    existing = session.scalar(
+        select(PipelineJob).where(PipelineJob.idempotency_key == idempotency_key)
+    )
+    if existing is not None and (existing.job_type != job_type or existing.params != params):
+        raise ConflictError("Idempotency-Key was already used with a different request body")
+    return existing

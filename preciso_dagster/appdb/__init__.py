@@ -1,0 +1,1 @@
+"""The app database: SQLAlchemy models, sessions and Alembic migrations."""

@@ -1,0 +1,152 @@
+"""SQLAlchemy models for the app database; change them only together with a migration."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, TypeDecorator, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored and returned in UTC; SQLite forgets the zone, so it is put back."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, datetime: UtcDateTime}
+
+
+class JobStatus(enum.StrEnum):
+    """Lifecycle of a pipeline job; the terminal ones never change again except by a retry."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    DEAD_LETTER = "dead_letter"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset(
+    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.DEAD_LETTER}
+)
+
+
+class JobSource(enum.StrEnum):
+    """Who launched the work behind a job."""
+
+    API = "api"
+    UI = "ui"
+    SENSOR = "sensor"
+    SCHEDULE = "schedule"
+    BACKFILL = "backfill"
+
+
+def _enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class PipelineJob(Base):
+    """One unit of work the product can follow by `job_id`, mirrored from its Dagster runs."""
+
+    __tablename__ = "pipeline_jobs"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    job_type: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[JobStatus] = mapped_column(
+        _enum_column(JobStatus, "job_status"), index=True, default=JobStatus.PENDING
+    )
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    source: Mapped[JobSource] = mapped_column(_enum_column(JobSource, "job_source"))
+    requested_by: Mapped[str | None] = mapped_column(String(255))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    events: Mapped[list[PipelineJobEvent]] = relationship(
+        back_populates="job", order_by="PipelineJobEvent.event_id"
+    )
+
+
+class PipelineJobEvent(Base):
+    """Append-only history: one row per status change or Dagster run attached to a job."""
+
+    __tablename__ = "pipeline_job_events"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pipeline_jobs.job_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[JobStatus | None] = mapped_column(_enum_column(JobStatus, "job_status"))
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    job: Mapped[PipelineJob] = relationship(back_populates="events")
+
+
+class DocumentStatus(enum.StrEnum):
+    """Where a document stands between arrival and training."""
+
+    RECEIVED = "received"
+    EXTRACTED = "extracted"
+    NEEDS_REVIEW = "needs_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class Document(Base):
+    """An original stored content-addressed; the file itself is never modified."""
+
+    __tablename__ = "documents"
+
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    detected_format: Mapped[str | None] = mapped_column(String(32))
+    format_mismatch: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[DocumentStatus] = mapped_column(
+        _enum_column(DocumentStatus, "document_status"), default=DocumentStatus.RECEIVED
+    )
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,14 @@
+"""The `preciso` command: database, local stack and extraction, outside Dagster."""
+
+import typer
+
+from preciso_dagster.cli import db, extract, stack
+
+app = typer.Typer(
+    help="Preciso pipelines: app database, local stack, extraction.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.command("stack")(stack.run_stack)
+app.command("extract")(extract.extract)

@@ -1,0 +1,17 @@
+"""The one place where Preciso errors become CLI exit codes."""
+
+from preciso_dagster.errors import BadDocumentError, DevModeOnlyError, PrecisoError
+
+OK = 0
+CHECK_FAILED = 1
+BAD_INPUT = 2
+REFUSED = 3
+ERROR = 4
+
+
+def exit_code_for(error: PrecisoError) -> int:
+    if isinstance(error, BadDocumentError):
+        return BAD_INPUT
+    if isinstance(error, DevModeOnlyError):
+        return REFUSED
+    return ERROR

@@ -1,0 +1,1 @@
+"""Document arrival, content-addressed storage and extraction of pages of text."""

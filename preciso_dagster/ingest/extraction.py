@@ -1,0 +1,295 @@
+"""Turning one document's bytes into pages of text with provenance, the same way every time.
+
+This is the code the Dagster asset and `preciso extract` both run. Pages of PDFs and images go
+through the configured engine order; the first engine whose output passes its gate is accepted.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pymupdf
+from PIL import Image, ImageSequence
+
+from preciso_dagster.errors import BadDocumentError, EngineUnavailableError
+from preciso_dagster.ingest.formats import IMAGE_FORMATS, detect_format
+from preciso_dagster.ingest.ocr_engines import OCR_ENGINES, OcrEngine, OcrResult, TesseractEngine
+from preciso_dagster.ingest.storage import sha256_of
+from preciso_dagster.ingest.structured_formats import STRUCTURED_EXTRACTORS
+from preciso_dagster.ingest.text_gates import judge_text_layer
+
+TEXT_LAYER = "text_layer"
+NATIVE = "native"
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    """What decides the engine choice; the same config and bytes give the same pages."""
+
+    engine_order: tuple[str, ...] = (TEXT_LAYER, "tesseract", "rapidocr")
+    dpi: int = 200
+    min_ocr_confidence: float = 0.80
+    max_pdf_pages: int = 500
+    max_image_pixels: int = 80_000_000
+    detect_orientation: bool = True
+
+
+@dataclass
+class EngineAttempt:
+    engine: str
+    accepted: bool
+    reason: str
+    confidence: float | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class ExtractedPage:
+    index: int
+    engine: str | None
+    text: str
+    confidence: float | None
+    attempts: list[EngineAttempt]
+    needs_review: bool = False
+    review_reasons: list[str] = field(default_factory=list)
+    dpi: int | None = None
+    rotation: int = 0
+    seconds: float = 0.0
+    ocr_lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ExtractedDocument:
+    sha256: str
+    format: str
+    format_mismatch: str | None
+    pages: list[ExtractedPage]
+
+    @property
+    def needs_review(self) -> bool:
+        return any(page.needs_review for page in self.pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def extract_document(
+    content: bytes,
+    filename: str = "",
+    config: ExtractionConfig | None = None,
+    engines: dict[str, OcrEngine] | None = None,
+) -> ExtractedDocument:
+    """Extract every page of `content`; raises BadDocumentError for unusable input."""
+    config = config or ExtractionConfig()
+    engines = engines if engines is not None else default_engines(config)
+    detected = detect_format(content, filename)
+    if detected.format == "pdf":
+        pages = _pdf_pages(content, config, engines)
+    elif detected.format in IMAGE_FORMATS:
+        pages = [
+            _ocr_page(index, image, config, engines, dpi=None)
+            for index, image in enumerate(_image_frames(content, config))
+        ]
+    else:
+        started = time.perf_counter()
+        texts = STRUCTURED_EXTRACTORS[detected.format](content)
+        seconds = round(time.perf_counter() - started, 4)
+        pages = [
+            _native_page(index, text, detected.format, seconds) for index, text in enumerate(texts)
+        ]
+    return ExtractedDocument(sha256_of(content), detected.format, detected.mismatch, pages)
+
+
+def default_engines(config: ExtractionConfig) -> dict[str, OcrEngine]:
+    return {name: OCR_ENGINES[name]() for name in config.engine_order if name in OCR_ENGINES}
+
+
+def _native_page(index: int, text: str, fmt: str, seconds: float) -> ExtractedPage:
+    attempt = EngineAttempt(NATIVE, True, f"{fmt} carries its text", 1.0, seconds)
+    reasons = [] if text.strip() else ["page has no text"]
+    return ExtractedPage(
+        index, NATIVE, text, 1.0, [attempt], bool(reasons), reasons, seconds=seconds
+    )
+
+
+def _pdf_pages(
+    content: bytes, config: ExtractionConfig, engines: dict[str, OcrEngine]
+) -> list[ExtractedPage]:
+    try:
+        document = pymupdf.open(stream=content, filetype="pdf")
+    except Exception as error:
+        raise BadDocumentError(f"PDF could not be opened: {error}") from error
+    with document:
+        if document.needs_pass or document.is_encrypted:
+            raise BadDocumentError("PDF is encrypted and needs a password")
+        if document.page_count == 0:
+            raise BadDocumentError("PDF has no pages (truncated or malformed)")
+        if document.page_count > config.max_pdf_pages:
+            raise BadDocumentError(
+                f"PDF has {document.page_count} pages, over the limit of {config.max_pdf_pages}"
+            )
+        return [_pdf_page(document, index, config, engines) for index in range(document.page_count)]
+
+
+def _pdf_page(
+    document: pymupdf.Document, index: int, config: ExtractionConfig, engines: dict[str, OcrEngine]
+) -> ExtractedPage:
+    try:
+        page = document.load_page(index)
+    except Exception as error:
+        raise BadDocumentError(f"PDF page {index} could not be read: {error}") from error
+    attempts: list[EngineAttempt] = []
+    if TEXT_LAYER in config.engine_order:
+        started = time.perf_counter()
+        text = page.get_text()
+        verdict = judge_text_layer(text)
+        seconds = round(time.perf_counter() - started, 4)
+        attempts.append(
+            EngineAttempt(
+                TEXT_LAYER,
+                verdict.accepted,
+                verdict.reason,
+                1.0 if verdict.accepted else None,
+                seconds,
+            )
+        )
+        if verdict.accepted:
+            return ExtractedPage(index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds)
+    pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+    return _ocr_page(index, image, config, engines, dpi=config.dpi, attempts=attempts)
+
+
+def _image_frames(content: bytes, config: ExtractionConfig) -> list[Image.Image]:
+    try:
+        with warnings.catch_warnings():
+            # We enforce our own pixel limit just below; Pillow's warning would only add noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+        if image.width * image.height > config.max_image_pixels:
+            raise BadDocumentError(
+                f"image is {image.width}x{image.height} pixels, over the limit of "
+                f"{config.max_image_pixels} (possible decompression bomb)"
+            )
+        frames = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
+    except BadDocumentError:
+        raise
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+        raise BadDocumentError(f"image could not be decoded: {error}") from error
+    return frames
+
+
+def _ocr_page(
+    index: int,
+    image: Image.Image,
+    config: ExtractionConfig,
+    engines: dict[str, OcrEngine],
+    *,
+    dpi: int | None,
+    attempts: list[EngineAttempt] | None = None,
+) -> ExtractedPage:
+    attempts = list(attempts or [])
+    page_started = time.perf_counter()
+    rotation = _orientation(image, config, engines)
+    if rotation:
+        # Tesseract reports the clockwise rotation that makes the page upright.
+        image = image.rotate(-rotation, expand=True)
+    best: tuple[str, OcrResult] | None = None
+    for name in config.engine_order:
+        if name == TEXT_LAYER:
+            continue
+        engine = engines.get(name)
+        unavailable = engine.availability() if engine else f"engine {name!r} is not configured"
+        if unavailable:
+            attempts.append(EngineAttempt(name, False, f"skipped: {unavailable}"))
+            continue
+        assert engine is not None
+        started = time.perf_counter()
+        try:
+            result = engine.read(image)
+        except EngineUnavailableError as error:
+            attempts.append(EngineAttempt(name, False, f"skipped: {error}"))
+            continue
+        seconds = round(time.perf_counter() - started, 4)
+        confidence = round(result.confidence, 4)
+        if not result.lines:
+            attempts.append(EngineAttempt(name, False, "no text found", confidence, seconds))
+            continue
+        if confidence >= config.min_ocr_confidence:
+            attempts.append(
+                EngineAttempt(
+                    name,
+                    True,
+                    f"confidence {confidence:.3f} >= {config.min_ocr_confidence}",
+                    confidence,
+                    seconds,
+                )
+            )
+            return _ocr_result_page(index, name, result, attempts, dpi, rotation, page_started)
+        attempts.append(
+            EngineAttempt(
+                name,
+                False,
+                f"confidence {confidence:.3f} < {config.min_ocr_confidence}",
+                confidence,
+                seconds,
+            )
+        )
+        if best is None or result.confidence > best[1].confidence:
+            best = (name, result)
+    if best is None:
+        page = ExtractedPage(
+            index,
+            None,
+            "",
+            None,
+            attempts,
+            True,
+            ["no engine produced text for this page"],
+            dpi,
+            rotation,
+        )
+        page.seconds = round(time.perf_counter() - page_started, 4)
+        return page
+    page = _ocr_result_page(index, best[0], best[1], attempts, dpi, rotation, page_started)
+    page.needs_review = True
+    page.review_reasons.append("no engine reached the confidence threshold; best reading kept")
+    return page
+
+
+def _ocr_result_page(
+    index: int,
+    engine: str,
+    result: OcrResult,
+    attempts: list[EngineAttempt],
+    dpi: int | None,
+    rotation: int,
+    started: float,
+) -> ExtractedPage:
+    lines = [asdict(line) for line in result.lines]
+    return ExtractedPage(
+        index,
+        engine,
+        result.text,
+        round(result.confidence, 4),
+        attempts,
+        dpi=dpi,
+        rotation=rotation,
+        seconds=round(time.perf_counter() - started, 4),
+        ocr_lines=lines,
+    )
+
+
+def _orientation(
+    image: Image.Image, config: ExtractionConfig, engines: dict[str, OcrEngine]
+) -> int:
+    tesseract = engines.get("tesseract")
+    if not config.detect_orientation or not isinstance(tesseract, TesseractEngine):
+        return 0
+    if tesseract.availability():
+        return 0
+    return tesseract.orientation(image)

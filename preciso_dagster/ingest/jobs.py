@@ -1,0 +1,15 @@
+"""Jobs of the ingest domain."""
+
+import dagster as dg
+
+from preciso_dagster.ingest.assets import document_pages
+from preciso_dagster.ingest.partitions import documents_partitions
+from preciso_dagster.tracking.run_tags import QUEUE_TAG
+
+ocr_extraction_job = dg.define_asset_job(
+    name="ocr_extraction_job",
+    description="Extract pages of text, with provenance, for one document partition.",
+    selection=dg.AssetSelection.assets(document_pages),
+    partitions_def=documents_partitions,
+    tags={QUEUE_TAG: "ocr"},
+)

@@ -1,0 +1,32 @@
+"""The resource set for this environment, built from settings; secrets stay behind EnvVar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+
+from preciso_dagster.appdb.resource import AppDatabaseResource
+from preciso_dagster.ingest.inbox import InboxResource
+from preciso_dagster.ingest.resources import DocumentStoreResource, ExtractionResource
+from preciso_dagster.settings import Settings
+
+
+def resources_for(settings: Settings) -> dict[str, Any]:
+    """Every resource the code location uses, configured for `settings`."""
+    return {
+        # A URL from the environment may carry a password, so it goes through EnvVar and the UI
+        # hides it; the derived default (a SQLite file under var/) has nothing to hide.
+        "app_db": AppDatabaseResource(
+            url=dg.EnvVar("PRECISO_DATABASE_URL")
+            if settings.database_url_given
+            else settings.database_url
+        ),
+        "document_store": DocumentStoreResource(root=str(settings.storage_dir)),
+        "inbox": InboxResource(path=str(settings.inbox_dir)),
+        "extraction": ExtractionResource(
+            engine_order=list(settings.engine_order),
+            dpi=settings.ocr_dpi,
+            max_pdf_pages=settings.max_pdf_pages,
+        ),
+    }

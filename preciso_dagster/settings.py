@@ -1,0 +1,96 @@
+"""One settings object for every Preciso process, read from `PRECISO_*` environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["viewer", "operator", "reviewer", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "operator", "reviewer", "admin")
+
+
+class Settings(BaseSettings):
+    """Configuration shared by the Dagster code location, the daemon, the API bridge and the CLI."""
+
+    model_config = SettingsConfigDict(env_prefix="PRECISO_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    var_dir: Path = Path("var")
+
+    database_url: str = Field(default="", repr=False)
+    storage_dir: Path | None = None
+    inbox_dir: Path | None = None
+    mlflow_tracking_uri: str = ""
+    dagster_home: Path | None = None
+    dagster_postgres_url: SecretStr | None = None
+
+    dagster_graphql_host: str = "127.0.0.1"
+    web_port: int = 3000
+    api_port: int = 8000
+    mlflow_port: int = 5000
+
+    api_tokens: dict[str, Role] = Field(default_factory=dict, repr=False)
+
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_pdf_pages: int = 500
+    ocr_dpi: int = 200
+    engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
+    inbox_batch_size: int = 50
+    log_level: str = "INFO"
+
+    flag_auto_promote_models: bool = False
+    flag_auto_training: bool = True
+    flag_verify_ocr_numbers: bool = True
+
+    _database_url_given: bool = PrivateAttr(default=False)
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _tokens_from_json(cls, raw: object) -> object:
+        if isinstance(raw, str):
+            return json.loads(raw) if raw.strip() else {}
+        return raw
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        var_dir = self.var_dir.resolve()
+        # Only a URL that came from the environment can be re-read there through EnvVar.
+        self._database_url_given = bool(self.database_url) and (
+            os.environ.get("PRECISO_DATABASE_URL") == self.database_url
+        )
+        self.var_dir = var_dir
+        if not self.database_url:
+            self.database_url = f"sqlite:///{var_dir / 'preciso.db'}"
+        if not self.mlflow_tracking_uri:
+            self.mlflow_tracking_uri = f"sqlite:///{var_dir / 'mlflow.db'}"
+        self.storage_dir = (self.storage_dir or var_dir / "storage").resolve()
+        self.inbox_dir = (self.inbox_dir or var_dir / "inbox").resolve()
+        self.dagster_home = (self.dagster_home or var_dir / "dagster").resolve()
+        if self.env == "prod" and not self.api_tokens:
+            raise ValueError("PRECISO_API_TOKENS must be set when PRECISO_ENV=prod")
+        return self
+
+    @property
+    def database_url_given(self) -> bool:
+        """True when the URL came from PRECISO_DATABASE_URL (and may hold a password)."""
+        return self._database_url_given
+
+    @property
+    def dagster_graphql_url(self) -> str:
+        return f"http://{self.dagster_graphql_host}:{self.web_port}/graphql"
+
+    @property
+    def api_token_file(self) -> Path:
+        return self.var_dir / "api-token"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

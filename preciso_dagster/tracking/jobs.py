@@ -1,0 +1,210 @@
+"""Creating pipeline jobs and moving them through their statuses, with an event for every change."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from preciso_dagster.appdb.models import (
+    JobSource,
+    JobStatus,
+    PipelineJob,
+    PipelineJobEvent,
+    utcnow,
+)
+from preciso_dagster.errors import NotFoundError
+from preciso_dagster.tracking.run_tags import JOB_ID_TAG, job_type_for, source_from_tags
+
+# Dagster run statuses (DagsterRunStatus values) and the job status each one means.
+RUN_STATUS_TO_JOB_STATUS: dict[str, JobStatus] = {
+    "NOT_STARTED": JobStatus.QUEUED,
+    "QUEUED": JobStatus.QUEUED,
+    "STARTING": JobStatus.RUNNING,
+    "STARTED": JobStatus.RUNNING,
+    "CANCELING": JobStatus.RUNNING,
+    "SUCCESS": JobStatus.SUCCEEDED,
+    "FAILURE": JobStatus.FAILED,
+    "CANCELED": JobStatus.CANCELED,
+}
+
+
+@dataclass(frozen=True)
+class RunObservation:
+    """What the mirror needs to know about one Dagster run."""
+
+    run_id: str
+    job_name: str
+    status: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    error: str | None = None
+    retries_exhausted: bool = False
+
+
+def create_job(
+    session: Session,
+    *,
+    job_type: str,
+    params: dict[str, Any],
+    source: JobSource,
+    requested_by: str | None = None,
+    idempotency_key: str | None = None,
+    job_id: uuid.UUID | None = None,
+) -> PipelineJob:
+    """Record a new `pending` job and its first event."""
+    job = PipelineJob(
+        job_id=job_id or uuid.uuid4(),
+        job_type=job_type,
+        params=params,
+        source=source,
+        requested_by=requested_by,
+        idempotency_key=idempotency_key,
+        status=JobStatus.PENDING,
+        attempts=0,
+    )
+    session.add(job)
+    session.flush()
+    _append_event(session, job, "created", status=JobStatus.PENDING)
+    return job
+
+
+def get_job(session: Session, job_id: uuid.UUID) -> PipelineJob:
+    job = session.get(PipelineJob, job_id)
+    if job is None:
+        raise NotFoundError(f"job {job_id} not found")
+    return job
+
+
+def list_jobs(
+    session: Session,
+    *,
+    status: JobStatus | None = None,
+    job_type: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[PipelineJob], int]:
+    """A page of jobs, newest first, and the total matching the filters."""
+    query = select(PipelineJob)
+    if status is not None:
+        query = query.where(PipelineJob.status == status)
+    if job_type is not None:
+        query = query.where(PipelineJob.job_type == job_type)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(
+        query.order_by(PipelineJob.created_at.desc(), PipelineJob.job_id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(page), total
+
+
+def attach_run(session: Session, job: PipelineJob, run_id: str) -> None:
+    """Make `run_id` the job's current attempt."""
+    if job.dagster_run_id == run_id:
+        return
+    job.dagster_run_id = run_id
+    job.attempts += 1
+    _append_event(session, job, "run_attached", dagster_run_id=run_id)
+
+
+def set_status(
+    session: Session, job: PipelineJob, status: JobStatus, *, error: str | None = None
+) -> None:
+    """Move the job to `status`, stamping start and finish times; a no-op when nothing changes."""
+    if job.status == status and (error is None or job.error == error):
+        return
+    now = utcnow()
+    job.status = status
+    if status == JobStatus.RUNNING and job.started_at is None:
+        job.started_at = now
+    if status.is_terminal:
+        job.finished_at = now
+        job.error = error
+    else:
+        job.finished_at = None
+        job.error = None
+    _append_event(session, job, "status", status=status, detail={"error": error} if error else None)
+
+
+def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
+    """Bring the job behind `run` up to date, creating it for runs launched outside the API."""
+    job = _job_for_run(session, run)
+    if job.dagster_run_id != run.run_id and run.run_id in _attached_run_ids(session, job):
+        return job  # an earlier attempt; the job already follows a newer run
+    attach_run(session, job, run.run_id)
+    status = RUN_STATUS_TO_JOB_STATUS.get(run.status, JobStatus.RUNNING)
+    if status == JobStatus.FAILED and run.retries_exhausted:
+        status = JobStatus.DEAD_LETTER
+    if status == JobStatus.RUNNING and job.started_at is None and run.start_time:
+        job.started_at = run.start_time
+    set_status(session, job, status, error=run.error if status.is_terminal else None)
+    return job
+
+
+def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
+    tagged_id = run.tags.get(JOB_ID_TAG)
+    if tagged_id:
+        job_id = uuid.UUID(tagged_id)
+        job = session.get(PipelineJob, job_id)
+        if job is not None:
+            return job
+        # A tag naming an unknown job (for example copied by hand in the launchpad) still
+        # gets a traceable job under that id rather than being dropped.
+        return create_job(
+            session,
+            job_type=job_type_for(run.job_name),
+            params=_params_from_tags(run.tags),
+            source=source_from_tags(run.tags),
+            job_id=job_id,
+        )
+    job = session.scalar(select(PipelineJob).where(PipelineJob.dagster_run_id == run.run_id))
+    if job is not None:
+        return job
+    return create_job(
+        session,
+        job_type=job_type_for(run.job_name),
+        params=_params_from_tags(run.tags),
+        source=source_from_tags(run.tags),
+    )
+
+
+def _attached_run_ids(session: Session, job: PipelineJob) -> set[str]:
+    return set(
+        session.scalars(
+            select(PipelineJobEvent.dagster_run_id).where(
+                PipelineJobEvent.job_id == job.job_id, PipelineJobEvent.kind == "run_attached"
+            )
+        )
+    )
+
+
+def _params_from_tags(tags: Mapping[str, str]) -> dict[str, Any]:
+    partition = tags.get("dagster/partition")
+    return {"partition_key": partition} if partition else {}
+
+
+def _append_event(
+    session: Session,
+    job: PipelineJob,
+    kind: str,
+    *,
+    status: JobStatus | None = None,
+    dagster_run_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        PipelineJobEvent(
+            job_id=job.job_id,
+            kind=kind,
+            status=status,
+            dagster_run_id=dagster_run_id or job.dagster_run_id,
+            detail=detail or {},
+        )
+    )

@@ -1,0 +1,44 @@
+"""`pipeline_jobs_mirror_sensor`: every run's status copied into pipeline_jobs."""
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from preciso_dagster.appdb.resource import AppDatabaseResource
+from preciso_dagster.tracking.jobs import mirror_run
+from preciso_dagster.tracking.run_observer import observe
+
+RUNS_PER_TICK = 500
+# Runs updated within this window before the cursor are read again: storage timestamps can tie
+# or land slightly out of order, and mirroring the same state twice is a no-op.
+CURSOR_OVERLAP = timedelta(seconds=2)
+
+
+@dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+def pipeline_jobs_mirror_sensor(
+    context: dg.SensorEvaluationContext, app_db: AppDatabaseResource
+) -> dg.SkipReason:
+    """Mirror run statuses into pipeline_jobs; a sweep by update time, so nothing is missed.
+
+    After the daemon was down it picks up from its cursor and repairs every job it missed.
+    """
+    updated_after = (
+        datetime.fromtimestamp(float(context.cursor), UTC) - CURSOR_OVERLAP
+        if context.cursor
+        else None
+    )
+    records = context.instance.get_run_records(
+        filters=dg.RunsFilter(updated_after=updated_after),
+        order_by="update_timestamp",
+        ascending=True,
+        limit=RUNS_PER_TICK,
+    )
+    if not records:
+        return dg.SkipReason("no run changed")
+    with app_db.session() as session:
+        for record in records:
+            job = mirror_run(session, observe(context.instance, record))
+            context.log.debug(f"run {record.dagster_run.run_id} -> job {job.job_id} {job.status}")
+    newest = max(record.update_timestamp for record in records)
+    context.update_cursor(str(newest.timestamp()))
+    return dg.SkipReason(f"mirrored {len(records)} runs")

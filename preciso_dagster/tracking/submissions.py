@@ -1,0 +1,46 @@
+"""What Dagster run each pipeline job type means: job name, partition and run config, validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from preciso_dagster.errors import InvalidRequestError
+from preciso_dagster.tracking.run_tags import JOB_TYPES
+
+
+class OcrExtractionParams(BaseModel):
+    """Extract one registered document."""
+
+    model_config = ConfigDict(extra="forbid")
+    document_id: str
+
+
+PARAMS_MODELS: dict[str, type[BaseModel]] = {"ocr_extraction": OcrExtractionParams}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    job_name: str
+    partition_key: str | None = None
+    run_config: dict[str, Any] = field(default_factory=dict)
+
+
+def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
+    """The Dagster run behind a job; InvalidRequestError for unknown types or bad params."""
+    if job_type not in JOB_TYPES:
+        raise InvalidRequestError(
+            f"unknown job_type {job_type!r}; known: {', '.join(sorted(JOB_TYPES))}"
+        )
+    try:
+        validated = PARAMS_MODELS[job_type].model_validate(params)
+    except ValidationError as error:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in error.errors()
+        )
+        raise InvalidRequestError(f"invalid params for {job_type}: {details}") from error
+    if isinstance(validated, OcrExtractionParams):
+        return RunSpec(JOB_TYPES[job_type], partition_key=validated.document_id)
+    return RunSpec(JOB_TYPES[job_type], run_config=validated.model_dump())

@@ -1,0 +1,93 @@
+"""Shared fixtures: app databases on SQLite and (when configured) PostgreSQL, and test settings."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from preciso_dagster.appdb.migrate import upgrade
+from preciso_dagster.appdb.session import engine_for
+from preciso_dagster.settings import Settings
+
+POSTGRES_URL = os.environ.get("PRECISO_TEST_POSTGRES_URL")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus" / "pdf"
+
+
+def fresh_postgres_database(base_url: str) -> str:
+    """Create an empty database on the server behind `base_url` and return its URL."""
+    name = f"preciso_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(base_url: str, url: str) -> None:
+    engine_for(url).dispose()
+    name = make_url(url).database
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="PRECISO_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty app database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+        upgrade(url)
+        yield url
+        engine_for(url).dispose()
+        return
+    assert POSTGRES_URL
+    url = fresh_postgres_database(POSTGRES_URL)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_postgres_database(POSTGRES_URL, url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for one test, everything under its own temporary folder."""
+    return Settings(
+        var_dir=tmp_path / "var",
+        database_url=database_url,
+        api_tokens={
+            "viewer-token": "viewer",
+            "operator-token": "operator",
+            "reviewer-token": "reviewer",
+            "admin-token": "admin",
+        },
+        web_port=1,  # nothing listens there: Dagster is "down" unless a test starts it
+    )
+
+
+def corpus_file(name: str) -> Path:
+    """A file from ../shared/corpus, or a skip when the corpus is absent."""
+    path = CORPUS_DIR / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    return path

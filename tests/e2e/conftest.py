@@ -1,0 +1,99 @@
+"""A real stack per test module: dagster-webserver, dagster-daemon and the API bridge."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from preciso_dagster.settings import Settings
+from preciso_dagster.stack import Stack
+from tests.conftest import (
+    BACKENDS,
+    POSTGRES_URL,
+    REPO_ROOT,
+    drop_postgres_database,
+    fresh_postgres_database,
+)
+
+TOKENS = {"e2e-operator": "operator", "e2e-admin": "admin", "e2e-reviewer": "reviewer"}
+OPERATOR = {"Authorization": "Bearer e2e-operator"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningStack:
+    """The started stack and an HTTP client for its bridge."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.settings = stack.settings
+        self.api = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.settings.api_port}", headers=OPERATOR, timeout=30
+        )
+
+    def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 120, every: float = 0.5
+    ) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(every)
+        raise AssertionError(f"condition not met within {timeout}s; logs in {self.stack.log_dir}")
+
+    def wait_for_job(self, job_id: str, statuses: set[str], timeout: float = 120) -> dict:
+        def reached() -> dict | None:
+            job = self.api.get(f"/api/v1/jobs/{job_id}").json()
+            return job if job["status"] in statuses else None
+
+        return self.wait_for(reached, timeout)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def running_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    var_dir: Path = tmp_path_factory.mktemp("stack") / "var"
+    created: list[str] = []
+    overrides: dict[str, Any] = {}
+    if request.param == "postgres":
+        assert POSTGRES_URL
+        app_url, dagster_url = (
+            fresh_postgres_database(POSTGRES_URL),
+            fresh_postgres_database(POSTGRES_URL),
+        )
+        created += [app_url, dagster_url]
+        overrides = {"database_url": app_url, "dagster_postgres_url": dagster_url}
+    settings = Settings(
+        var_dir=var_dir,
+        web_port=free_port(),
+        api_port=free_port(),
+        mlflow_port=free_port(),
+        api_tokens=TOKENS,
+        **overrides,
+    )
+    stack = Stack(
+        settings,
+        REPO_ROOT / "workspace.yaml",
+        REPO_ROOT / "dagster.yaml",
+        var_dir / "log",
+        with_mlflow=False,
+    )
+    stack.start(timeout=240)
+    try:
+        yield RunningStack(stack)
+    finally:
+        stack.stop()
+        for url in created:
+            drop_postgres_database(POSTGRES_URL or "", url)

@@ -1,0 +1,178 @@
+"""The API bridge with a real database and Dagster down (nothing listens on its port)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api_bridge.main import create_app
+from preciso_dagster.appdb.models import Document, DocumentStatus
+from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.settings import Settings
+from tests import fixtures
+
+OPERATOR = {"Authorization": "Bearer operator-token"}
+VIEWER = {"Authorization": "Bearer viewer-token"}
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_healthz_needs_no_token(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_says_why_it_is_not_ready(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["dagster"].startswith("unavailable")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic b3BlcmF0b3ItdG9rZW4="}],
+)
+def test_missing_or_unknown_token_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.get("/api/v1/jobs", headers=headers)
+    assert response.status_code == 401
+    assert "nope" not in response.text
+
+
+def test_wrong_role_is_403(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/jobs",
+        headers=VIEWER,
+        json={"job_type": "ocr_extraction", "params": {"document_id": "d"}},
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": "this needs the operator role"}
+
+
+def test_job_is_recorded_pending_when_dagster_is_down(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/jobs",
+        headers=OPERATOR,
+        json={"job_type": "ocr_extraction", "params": {"document_id": "d"}},
+    )
+    assert response.status_code == 202
+    job = response.json()
+    assert job["status"] == "pending" and job["dagster_run_id"] is None
+    assert job["source"] == "api" and job["requested_by"].startswith("operator:")
+    assert "operator-token" not in response.text
+    assert response.headers["Location"] == f"/api/v1/jobs/{job['job_id']}"
+    fetched = client.get(f"/api/v1/jobs/{job['job_id']}", headers=VIEWER).json()
+    assert fetched == job
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"job_type": "mining", "params": {}}, "unknown job_type 'mining'"),
+        ({"job_type": "ocr_extraction", "params": {}}, "document_id: Field required"),
+        ({"job_type": "ocr_extraction", "params": {"document_id": "d", "x": 1}}, "x: Extra"),
+    ],
+)
+def test_bad_job_requests_are_422_with_a_message(
+    client: TestClient, body: dict, message: str
+) -> None:
+    response = client.post("/api/v1/jobs", headers=OPERATOR, json=body)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_unknown_job_is_404(client: TestClient) -> None:
+    response = client.get("/api/v1/jobs/00000000-0000-0000-0000-000000000000", headers=VIEWER)
+    assert response.status_code == 404
+
+
+def test_jobs_are_listed_filtered_and_paginated(client: TestClient) -> None:
+    for index in range(3):
+        client.post(
+            "/api/v1/jobs",
+            headers=OPERATOR,
+            json={"job_type": "ocr_extraction", "params": {"document_id": f"d{index}"}},
+        )
+    page = client.get(
+        "/api/v1/jobs?status=pending&job_type=ocr_extraction&limit=2", headers=VIEWER
+    ).json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert client.get("/api/v1/jobs?status=succeeded", headers=VIEWER).json()["total"] == 0
+    assert client.get("/api/v1/jobs?status=bogus", headers=VIEWER).status_code == 422
+
+
+def test_idempotency_key_replays_and_conflicts(client: TestClient) -> None:
+    body = {"job_type": "ocr_extraction", "params": {"document_id": "d"}}
+    headers = {**OPERATOR, "Idempotency-Key": "k-1"}
+    first = client.post("/api/v1/jobs", headers=headers, json=body)
+    again = client.post("/api/v1/jobs", headers=headers, json=body)
+    assert first.json()["job_id"] == again.json()["job_id"]
+    assert again.headers["Idempotent-Replay"] == "true"
+    other = client.post(
+        "/api/v1/jobs",
+        headers=headers,
+        json={"job_type": "ocr_extraction", "params": {"document_id": "e"}},
+    )
+    assert other.status_code == 409
+
+
+def test_flags_list_defaults_and_risky_ones_are_off(client: TestClient) -> None:
+    flags = {flag["name"]: flag for flag in client.get("/api/v1/flags", headers=VIEWER).json()}
+    assert flags["auto_promote_models"]["enabled"] is False
+    assert flags["auto_promote_models"]["default"] is False
+
+
+def test_upload_stores_registers_and_dedupes(client: TestClient, settings: Settings) -> None:
+    files = {"file": ("report.pdf", fixtures.text_pdf(), "application/pdf")}
+    first = client.post("/api/v1/documents", headers=OPERATOR, files=files)
+    assert first.status_code == 202
+    second = client.post("/api/v1/documents", headers=OPERATOR, files=files).json()
+    assert second["duplicate"] is True
+    assert (second["document_id"], second["job_id"]) == (
+        first.json()["document_id"],
+        first.json()["job_id"],
+    )
+    document = client.get(f"/api/v1/documents/{second['document_id']}", headers=VIEWER).json()
+    assert document["detected_format"] == "pdf" and document["status"] == "received"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.pdf", b"", "empty"),
+        ("../../etc/passwd", b"hello", "path separators"),
+        ("archive.zip", fixtures.unsupported_bytes(), "unsupported"),
+    ],
+)
+def test_bad_uploads_are_422_and_the_original_is_kept(
+    client: TestClient, settings: Settings, name: str, content: bytes, message: str
+) -> None:
+    response = client.post(
+        "/api/v1/documents",
+        headers=OPERATOR,
+        files={"file": (name, content, "application/octet-stream")},
+    )
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    with session_scope(settings.database_url) as session:
+        (document,) = session.query(Document).all()
+        assert document.status == DocumentStatus.FAILED and message in document.failure_reason
+    assert settings.storage_dir and any(settings.storage_dir.rglob(document.sha256))
+
+
+def test_upload_over_the_size_limit_is_413(settings: Settings) -> None:
+    small = settings.model_copy(update={"max_upload_bytes": 1000})
+    with TestClient(create_app(small)) as client:
+        response = client.post(
+            "/api/v1/documents",
+            headers=OPERATOR,
+            files={"file": ("big.txt", b"1" * 5000, "text/plain")},
+        )
+    assert response.status_code == 413
+    assert "1000 bytes" in response.json()["detail"]

@@ -1,0 +1,144 @@
+"""The code location loads, and its assets and sensors work in process with test instances."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from preciso_dagster.appdb.models import Document, DocumentStatus, JobSource, JobStatus, PipelineJob
+from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.definitions import defs
+from preciso_dagster.ingest.assets import document_pages
+from preciso_dagster.ingest.registration import register_document
+from preciso_dagster.ingest.sensors import document_inbox_sensor
+from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.resources import resources_for
+from preciso_dagster.settings import Settings
+from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
+from tests import fixtures
+
+
+def test_definitions_load_with_the_named_jobs() -> None:
+    repository = defs.get_repository_def()
+    for job_name in ("ocr_extraction_job",):
+        assert repository.has_job(job_name)
+    assert {s.name for s in repository.sensor_defs} >= {
+        "document_inbox_sensor",
+        "pipeline_jobs_mirror_sensor",
+    }
+    for asset in repository.asset_graph.assets_defs:
+        for key in asset.keys:
+            assert asset.descriptions_by_key.get(key), f"{key} has no description"
+            assert asset.group_names_by_key[key] != "default"
+
+
+def _register(settings: Settings, content: bytes, name: str) -> str:
+    assert settings.storage_dir
+    with session_scope(settings.database_url) as session:
+        return register_document(
+            session, DocumentStore(settings.storage_dir), content, name
+        ).document_id
+
+
+def test_document_pages_materializes_with_provenance(settings: Settings) -> None:
+    document_id = _register(settings, fixtures.text_pdf(), "report.pdf")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", [document_id])
+        result = dg.materialize(
+            [document_pages],
+            partition_key=document_id,
+            resources=resources_for(settings),
+            instance=instance,
+        )
+        assert result.success
+        (materialization,) = result.asset_materializations_for_node("document_pages")
+        assert materialization.metadata["engines"].data == {"text_layer": 1}
+        assert "accepted" in materialization.metadata["provenance"].value
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document and document.status == DocumentStatus.EXTRACTED
+        assert document.pages and document.pages[0]["engine"] == "text_layer"
+
+
+def test_a_bad_document_fails_once_with_its_reason(settings: Settings) -> None:
+    document_id = _register(settings, fixtures.encrypted_pdf(), "locked.pdf")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", [document_id])
+        result = dg.materialize(
+            [document_pages],
+            partition_key=document_id,
+            resources=resources_for(settings),
+            instance=instance,
+            raise_on_error=False,
+        )
+        assert not result.success
+        retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+        assert retries == []
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document and document.status == DocumentStatus.FAILED
+        assert "encrypted" in (document.failure_reason or "")
+
+
+def test_inbox_sensor_requests_one_run_per_document_and_never_twice(settings: Settings) -> None:
+    assert settings.inbox_dir
+    settings.inbox_dir.mkdir(parents=True)
+    report = fixtures.text_pdf()
+    (settings.inbox_dir / "a.pdf").write_bytes(report)
+    (settings.inbox_dir / "copy-of-a.pdf").write_bytes(report)
+    (settings.inbox_dir / "empty.pdf").write_bytes(b"")
+    (settings.inbox_dir / "still-copying.pdf").write_bytes(b"%PDF-1.7 half")
+    for path in settings.inbox_dir.iterdir():
+        if path.name != "still-copying.pdf":
+            os.utime(path, (time.time() - 60, time.time() - 60))
+    resources = resources_for(settings)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        result = document_inbox_sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        keys = {request.run_key for request in result.run_requests or []}
+        assert len(keys) == 1  # two copies of the same bytes: one document, one run key
+        remaining = sorted(p.name for p in settings.inbox_dir.iterdir())
+        assert remaining == [".ingested", "still-copying.pdf"]
+        again = document_inbox_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources)
+        )
+        assert isinstance(again, dg.SkipReason)
+    with session_scope(settings.database_url) as session:
+        statuses = sorted(d.status.value for d in session.query(Document).all())
+        assert statuses == ["failed", "received"]
+
+
+@pytest.mark.parametrize("outcome", ["success", "failure"])
+def test_mirror_sensor_records_runs_launched_anywhere(settings: Settings, outcome: str) -> None:
+    @dg.op
+    def work() -> None:
+        if outcome == "failure":
+            raise RuntimeError("engine exploded")
+
+    @dg.job(name="training_job")
+    def launched_from_the_ui() -> None:
+        work()
+
+    with dg.instance_for_test() as instance:
+        result = launched_from_the_ui.execute_in_process(instance=instance, raise_on_error=False)
+        context = dg.build_sensor_context(instance=instance, resources=resources_for(settings))
+        pipeline_jobs_mirror_sensor(context)
+        assert context.cursor
+    with session_scope(settings.database_url) as session:
+        (job,) = session.query(PipelineJob).all()
+        assert job.dagster_run_id == result.run_id and job.source == JobSource.UI
+        if outcome == "success":
+            assert job.status == JobStatus.SUCCEEDED
+        else:
+            assert job.status == JobStatus.FAILED
+            assert "engine exploded" in (job.error or "")
+
+
+def test_workspace_and_instance_files_exist() -> None:
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "workspace.yaml").exists() and (root / "dagster.yaml").exists()

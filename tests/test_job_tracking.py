@@ -1,0 +1,132 @@
+"""pipeline_jobs: creation, status changes, mirroring of runs from every source, event history."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from preciso_dagster.appdb.models import JobSource, JobStatus, PipelineJob, PipelineJobEvent
+from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.tracking.jobs import RunObservation, create_job, list_jobs, mirror_run
+from preciso_dagster.tracking.run_tags import JOB_ID_TAG
+
+
+def events(url: str, job_id: uuid.UUID) -> list[tuple[str, str | None, str | None]]:
+    with session_scope(url) as session:
+        rows = session.scalars(
+            select(PipelineJobEvent)
+            .where(PipelineJobEvent.job_id == job_id)
+            .order_by(PipelineJobEvent.event_id)
+        )
+        return [(e.kind, e.status.value if e.status else None, e.dagster_run_id) for e in rows]
+
+
+def test_api_job_follows_its_tagged_run_to_success(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        job = create_job(
+            session,
+            job_type="ocr_extraction",
+            params={"document_id": "d"},
+            source=JobSource.API,
+            requested_by="operator:x",
+        )
+        job_id = job.job_id
+    tags = {JOB_ID_TAG: str(job_id)}
+    for status in ("QUEUED", "STARTED", "SUCCESS"):
+        with session_scope(database_url) as session:
+            mirror_run(session, RunObservation("run-1", "ocr_extraction_job", status, tags))
+    with session_scope(database_url) as session:
+        job = session.get(PipelineJob, job_id)
+        assert job is not None
+        assert (job.status, job.dagster_run_id, job.attempts) == (JobStatus.SUCCEEDED, "run-1", 1)
+        assert job.started_at is not None and job.finished_at is not None
+        assert job.created_at.tzinfo is not None
+    assert events(database_url, job_id) == [
+        ("created", "pending", None),
+        ("run_attached", None, "run-1"),
+        ("status", "queued", "run-1"),
+        ("status", "running", "run-1"),
+        ("status", "succeeded", "run-1"),
+    ]
+
+
+def test_mirroring_the_same_state_twice_writes_nothing_new(database_url: str) -> None:
+    run = RunObservation("run-9", "ocr_extraction_job", "SUCCESS", {"dagster/sensor_name": "s"})
+    with session_scope(database_url) as session:
+        job_id = mirror_run(session, run).job_id
+    with session_scope(database_url) as session:
+        mirror_run(session, run)
+    assert [kind for kind, _, _ in events(database_url, job_id)] == [
+        "created",
+        "run_attached",
+        "status",
+    ]
+
+
+def test_runs_without_a_job_tag_get_a_job_with_their_source(database_url: str) -> None:
+    cases = {
+        "r-ui": ({}, JobSource.UI),
+        "r-sensor": ({"dagster/sensor_name": "document_inbox_sensor"}, JobSource.SENSOR),
+        "r-schedule": ({"dagster/schedule_name": "nightly"}, JobSource.SCHEDULE),
+        "r-backfill": (
+            {"dagster/backfill": "abc", "dagster/partition": "doc-1"},
+            JobSource.BACKFILL,
+        ),
+    }
+    with session_scope(database_url) as session:
+        for run_id, (tags, _) in cases.items():
+            mirror_run(session, RunObservation(run_id, "ocr_extraction_job", "STARTED", tags))
+    with session_scope(database_url) as session:
+        for run_id, (_, source) in cases.items():
+            job = session.scalar(select(PipelineJob).where(PipelineJob.dagster_run_id == run_id))
+            assert job is not None and job.source == source
+            assert job.job_type == "ocr_extraction" and job.status == JobStatus.RUNNING
+        backfilled = session.scalar(
+            select(PipelineJob).where(PipelineJob.dagster_run_id == "r-backfill")
+        )
+        assert backfilled is not None and backfilled.params == {"partition_key": "doc-1"}
+
+
+def test_a_retry_run_is_a_new_attempt_of_the_same_job(database_url: str) -> None:
+    job_id = uuid.uuid4()
+    tags = {JOB_ID_TAG: str(job_id)}
+    with session_scope(database_url) as session:
+        mirror_run(session, RunObservation("first", "training_job", "QUEUED", tags))
+        mirror_run(session, RunObservation("second", "training_job", "STARTED", tags))
+    with session_scope(database_url) as session:
+        # The sweep reads the first run again; an earlier attempt must not take the job back.
+        mirror_run(session, RunObservation("first", "training_job", "QUEUED", tags))
+        mirror_run(
+            session,
+            RunObservation(
+                "second", "training_job", "FAILURE", tags, error="boom", retries_exhausted=True
+            ),
+        )
+    with session_scope(database_url) as session:
+        job = session.get(PipelineJob, job_id)
+        assert job is not None
+        assert (job.attempts, job.dagster_run_id, job.status) == (
+            2,
+            "second",
+            JobStatus.DEAD_LETTER,
+        )
+        assert job.error == "boom"
+
+
+def test_list_jobs_filters_and_pages(database_url: str) -> None:
+    with session_scope(database_url) as session:
+        for index in range(5):
+            job = create_job(
+                session,
+                job_type="ocr_extraction" if index % 2 else "training",
+                params={},
+                source=JobSource.API,
+            )
+            if index == 0:
+                job.status = JobStatus.FAILED
+    with session_scope(database_url) as session:
+        page, total = list_jobs(session, job_type="training", limit=1)
+        assert total == 3 and len(page) == 1
+        failed, total_failed = list_jobs(session, status=JobStatus.FAILED)
+        assert total_failed == 1 and failed[0].job_type == "training"
