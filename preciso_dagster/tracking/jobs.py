@@ -150,28 +150,21 @@ def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
 
 def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
     tagged_id = run.tags.get(JOB_ID_TAG)
-    if tagged_id:
-        job_id = uuid.UUID(tagged_id)
+    job_id = uuid.UUID(tagged_id) if tagged_id else None
+    if job_id is not None:
         job = session.get(PipelineJob, job_id)
-        if job is not None:
-            return job
-        # A tag naming an unknown job (for example copied by hand in the launchpad) still
-        # gets a traceable job under that id rather than being dropped.
-        return create_job(
-            session,
-            job_type=job_type_for(run.job_name),
-            params=_params_from_tags(run.tags),
-            source=source_from_tags(run.tags),
-            job_id=job_id,
-        )
-    job = session.scalar(select(PipelineJob).where(PipelineJob.dagster_run_id == run.run_id))
+    else:
+        job = session.scalar(select(PipelineJob).where(PipelineJob.dagster_run_id == run.run_id))
     if job is not None:
         return job
+    # Runs launched outside the API get their job here. A tag naming an unknown job (copied
+    # by hand in the launchpad, say) keeps that id, so the run stays traceable by it.
     return create_job(
         session,
         job_type=job_type_for(run.job_name),
         params=_params_from_tags(run.tags),
         source=source_from_tags(run.tags),
+        job_id=job_id,
     )
 
 

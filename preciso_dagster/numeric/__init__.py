@@ -1,0 +1,1 @@
+"""Numeric preservation: finding numbers, normalising them exactly, and comparing two texts."""

@@ -1,0 +1,374 @@
+"""Finding every number in a text with its span, normalised to an exact Decimal.
+
+Pure functions, no framework code. Spans always index the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+# One-to-one replacements, so spans in the folded text are spans in the original.
+_FOLD = str.maketrans(
+    {
+        **{chr(0xFF10 + d): str(d) for d in range(10)},
+        "\uff0c": ",",
+        "\uff0e": ".",
+        "\uff05": "%",
+        "\uff08": "(",
+        "\uff09": ")",
+        "\uff0d": "-",
+        "\u2212": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\uff04": "$",
+        "\u2009": "\u00a0",
+        "\u202f": "\u00a0",
+        "\u2019": "'",
+        "\uffe5": "¥",
+        "\uffe6": "₩",
+        "\uffe1": "£",
+    }
+)
+# After folding, a no-break or thin space is "\u00a0": it only ever groups digits.
+_GROUPING_SPACE = "\u00a0"
+_SEPARATORS = ",.' \u00a0"
+
+DECIMAL_COMMA_LOCALES = {
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "ru",
+    "pl",
+    "tr",
+    "id",
+    "da",
+    "sv",
+    "nb",
+    "fi",
+    "cs",
+}
+SPACE_GROUPING_LOCALES = {"fr", "ru", "pl", "cs", "sv", "nb", "fi"}
+
+CURRENCY_SYMBOLS = "$€£¥₩"
+CURRENCY_CODES = ("KRW", "USD", "EUR", "JPY", "GBP", "CNY", "CHF")
+WESTERN_SCALES = {
+    "thousand": 3,
+    "k": 3,
+    "million": 6,
+    "mn": 6,
+    "m": 6,
+    "mio": 6,
+    "billion": 9,
+    "bn": 9,
+    "b": 9,
+    "trillion": 12,
+    "tn": 12,
+}
+CJK_SCALES = {"천": 3, "千": 3, "만": 4, "万": 4, "萬": 4, "억": 8, "億": 8, "조": 12, "兆": 12}
+
+_CODE = "|".join(CURRENCY_CODES)
+_CJK_UNIT = "".join(CJK_SCALES)
+_NUMBER_CORE = rf"\d+(?:[{_SEPARATORS}]\d+)*"
+_TOKEN = re.compile(
+    rf"""
+    (?P<open>\()?
+    (?P<sign>[-+△▲])?
+    (?P<pre>(?:[{CURRENCY_SYMBOLS}]|{_CODE})\ ?)?
+    (?P<sign2>-)?
+    (?P<core>{_NUMBER_CORE})
+    (?P<cjk>(?:\ ?[{_CJK_UNIT}]+(?:\ ?\d+(?:,\d{{3}})*\ ?[{_CJK_UNIT}]+)*)?)
+    (?P<scale>\ ?(?:thousand|million|billion|trillion|mio|mn|bn|tn)(?![A-Za-z])
+              |[kKmMbB](?![A-Za-z]))?
+    (?P<percent>\ ?%)?
+    (?P<post>\ ?(?:[{CURRENCY_SYMBOLS}]|원|円|元|(?:{_CODE})(?![A-Za-z])))?
+    (?P<tminus>-(?![\d]))?
+    (?P<close>\))?
+    """,
+    re.VERBOSE,
+)
+_DATE = re.compile(
+    r"""
+    (?<![\d.,/-])
+    (?:
+        (?P<ymd>(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]))
+      | (?P<dmy>(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d{2})
+      | (?P<cjk>(?:19|20)\d{2}\s?[年년]\s?\d{1,2}\s?[月월](?:\s?\d{1,2}\s?[日일])?)
+      | (?P<named>(?:\d{1,2}\s)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?
+            \s(?:\d{1,2},?\s)?(?:19|20)\d{2})
+    )
+    (?![\d])
+    """,
+    re.VERBOSE,
+)
+_IDENTIFIER = re.compile(
+    r"(?<![\w.,])(?:[A-Za-z#]+[-/]?\d[\w/-]*|\d+[A-Za-z][\w-]*|\d{2,}(?:-\d{2,}){2,})(?![\w])"
+)
+_YEAR = re.compile(r"(?<![\d.,])(?:FY|CY)?(?:19|20)\d{2}(?![\d.,%])")
+
+
+class NumberKind(StrEnum):
+    AMOUNT = "amount"
+    PERCENT = "percent"
+    DATE = "date"
+    YEAR = "year"
+    IDENTIFIER = "identifier"
+
+
+@dataclass(frozen=True)
+class NumberToken:
+    """One number as written (`raw`, `span`) and what it means (`value`, exact)."""
+
+    raw: str
+    span: tuple[int, int]
+    kind: NumberKind
+    value: Decimal | None  # None for dates and identifiers, which compare as text
+    key: str  # what must be equal for two tokens to be the same number
+    mantissa: str = ""  # the digits as written, without separators (for error classes)
+    scale: int = 0
+    negative: bool = False
+    ambiguous: bool = False
+    alternatives: tuple[Decimal, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecimalConvention:
+    """How this text writes decimals: `.`, `,` or undecided; and whether spaces group digits."""
+
+    decimal_mark: str | None
+    space_groups: bool = False
+
+
+def fold(text: str) -> str:
+    """Full-width digits and punctuation to ASCII, one character for one character."""
+    return text.translate(_FOLD)
+
+
+def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
+    """The decimal mark from the locale, else from unambiguous numbers in the text itself."""
+    if locale:
+        language = locale.replace("-", "_").split("_")[0].lower()
+        mark = "," if language in DECIMAL_COMMA_LOCALES else "."
+        return DecimalConvention(mark, language in SPACE_GROUPING_LOCALES)
+    folded = fold(text)
+    point = len(re.findall(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}", folded))
+    comma = len(re.findall(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}", folded))
+    if point and not comma:
+        return DecimalConvention(".")
+    if comma and not point:
+        return DecimalConvention(",")
+    return DecimalConvention(None)
+
+
+def extract_numbers(text: str, locale: str | None = None) -> list[NumberToken]:
+    """Every number in `text`, in order: amounts, percentages, dates, years and identifiers."""
+    folded = fold(text)
+    convention = convention_for(text, locale)
+    tokens: list[NumberToken] = []
+    taken = bytearray(len(folded))
+
+    def claim(start: int, end: int) -> bool:
+        if any(taken[start:end]):
+            return False
+        taken[start:end] = b"\x01" * (end - start)
+        return True
+
+    for match in _DATE.finditer(folded):
+        if claim(*match.span()):
+            raw = text[match.start() : match.end()]
+            tokens.append(
+                NumberToken(
+                    raw, match.span(), NumberKind.DATE, None, "date:" + _date_key(match.group(0))
+                )
+            )
+    for match in _IDENTIFIER.finditer(folded):
+        if _YEAR.fullmatch(match.group(0)) and not match.group(0).startswith(("FY", "CY")):
+            continue
+        if _IDENTIFIER_EXCLUSIONS.match(match.group(0)):
+            continue
+        if claim(*match.span()):
+            raw = text[match.start() : match.end()]
+            kind = NumberKind.YEAR if _YEAR.fullmatch(match.group(0)) else NumberKind.IDENTIFIER
+            tokens.append(
+                NumberToken(
+                    raw,
+                    match.span(),
+                    kind,
+                    None,
+                    f"{kind}:{match.group(0)}",
+                    mantissa=re.sub(r"\D", "", match.group(0)),
+                )
+            )
+    position = 0
+    while match := _TOKEN.search(folded, position):
+        token, position = _amount(text, match, convention)
+        if token is not None and claim(*token.span):
+            tokens.append(token)
+    return sorted(tokens, key=lambda token: token.span)
+
+
+# Unit-bearing numbers ("12.5m", "3bn", "10k") look like identifiers but are amounts.
+_IDENTIFIER_EXCLUSIONS = re.compile(
+    r"^\d+(?:[.,]\d+)?(?:k|m|mn|bn|b|tn|K|M|B)$|^\d+(?:st|nd|rd|th)$"
+)
+
+
+def _amount(
+    text: str, match: re.Match[str], convention: DecimalConvention
+) -> tuple[NumberToken | None, int]:
+    """The amount at `match`, and where scanning should go on (earlier when the core was cut)."""
+    core, cut = _trim_core(match.group("core"), convention)
+    core_start = match.start("core")
+    parsed = _parse_core(core, convention)
+    if cut:
+        # "12 345" without space grouping is two numbers: keep the first, rescan the rest.
+        start, end = match.start(), core_start + len(core)
+        trailing = ("cjk", "scale", "percent", "post", "tminus", "close")
+        groups = {**match.groupdict(), **dict.fromkeys(trailing)}
+    else:
+        start, end = match.span()
+        groups = match.groupdict()
+    if parsed is None:
+        return None, end
+    value, alternatives, mantissa = parsed
+    # Parentheses mean negative only as a pair around the number; a lone one is not ours.
+    parens = bool(groups["open"]) and bool(groups["close"])
+    if groups["open"] and not parens:
+        start += 1
+    if groups["close"] and not parens:
+        end -= 1
+    scale = 0
+    if groups["cjk"]:
+        combined = _cjk_value(core + groups["cjk"], convention)
+        if combined is not None:
+            (value, scale), alternatives = combined, ()
+    elif groups["scale"]:
+        scale = WESTERN_SCALES.get(groups["scale"].strip().lower(), 0)
+        value = value.scaleb(scale)
+        alternatives = tuple(alternative.scaleb(scale) for alternative in alternatives)
+    signs = (groups["sign"] or "") + (groups["sign2"] or "")
+    negative = parens or bool(groups["tminus"]) or any(sign in signs for sign in "-△▲")
+    if negative:
+        value = -value
+        alternatives = tuple(-alternative for alternative in alternatives)
+    kind = NumberKind.PERCENT if groups["percent"] else NumberKind.AMOUNT
+    bare = not (signs or scale or groups["pre"] or groups["post"])
+    if kind == NumberKind.AMOUNT and bare and _YEAR.fullmatch(core):
+        kind = NumberKind.YEAR
+    if alternatives:  # undecidable: only the same writing (sign and scale included) is equal
+        key = f"{kind}:~{'-' if negative else ''}{core}e{scale}"
+    else:
+        key = f"{kind}:{_canonical(value)}"
+    token = NumberToken(
+        text[start:end],
+        (start, end),
+        kind,
+        value,
+        key,
+        mantissa,
+        scale,
+        negative,
+        bool(alternatives),
+        alternatives,
+    )
+    return token, end
+
+
+def _trim_core(core: str, convention: DecimalConvention) -> tuple[str, bool]:
+    """Cut the core where a separator cannot be a thousands separator or a decimal mark."""
+    parts = re.split(f"([{_SEPARATORS}])", core)
+    kept = parts[0]
+    for index in range(1, len(parts), 2):
+        separator, digits = parts[index], parts[index + 1]
+        last = index + 2 >= len(parts)
+        groups_ok = len(digits) == 3
+        if separator == " " and not (convention.space_groups and groups_ok):
+            return kept, True
+        if separator in ("'", _GROUPING_SPACE) and not groups_ok:
+            return kept, True
+        if separator in ",." and not groups_ok and not last:
+            return kept, True
+        kept += separator + digits
+    return kept, False
+
+
+def _parse_core(
+    core: str, convention: DecimalConvention
+) -> tuple[Decimal, tuple[Decimal, ...], str] | None:
+    mantissa = re.sub(r"\D", "", core)
+    separators = re.findall(f"[{_SEPARATORS}]", core)
+    if not separators:
+        return Decimal(core), (), mantissa
+    last = separators[-1]
+    tail = core.rsplit(last, 1)[1]
+    distinct = set(separators)
+    if len(distinct) > 1:
+        # Two kinds of separator: the last one is the decimal mark ("1.234,56", "1,234.56").
+        if last in ",." and separators.count(last) == 1:
+            return _decimal(core, last), (), mantissa
+        return None
+    if last in (" ", "'", _GROUPING_SPACE):
+        return Decimal(mantissa), (), mantissa
+    if separators.count(last) > 1:
+        return Decimal(mantissa), (), mantissa  # repeated: grouping ("1,234,567")
+    if len(tail) != 3:
+        return _decimal(core, last), (), mantissa  # "1,5" or "12.50": only a decimal mark fits
+    # One separator before exactly three digits: grouping or decimal, per the convention.
+    if convention.decimal_mark == last:
+        return _decimal(core, last), (), mantissa
+    if convention.decimal_mark is not None:
+        return Decimal(mantissa), (), mantissa
+    grouped, decimal = Decimal(mantissa), _decimal(core, last)
+    return grouped, (grouped, decimal), mantissa
+
+
+def _decimal(core: str, mark: str) -> Decimal:
+    whole, _, fraction = core.rpartition(mark)
+    return Decimal(re.sub(r"\D", "", whole) + "." + fraction)
+
+
+def _cjk_value(written: str, convention: DecimalConvention) -> tuple[Decimal, int] | None:
+    """`1조 2,345억` -> 1*10^12 + 2345*10^8; the largest unit is reported as the scale."""
+    total = Decimal(0)
+    largest = 0
+    for number, units in re.findall(rf"(\d+(?:[,.]\d+)*)\s?([{_CJK_UNIT}]+)", written):
+        parsed = _parse_core(number, DecimalConvention(convention.decimal_mark or "."))
+        if parsed is None:
+            return None
+        exponent = sum(CJK_SCALES[unit] for unit in units)  # 千万 is a thousand ten-thousands
+        total += parsed[0].scaleb(exponent)
+        largest = max(largest, exponent)
+    return total, largest
+
+
+def _canonical(value: Decimal) -> str:
+    normalized = value.normalize()
+    return format(normalized, "f") if normalized != 0 else "0"
+
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+
+
+def _date_key(written: str) -> str:
+    digits = [int(part) for part in re.findall(r"\d+", written)]
+    month_name = re.search(r"[A-Za-z]{3}", written)
+    if month_name:
+        month = _MONTHS.get(month_name.group(0).lower(), 0)
+        year = next(d for d in digits if d > 1000)
+        day = next((d for d in digits if d <= 31), 0)
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    if digits[0] > 1000:
+        year, month, day = (digits + [0, 0])[:3]
+    else:
+        day, month, year = digits[:3]
+    return f"{year:04d}-{month:02d}-{day:02d}"

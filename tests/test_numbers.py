@@ -1,0 +1,156 @@
+"""Number extraction and normalisation: separators, locales, signs, scales, CJK units, kinds."""
+
+from decimal import Decimal
+
+import pytest
+
+from preciso_dagster.numeric.numbers import NumberKind, extract_numbers
+
+
+def values(text: str, locale: str | None = None) -> list[Decimal | None]:
+    return [token.value for token in extract_numbers(text, locale)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,234,567.89", "1234567.89"),
+        ("1.234.567,89", "1234567.89"),
+        ("1'234'567.50", "1234567.50"),
+        ("1\u2009234\u2009567,5", "1234567.5"),
+        ("1\u00a0234,50 €", "1234.50"),
+        ("$1,234.5", "1234.5"),
+        ("1,234.56 USD", "1234.56"),
+        ("KRW 1,000,000", "1000000"),
+        ("€ 12,50", "12.50"),
+        ("¥12,000", "12000"),
+        ("₩5,000", "5000"),
+        ("£3.5bn", "3500000000"),
+        ("１，２３４．５６", "1234.56"),
+    ],
+)
+def test_separators_currency_and_width(text: str, expected: str) -> None:
+    (token,) = extract_numbers(text)
+    assert token.value == Decimal(expected)
+    assert token.raw == text.strip() or text.startswith(token.raw) or token.raw in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(3,210)", "-3210"),
+        ("-3,210", "-3210"),
+        ("3,210-", "-3210"),
+        ("△3,210", "-3210"),
+        ("▲120", "-120"),
+        ("−45.5", "-45.5"),
+        ("+7", "7"),
+    ],
+)
+def test_negatives(text: str, expected: str) -> None:
+    assert values(text) == [Decimal(expected)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 thousand", "12000"),
+        ("1.2 million", "1200000"),
+        ("3bn", "3000000000"),
+        ("4.5 mn", "4500000"),
+        ("10k", "10000"),
+        ("2 billion", "2000000000"),
+        ("3천", "3000"),
+        ("5만", "50000"),
+        ("3억", "300000000"),
+        ("2조", "2000000000000"),
+        ("1조 2,345억", "1234500000000"),
+        ("7千", "7000"),
+        ("8万", "80000"),
+        ("9億", "900000000"),
+        ("1兆", "1000000000000"),
+        ("5千万", "50000000"),
+        ("12억 3,400만 원", "1234000000"),
+    ],
+)
+def test_scale_words_and_cjk_units(text: str, expected: str) -> None:
+    assert values(text) == [Decimal(expected)]
+
+
+def test_a_scale_letter_after_a_space_is_just_a_letter() -> None:
+    assert values("a 123 b 456") == [Decimal(123), Decimal(456)]
+
+
+def test_percentages_are_their_own_kind() -> None:
+    (token,) = extract_numbers("margin 12.5%")
+    assert token.kind == NumberKind.PERCENT and token.value == Decimal("12.5")
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "expected", "ambiguous"),
+    [
+        ("1,234", "en_US", "1234", False),
+        ("1,234", "de_DE", "1.234", False),
+        ("1.234", "en", "1.234", False),
+        ("1.234", "de", "1234", False),
+        ("1,234", None, "1234", True),
+        ("1.234", None, "1234", True),
+        ("1,234 and 5.50", None, "1234", False),  # the document writes decimals with a point
+        ("1.234 and 5,50", None, "1234", False),  # ... or with a comma
+        ("12 345", "fr_FR", "12345", False),
+    ],
+)
+def test_locale_and_document_usage_decide_ambiguous_separators(
+    text: str, locale: str | None, expected: str, ambiguous: bool
+) -> None:
+    token = extract_numbers(text, locale)[0]
+    assert token.value == Decimal(expected)
+    assert token.ambiguous is ambiguous
+    if ambiguous:
+        assert set(token.alternatives) == {Decimal("1234"), Decimal("1.234")}
+
+
+def test_plain_spaces_do_not_group_digits_outside_space_locales() -> None:
+    assert values("page 12 345") == [Decimal(12), Decimal(345)]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("2024-03-31", "date:2024-03-31"),
+        ("31/03/2024", "date:2024-03-31"),
+        ("2024年3月31日", "date:2024-03-31"),
+        ("2024년 3월 31일", "date:2024-03-31"),
+        ("March 31, 2024", "date:2024-03-31"),
+        ("31 Mar 2024", "date:2024-03-31"),
+    ],
+)
+def test_dates_are_kept_apart_from_amounts(text: str, key: str) -> None:
+    (token,) = extract_numbers(text)
+    assert token.kind == NumberKind.DATE and token.key == key and token.value is None
+
+
+def test_years_and_identifiers_compare_as_exact_tokens() -> None:
+    tokens = extract_numbers("FY2024 invoice INV-2024-00123 account 123-456-789 year 2023")
+    kinds = [(t.raw, t.kind) for t in tokens]
+    assert kinds == [
+        ("FY2024", NumberKind.YEAR),
+        ("INV-2024-00123", NumberKind.IDENTIFIER),
+        ("123-456-789", NumberKind.IDENTIFIER),
+        ("2023", NumberKind.YEAR),
+    ]
+    assert tokens[1].key == "identifier:INV-2024-00123"
+
+
+def test_units_after_a_number_do_not_make_it_an_identifier() -> None:
+    tokens = extract_numbers("11435.7KG penalty 668730.23")
+    assert [(t.raw, t.kind) for t in tokens] == [
+        ("11435.7", NumberKind.AMOUNT),
+        ("668730.23", NumberKind.AMOUNT),
+    ]
+
+
+def test_spans_index_the_original_text() -> None:
+    text = "Net (１,２３４) and $5"
+    for token in extract_numbers(text):
+        assert text[token.span[0] : token.span[1]] == token.raw
