@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from preciso_dagster.appdb.models import DocumentStatus, JobSource, JobStatus
+from preciso_dagster.appdb.models import DocumentStatus, JobSource, JobStatus, ReviewStatus
 
 
 class JobCreate(BaseModel):
@@ -83,3 +83,34 @@ class FlagPublic(BaseModel):
     enabled: bool
     default: bool
     description: str
+
+
+class ReviewItemPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    review_item_id: int
+    document_id: str
+    page_index: int
+    box: list[int] | None
+    raw: str
+    readings: dict[str, Any]
+    reason: str
+    crop_path: str | None
+    status: ReviewStatus
+    value: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReviewItemsPublic(BaseModel):
+    items: list[ReviewItemPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class ReviewDecisionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject", "correct"]
+    value: str | None = Field(default=None, max_length=255)

@@ -28,5 +28,6 @@ def resources_for(settings: Settings) -> dict[str, Any]:
             engine_order=list(settings.engine_order),
             dpi=settings.ocr_dpi,
             max_pdf_pages=settings.max_pdf_pages,
+            verify_numbers=settings.flag_verify_ocr_numbers,
         ),
     }

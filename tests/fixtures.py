@@ -141,3 +141,18 @@ def unsupported_bytes() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.bin", b"\x00\x01")
     return buffer.getvalue()
+
+
+def damaged_number_scan(seed: int = 7) -> bytes:
+    """A scan whose "777,778.88" is speckled with noise so the two OCR engines disagree."""
+    import random
+
+    from PIL import ImageDraw
+
+    image = page_image(text_pdf())
+    draw = ImageDraw.Draw(image)
+    rng = random.Random(seed)
+    left, top, right, bottom = 410, 372, 600, 406  # the number's box at 200 DPI
+    for _ in range(900):
+        draw.point((rng.randint(left, right), rng.randint(top, bottom)), fill=rng.choice([0, 255]))
+    return image_only_pdf(image)

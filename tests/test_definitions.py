@@ -9,13 +9,22 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from preciso_dagster.appdb.models import Document, DocumentStatus, JobSource, JobStatus, PipelineJob
+from preciso_dagster.appdb.models import (
+    Document,
+    DocumentStatus,
+    JobSource,
+    JobStatus,
+    PipelineJob,
+    ReviewItem,
+)
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.definitions import defs
 from preciso_dagster.ingest.assets import document_pages
 from preciso_dagster.ingest.registration import register_document
 from preciso_dagster.ingest.sensors import document_inbox_sensor
 from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.numeric.assets import normalized_text
+from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.resources import resources_for
 from preciso_dagster.settings import Settings
 from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
@@ -24,7 +33,7 @@ from tests import fixtures
 
 def test_definitions_load_with_the_named_jobs() -> None:
     repository = defs.get_repository_def()
-    for job_name in ("ocr_extraction_job",):
+    for job_name in ("ocr_extraction_job", "numeric_check_job"):
         assert repository.has_job(job_name)
     assert {s.name for s in repository.sensor_defs} >= {
         "document_inbox_sensor",
@@ -44,17 +53,22 @@ def _register(settings: Settings, content: bytes, name: str) -> str:
         ).document_id
 
 
+EXTRACTION = [document_pages, normalized_text, numbers_verified, normalized_text_keeps_numbers]
+
+
 def test_document_pages_materializes_with_provenance(settings: Settings) -> None:
     document_id = _register(settings, fixtures.text_pdf(), "report.pdf")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", [document_id])
         result = dg.materialize(
-            [document_pages],
+            EXTRACTION,
             partition_key=document_id,
             resources=resources_for(settings),
             instance=instance,
         )
         assert result.success
+        checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+        assert checks == {"numbers_verified": True, "normalized_text_keeps_numbers": True}
         (materialization,) = result.asset_materializations_for_node("document_pages")
         assert materialization.metadata["engines"].data == {"text_layer": 1}
         assert "accepted" in materialization.metadata["provenance"].value
@@ -62,6 +76,33 @@ def test_document_pages_materializes_with_provenance(settings: Settings) -> None
         document = session.get(Document, document_id)
         assert document and document.status == DocumentStatus.EXTRACTED
         assert document.pages and document.pages[0]["engine"] == "text_layer"
+
+
+def test_an_unreadable_number_becomes_exactly_one_review_item_and_blocks(
+    settings: Settings,
+) -> None:
+    document_id = _register(settings, fixtures.damaged_number_scan(), "damaged.pdf")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", [document_id])
+        result = dg.materialize(
+            EXTRACTION,
+            partition_key=document_id,
+            resources=resources_for(settings),
+            instance=instance,
+            raise_on_error=False,
+        )
+        assert not result.success
+        (evaluation,) = result.get_asset_check_evaluations()
+        assert evaluation.check_name == "numbers_verified" and not evaluation.passed
+        assert evaluation.metadata["unverified"].value == 1
+        assert not result.asset_materializations_for_node("normalized_text")
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document and document.status == DocumentStatus.NEEDS_REVIEW
+        (item,) = session.query(ReviewItem).all()
+        assert (item.page_index, item.status.value) == (0, "open")
+        assert item.box and item.readings["tesseract"] != item.readings["rapidocr"]
+        assert item.crop_path and Path(item.crop_path).read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_bad_document_fails_once_with_its_reason(settings: Settings) -> None:

@@ -1,5 +1,6 @@
 """Comparison: reformatting passes; every change of a number fails and is classified."""
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -71,7 +72,7 @@ def _mutations(text: str, start: int, end: int) -> dict[str, str]:
     out: dict[str, str] = {}
     first = digit_positions[0]
     out["substitution"] = number[:first] + str((int(number[first]) + 1) % 10) + number[first + 1 :]
-    for a, b in zip(digit_positions, digit_positions[1:], strict=False):
+    for a, b in itertools.pairwise(digit_positions):
         if b == a + 1 and number[a] != number[b]:
             out["transposition"] = number[:a] + number[b] + number[a] + number[b + 1 :]
             break

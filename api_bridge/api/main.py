@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from api_bridge.api.routes import documents, flags, health, jobs
+from api_bridge.api.routes import documents, flags, health, jobs, review
 
 api_router = APIRouter()
-for module in (health, jobs, documents, flags):
+for module in (health, jobs, documents, review, flags):
     api_router.include_router(module.router)

@@ -150,3 +150,47 @@ class Document(Base):
     pages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReviewStatus(enum.StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CORRECTED = "corrected"
+
+
+class ReviewItem(Base):
+    """A number no second reading confirmed, waiting for a person: where it is and both readings."""
+
+    __tablename__ = "review_items"
+
+    review_item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.document_id"), index=True)
+    page_index: Mapped[int] = mapped_column(Integer)
+    box: Mapped[list[int] | None] = mapped_column(JSON)
+    raw: Mapped[str] = mapped_column(String(255))
+    readings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    crop_path: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[ReviewStatus] = mapped_column(
+        _enum_column(ReviewStatus, "review_status"), index=True, default=ReviewStatus.OPEN
+    )
+    value: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReviewDecision(Base):
+    """Audit of every review decision: who, when, and the value before and after."""
+
+    __tablename__ = "review_decisions"
+
+    decision_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_item_id: Mapped[int] = mapped_column(
+        ForeignKey("review_items.review_item_id"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(255))
+    value_before: Mapped[str | None] = mapped_column(String(255))
+    value_after: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

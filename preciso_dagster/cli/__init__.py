@@ -2,7 +2,7 @@
 
 import typer
 
-from preciso_dagster.cli import db, extract, stack
+from preciso_dagster.cli import check_numbers, db, extract, stack
 
 app = typer.Typer(
     help="Preciso pipelines: app database, local stack, extraction.",
@@ -12,3 +12,4 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.command("stack")(stack.run_stack)
 app.command("extract")(extract.extract)
+app.command("check-numbers")(check_numbers.check_numbers)

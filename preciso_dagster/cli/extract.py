@@ -21,6 +21,7 @@ def extract(
         engine_order=settings.engine_order,
         dpi=settings.ocr_dpi,
         max_pdf_pages=settings.max_pdf_pages,
+        verify_numbers=settings.flag_verify_ocr_numbers,
     )
     try:
         document = extract_document(path.read_bytes(), path.name, config)
@@ -41,6 +42,8 @@ def extract(
                 "confidence": page.confidence,
                 "needs_review": page.needs_review,
                 "review_reasons": page.review_reasons,
+                "numbers": [number.to_dict() for number in page.numbers],
+                "review_items": [number.to_dict() for number in page.review_items],
             }
             for page in document.pages
         ]

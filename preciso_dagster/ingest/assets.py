@@ -12,6 +12,7 @@ from preciso_dagster.ingest.extraction import ExtractedDocument
 from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.ingest.resources import DocumentStoreResource, ExtractionResource
 from preciso_dagster.retries import TRANSIENT_RETRY_POLICY
+from preciso_dagster.review.items import replace_open_items
 
 PROVENANCE_ROWS_SHOWN = 20
 
@@ -47,7 +48,7 @@ def document_pages(
             metadata={"document_id": document_id, "reason": str(error)},
             allow_retries=False,
         ) from error
-    record_extracted_document(app_db, document_id, extracted)
+    record_extracted_document(app_db, document_store, document_id, extracted)
     return dg.Output(extracted.to_dict(), metadata=extraction_metadata(document_id, extracted))
 
 
@@ -60,13 +61,25 @@ def record_failed_document(app_db: AppDatabaseResource, document_id: str, reason
 
 
 def record_extracted_document(
-    app_db: AppDatabaseResource, document_id: str, extracted: ExtractedDocument
+    app_db: AppDatabaseResource,
+    document_store: DocumentStoreResource,
+    document_id: str,
+    extracted: ExtractedDocument,
 ) -> None:
+    """Save pages and status, and open a review item (with its crop) per unverified number."""
+    store = document_store.store()
+
+    def save_crop(page_index: int, position: int) -> str:
+        png = extracted.pages[page_index].review_crops[position]
+        return str(store.save_crop(document_id, f"p{page_index}-n{position}", png))
+
+    pages = extracted.to_dict()["pages"]
     with app_db.session() as session:
         document = session.get(Document, document_id)
         if document is None:
             return
-        document.pages = extracted.to_dict()["pages"]
+        replace_open_items(session, document_id, pages, save_crop)
+        document.pages = pages
         document.page_count = len(extracted.pages)
         document.detected_format = extracted.format
         document.format_mismatch = extracted.format_mismatch

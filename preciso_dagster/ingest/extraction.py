@@ -21,6 +21,13 @@ from preciso_dagster.ingest.ocr_engines import OCR_ENGINES, OcrEngine, OcrResult
 from preciso_dagster.ingest.storage import sha256_of
 from preciso_dagster.ingest.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.ingest.text_gates import judge_text_layer
+from preciso_dagster.numeric.verification import (
+    PageNumber,
+    crop,
+    second_reading,
+    text_numbers,
+    verify_numbers,
+)
 
 TEXT_LAYER = "text_layer"
 NATIVE = "native"
@@ -36,6 +43,7 @@ class ExtractionConfig:
     max_pdf_pages: int = 500
     max_image_pixels: int = 80_000_000
     detect_orientation: bool = True
+    verify_numbers: bool = True
 
 
 @dataclass
@@ -60,6 +68,30 @@ class ExtractedPage:
     rotation: int = 0
     seconds: float = 0.0
     ocr_lines: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[PageNumber] = field(default_factory=list)
+    # PNG crops of the unverified numbers, in the order of `review_items`; kept out of to_dict.
+    review_crops: list[bytes] = field(default_factory=list, repr=False)
+
+    @property
+    def review_items(self) -> list[PageNumber]:
+        return [number for number in self.numbers if not number.verified]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "engine": self.engine,
+            "text": self.text,
+            "confidence": self.confidence,
+            "attempts": [asdict(attempt) for attempt in self.attempts],
+            "needs_review": self.needs_review,
+            "review_reasons": self.review_reasons,
+            "dpi": self.dpi,
+            "rotation": self.rotation,
+            "seconds": self.seconds,
+            "ocr_lines": self.ocr_lines,
+            "numbers": [number.to_dict() for number in self.numbers],
+            "review_items": [number.to_dict() for number in self.review_items],
+        }
 
 
 @dataclass
@@ -74,7 +106,12 @@ class ExtractedDocument:
         return any(page.needs_review for page in self.pages)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "sha256": self.sha256,
+            "format": self.format,
+            "format_mismatch": self.format_mismatch,
+            "pages": [page.to_dict() for page in self.pages],
+        }
 
 
 def extract_document(
@@ -158,7 +195,9 @@ def _pdf_page(
             )
         )
         if verdict.accepted:
-            return ExtractedPage(index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds)
+            return ExtractedPage(
+                index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds, numbers=text_numbers(text)
+            )
     pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
     image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
     return _ocr_page(index, image, config, engines, dpi=config.dpi, attempts=attempts)
@@ -229,7 +268,11 @@ def _ocr_page(
                     seconds,
                 )
             )
-            return _ocr_result_page(index, name, result, attempts, dpi, rotation, page_started)
+            page = _ocr_result_page(index, name, result, attempts, dpi, rotation, page_started)
+            if config.verify_numbers:
+                _verify_page_numbers(page, image, result, config, engines)
+            page.seconds = round(time.perf_counter() - page_started, 4)
+            return page
         attempts.append(
             EngineAttempt(
                 name,
@@ -256,9 +299,46 @@ def _ocr_page(
         page.seconds = round(time.perf_counter() - page_started, 4)
         return page
     page = _ocr_result_page(index, best[0], best[1], attempts, dpi, rotation, page_started)
+    if config.verify_numbers:
+        _verify_page_numbers(page, image, best[1], config, engines)
     page.needs_review = True
     page.review_reasons.append("no engine reached the confidence threshold; best reading kept")
+    page.seconds = round(time.perf_counter() - page_started, 4)
     return page
+
+
+def _verify_page_numbers(
+    page: ExtractedPage,
+    image: Image.Image,
+    result: OcrResult,
+    config: ExtractionConfig,
+    engines: dict[str, OcrEngine],
+) -> None:
+    """Check every number against a second reading; disagreements make the page need review."""
+    assert page.engine is not None
+    started = time.perf_counter()
+    second_name, second = second_reading(image, page.engine, engines, config.engine_order)
+    page.numbers = verify_numbers(page.engine, result, second_name, second)
+    page.attempts.append(
+        EngineAttempt(
+            second_name,
+            False,
+            f"second reading for number verification "
+            f"({sum(n.verified for n in page.numbers)}/{len(page.numbers)} numbers agree)",
+            round(second.confidence, 4),
+            round(time.perf_counter() - started, 4),
+        )
+    )
+    for number in page.review_items:
+        assert number.box is not None
+        buffer = io.BytesIO()
+        crop(image, number.box).save(buffer, format="PNG")
+        page.review_crops.append(buffer.getvalue())
+    if page.review_items:
+        page.needs_review = True
+        page.review_reasons.append(
+            f"{len(page.review_items)} numbers were not confirmed by {second_name}"
+        )
 
 
 def _ocr_result_page(

@@ -4,12 +4,13 @@ import dagster as dg
 
 from preciso_dagster.ingest.assets import document_pages
 from preciso_dagster.ingest.partitions import documents_partitions
+from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.tracking.run_tags import QUEUE_TAG
 
 ocr_extraction_job = dg.define_asset_job(
     name="ocr_extraction_job",
-    description="Extract pages of text, with provenance, for one document partition.",
-    selection=dg.AssetSelection.assets(document_pages),
+    description="Extract one document's pages with provenance, verify numbers, normalise text.",
+    selection=dg.AssetSelection.assets(document_pages, normalized_text),
     partitions_def=documents_partitions,
     tags={QUEUE_TAG: "ocr"},
 )

@@ -32,6 +32,7 @@ class ExtractionResource(dg.ConfigurableResource):
     dpi: int = ExtractionConfig.dpi
     min_ocr_confidence: float = ExtractionConfig.min_ocr_confidence
     max_pdf_pages: int = ExtractionConfig.max_pdf_pages
+    verify_numbers: bool = ExtractionConfig.verify_numbers
 
     _engines: dict[str, Any] | None = PrivateAttr(default=None)
 
@@ -41,6 +42,7 @@ class ExtractionResource(dg.ConfigurableResource):
             dpi=self.dpi,
             min_ocr_confidence=self.min_ocr_confidence,
             max_pdf_pages=self.max_pdf_pages,
+            verify_numbers=self.verify_numbers,
         )
 
     def extract(self, content: bytes, filename: str) -> ExtractedDocument:

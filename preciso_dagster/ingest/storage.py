@@ -57,6 +57,13 @@ class DocumentStore:
             raise
         return StoredOriginal(sha256, document_id_for(sha256), path, newly_stored=True)
 
+    def save_crop(self, document_id: str, name: str, png: bytes) -> Path:
+        """Keep an image crop a reviewer needs to see (derived data, not an original)."""
+        path = self.root / "review_crops" / document_id / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+        return path
+
     def read(self, sha256: str) -> bytes:
         path = self.path_for(sha256)
         if not path.exists():

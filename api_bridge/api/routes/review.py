@@ -1,0 +1,39 @@
+"""Review items: the numbers waiting for a person, and their decisions."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
+from api_bridge.schemas import ReviewDecisionCreate, ReviewItemPublic, ReviewItemsPublic
+from preciso_dagster.appdb.models import ReviewStatus
+from preciso_dagster.review.items import decide, list_items
+
+router = APIRouter(prefix="/api/v1/review-items", tags=["review"])
+
+
+@router.get("", response_model=ReviewItemsPublic)
+def read_review_items(
+    session: SessionDep,
+    _: ViewerDep,
+    status: Annotated[ReviewStatus | None, Query()] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ReviewItemsPublic:
+    """Review items, oldest first, filtered by status."""
+    items, total = list_items(session, status=status, offset=offset, limit=limit)
+    return ReviewItemsPublic(
+        items=[ReviewItemPublic.model_validate(i) for i in items],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.post("/{review_item_id}/decision", response_model=ReviewItemPublic)
+def decide_review_item(
+    review_item_id: int, body: ReviewDecisionCreate, session: SessionDep, principal: ReviewerDep
+) -> ReviewItemPublic:
+    """Approve, reject or correct one item; audited with who, when, and the value before/after."""
+    item = decide(session, review_item_id, body.decision, body.value, principal.name)
+    return ReviewItemPublic.model_validate(item)

@@ -1,0 +1,29 @@
+"""Text transformations downstream of extraction; each is guarded by a numeric check."""
+
+import unicodedata
+from typing import Any
+
+import dagster as dg
+
+from preciso_dagster.ingest.partitions import documents_partitions
+
+
+def normalize_page_text(text: str) -> str:
+    """NFKC (full-width digits become ASCII) and one space between words, one line per line."""
+    lines = (" ".join(unicodedata.normalize("NFKC", line).split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+@dg.asset(
+    partitions_def=documents_partitions,
+    group_name="numeric",
+    kinds={"python"},
+    owners=["team:extraction"],
+    code_version="1",
+)
+def normalized_text(document_pages: dict[str, Any]) -> dg.Output[list[str]]:
+    """Each page's text normalised for search and training; every number must survive it."""
+    pages = [normalize_page_text(page["text"]) for page in document_pages["pages"]]
+    return dg.Output(
+        pages, metadata={"pages": len(pages), "characters": sum(len(page) for page in pages)}
+    )

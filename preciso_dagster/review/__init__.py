@@ -1,0 +1,1 @@
+"""Human review of numbers no second reading confirmed, with an audit of every decision."""

@@ -1,0 +1,119 @@
+"""Review items through the API: listing, decisions, audit, and document settlement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api_bridge.main import create_app
+from preciso_dagster.appdb.models import Document, DocumentStatus, ReviewDecision
+from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.ingest.registration import register_document
+from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.review.items import replace_open_items
+from preciso_dagster.settings import Settings
+
+REVIEWER = {"Authorization": "Bearer reviewer-token"}
+
+
+def _number(raw: str) -> dict:
+    return {
+        "raw": raw,
+        "value": raw,
+        "box": [1, 2, 3, 4],
+        "span": [0, len(raw)],
+        "readings": {"tesseract": raw, "rapidocr": raw[::-1]},
+        "reason": "disagree",
+    }
+
+
+@pytest.fixture
+def document_with_items(settings: Settings) -> Iterator[tuple[TestClient, str]]:
+    assert settings.storage_dir
+    with session_scope(settings.database_url) as session:
+        registration = register_document(
+            session, DocumentStore(settings.storage_dir), b"Revenue 12 and 34", "r.txt"
+        )
+        session.flush()
+        pages = [{"index": 0, "review_items": [_number("12"), _number("34")]}]
+        replace_open_items(session, registration.document_id, pages, lambda page, n: None)
+    with TestClient(create_app(settings)) as client:
+        yield client, registration.document_id
+
+
+def test_decisions_are_audited_and_settle_the_document(
+    document_with_items: tuple[TestClient, str], settings: Settings
+) -> None:
+    client, document_id = document_with_items
+    items = client.get("/api/v1/review-items?status=open", headers=REVIEWER).json()
+    assert items["total"] == 2
+    first, second = (item["review_item_id"] for item in items["items"])
+    approved = client.post(
+        f"/api/v1/review-items/{first}/decision", headers=REVIEWER, json={"decision": "approve"}
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    corrected = client.post(
+        f"/api/v1/review-items/{second}/decision",
+        headers=REVIEWER,
+        json={"decision": "correct", "value": "43"},
+    )
+    assert corrected.json()["value"] == "43"
+    again = client.post(
+        f"/api/v1/review-items/{second}/decision", headers=REVIEWER, json={"decision": "approve"}
+    )
+    assert again.status_code == 409
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document and document.status == DocumentStatus.APPROVED
+        audit = session.scalars(select(ReviewDecision).order_by(ReviewDecision.decision_id)).all()
+        assert [(a.decision, a.value_before, a.value_after) for a in audit] == [
+            ("approve", "12", "12"),
+            ("correct", "34", "43"),
+        ]
+        assert all(a.decided_by.startswith("reviewer:") and a.created_at for a in audit)
+
+
+def test_one_rejection_rejects_the_document(
+    document_with_items: tuple[TestClient, str], settings: Settings
+) -> None:
+    client, document_id = document_with_items
+    for item in client.get("/api/v1/review-items", headers=REVIEWER).json()["items"]:
+        client.post(
+            f"/api/v1/review-items/{item['review_item_id']}/decision",
+            headers=REVIEWER,
+            json={"decision": "reject"},
+        )
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document and document.status == DocumentStatus.REJECTED
+
+
+def test_decisions_need_the_reviewer_role_and_a_value_to_correct(
+    document_with_items: tuple[TestClient, str],
+) -> None:
+    client, _ = document_with_items
+    item_id = client.get("/api/v1/review-items", headers=REVIEWER).json()["items"][0][
+        "review_item_id"
+    ]
+    operator = {"Authorization": "Bearer operator-token"}
+    assert (
+        client.post(
+            f"/api/v1/review-items/{item_id}/decision",
+            headers=operator,
+            json={"decision": "approve"},
+        ).status_code
+        == 403
+    )
+    missing_value = client.post(
+        f"/api/v1/review-items/{item_id}/decision", headers=REVIEWER, json={"decision": "correct"}
+    )
+    assert missing_value.status_code == 422
+    assert (
+        client.post(
+            "/api/v1/review-items/999/decision", headers=REVIEWER, json={"decision": "approve"}
+        ).status_code
+        == 404
+    )
