@@ -6,7 +6,9 @@ from api_bridge.api.main import api_router
 from api_bridge.dagster_gateway import DagsterGateway
 from api_bridge.errors import install_error_handlers
 from preciso_dagster.log_setup import configure_logging
+from preciso_dagster.resources import mlflow_resource
 from preciso_dagster.settings import Settings, get_settings
+from preciso_dagster.training.serving import ServingModelCache
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,6 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.gateway = DagsterGateway(settings.dagster_graphql_host, settings.web_port)
+    app.state.registry = mlflow_resource(settings)
+    app.state.serving_models = ServingModelCache()
     install_error_handlers(app)
     app.include_router(api_router)
     return app

@@ -114,3 +114,55 @@ class ReviewDecisionCreate(BaseModel):
 
     decision: Literal["approve", "reject", "correct"]
     value: str | None = Field(default=None, max_length=255)
+
+
+class ApprovalCreate(BaseModel):
+    """Approve examples by id, or every proposed example of whole documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    example_ids: list[int] = Field(default_factory=list, max_length=10000)
+    document_ids: list[str] = Field(default_factory=list, max_length=1000)
+    corrections: dict[int, str] = Field(
+        default_factory=dict, description="example_id -> concept, for reviewed corrections"
+    )
+
+
+class ApprovalsPublic(BaseModel):
+    approved: int
+    approval_ids: list[int]
+
+
+class ModelVersionPublic(BaseModel):
+    version: int
+    run_id: str | None
+    created_at: int | None
+    metrics: dict[str, float]
+    dataset_version: str | None
+    serving: bool
+
+
+class ServingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+
+
+class ServingChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    change_id: int
+    action: str
+    from_version: int | None
+    to_version: int
+    changed_by: str
+    created_at: datetime
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    labels: list[str] = Field(min_length=1, max_length=1000)
+
+
+class PredictResponse(BaseModel):
+    model_version: int
+    concepts: list[str]

@@ -11,11 +11,27 @@ from preciso_dagster.numeric.jobs import numeric_check_job
 from preciso_dagster.resources import resources_for
 from preciso_dagster.settings import get_settings
 from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
+from preciso_dagster.training.assets import (
+    concept_model,
+    line_item_candidates,
+    model_evaluation,
+    training_dataset,
+)
+from preciso_dagster.training.checks import candidate_amounts_match_pages
+from preciso_dagster.training.jobs import training_job
+from preciso_dagster.training.sensors import approval_sensor
 
 defs = dg.Definitions(
-    assets=[document_pages, normalized_text],
-    asset_checks=[numbers_verified, normalized_text_keeps_numbers],
-    jobs=[ocr_extraction_job, numeric_check_job],
-    sensors=[document_inbox_sensor, pipeline_jobs_mirror_sensor],
+    assets=[
+        document_pages,
+        normalized_text,
+        line_item_candidates,
+        training_dataset,
+        concept_model,
+        model_evaluation,
+    ],
+    asset_checks=[numbers_verified, normalized_text_keeps_numbers, candidate_amounts_match_pages],
+    jobs=[ocr_extraction_job, numeric_check_job, training_job],
+    sensors=[document_inbox_sensor, pipeline_jobs_mirror_sensor, approval_sensor],
     resources=resources_for(get_settings()),
 )

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     ocr_dpi: int = 200
     engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
     inbox_batch_size: int = 50
+    training_min_new_approvals: int = 1
     log_level: str = "INFO"
 
     flag_auto_promote_models: bool = False

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from api_bridge.api.routes import documents, flags, health, jobs, review
+from api_bridge.api.routes import documents, flags, health, jobs, models, review, training
 
 api_router = APIRouter()
-for module in (health, jobs, documents, review, flags):
+for module in (health, jobs, documents, review, training, models, flags):
     api_router.include_router(module.router)

@@ -194,3 +194,58 @@ class ReviewDecision(Base):
     value_before: Mapped[str | None] = mapped_column(String(255))
     value_after: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApprovalState(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class TrainingExample(Base):
+    """A labelled line item proposed from a document, with provenance and a quality score."""
+
+    __tablename__ = "training_examples"
+
+    example_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.document_id"), index=True)
+    page_index: Mapped[int] = mapped_column(Integer)
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(512))
+    amount: Mapped[str] = mapped_column(String(64))  # a Decimal, kept as its exact string
+    proposed_concept: Mapped[str] = mapped_column(String(64))
+    concept: Mapped[str | None] = mapped_column(String(64))
+    quality: Mapped[float] = mapped_column(default=0.0)
+    approval_state: Mapped[ApprovalState] = mapped_column(
+        _enum_column(ApprovalState, "approval_state"), index=True, default=ApprovalState.PROPOSED
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Approval(Base):
+    """Audit of approvals: who approved which example, and the concept before and after."""
+
+    __tablename__ = "approvals"
+
+    approval_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    example_id: Mapped[int] = mapped_column(ForeignKey("training_examples.example_id"), index=True)
+    approved_by: Mapped[str] = mapped_column(String(255))
+    concept_before: Mapped[str | None] = mapped_column(String(64))
+    concept_after: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServingChange(Base):
+    """Audit of the serving model (the MLflow `champion` alias): who, when, from and to."""
+
+    __tablename__ = "serving_changes"
+
+    change_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_name: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(32))  # promote | rollback | auto_promote
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Line-item concept classifier: candidates, approvals, training, MLflow registry and serving."""

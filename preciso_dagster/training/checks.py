@@ -1,0 +1,39 @@
+"""A blocking check on training candidates: every amount is a number of its page, unchanged."""
+
+from decimal import Decimal
+from typing import Any
+
+import dagster as dg
+
+from preciso_dagster.ingest.assets import document_pages
+from preciso_dagster.numeric.numbers import extract_numbers
+from preciso_dagster.training.assets import line_item_candidates
+
+
+@dg.asset_check(
+    asset=line_item_candidates,
+    blocking=True,
+    additional_ins={"pages": dg.AssetIn(key=document_pages.key)},
+)
+def candidate_amounts_match_pages(
+    line_item_candidates: list[dict[str, Any]], pages: dict[str, Any]
+) -> dg.AssetCheckResult:
+    """Each candidate's amount equals a number read on its page (no digit lost in parsing)."""
+    values_by_page = {
+        page["index"]: {t.value for t in extract_numbers(page["text"]) if t.value is not None}
+        for page in pages["pages"]
+    }
+    wrong = [
+        c
+        for c in line_item_candidates
+        if Decimal(c["amount"]) not in values_by_page.get(c["page"], set())
+    ]
+    return dg.AssetCheckResult(
+        passed=not wrong,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "candidates": len(line_item_candidates),
+            "mismatched": len(wrong),
+            "first_mismatches": dg.MetadataValue.json(wrong[:10]),
+        },
+    )

@@ -1,0 +1,44 @@
+"""The concept taxonomy (taxonomy.json) and the rules that propose a concept for a label."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+TAXONOMY_FILE = Path(__file__).with_name("taxonomy.json")
+UNKNOWN = "unknown"
+
+
+@lru_cache
+def concept_phrases() -> dict[str, tuple[str, ...]]:
+    """Concept -> known label phrases, longest first."""
+    concepts = json.loads(TAXONOMY_FILE.read_text(encoding="utf-8"))["concepts"]
+    return {
+        name: tuple(sorted(phrases, key=len, reverse=True)) for name, phrases in concepts.items()
+    }
+
+
+def concepts() -> list[str]:
+    return sorted(concept_phrases())
+
+
+def normalize_label(label: str) -> str:
+    """Lower case, NFKC, punctuation to spaces, single spaces: how labels are compared."""
+    folded = unicodedata.normalize("NFKC", label).lower()
+    return " ".join(re.sub(r"[^\w&]+", " ", folded).split())
+
+
+def propose_concept(label: str) -> str:
+    """The rules baseline: the concept whose longest known phrase occurs in the label."""
+    normalized = normalize_label(label)
+    best: tuple[int, str] | None = None
+    for concept, phrases in concept_phrases().items():
+        for phrase in phrases:
+            if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", normalized):
+                if best is None or len(phrase) > best[0]:
+                    best = (len(phrase), concept)
+                break
+    return best[1] if best else UNKNOWN

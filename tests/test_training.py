@@ -1,0 +1,228 @@
+"""Training: taxonomy rules, line items, the data manager, the trainer, MLflow and serving."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from sqlalchemy import select
+
+from preciso_dagster.appdb.models import (
+    Approval,
+    ApprovalState,
+    Document,
+    DocumentStatus,
+    TrainingExample,
+)
+from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.errors import ConflictError, InvalidRequestError
+from preciso_dagster.ingest.registration import register_document
+from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.resources import resources_for
+from preciso_dagster.settings import Settings
+from preciso_dagster.training.assets import concept_model, model_evaluation, training_dataset
+from preciso_dagster.training.dataset import (
+    DatasetSelection,
+    analytics,
+    approve,
+    propose_examples,
+    select_dataset,
+)
+from preciso_dagster.training.line_items import parse_line_items
+from preciso_dagster.training.sensors import approval_sensor
+from preciso_dagster.training.serving import ServingModelCache, promote, rollback
+from preciso_dagster.training.synthetic_labels import generated_labels
+from preciso_dagster.training.taxonomy import propose_concept
+from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
+
+
+@pytest.mark.parametrize(
+    ("label", "concept"),
+    [
+        ("Net sales", "revenue"),
+        ("Cost of goods sold", "cost_of_sales"),
+        ("Total assets", "total_assets"),
+        ("당기순이익", "net_income"),
+        ("매출원가", "cost_of_sales"),
+        ("Cash and cash equivalents", "cash"),
+        ("Weather", "unknown"),
+    ],
+)
+def test_rules_propose_concepts_in_english_and_korean(label: str, concept: str) -> None:
+    assert propose_concept(label) == concept
+
+
+def test_line_items_are_label_then_amount() -> None:
+    text = "Income statement 2024\nRevenue 1,234,567.89\nCost of sales (456.10)\n12 34"
+    items = parse_line_items(text)
+    assert [(i.label, i.amount) for i in items] == [
+        ("Revenue", Decimal("1234567.89")),
+        ("Cost of sales", Decimal("-456.10")),
+    ]
+
+
+def _document(settings: Settings, text: str, status: DocumentStatus) -> str:
+    assert settings.storage_dir
+    with session_scope(settings.database_url) as session:
+        registration = register_document(
+            session, DocumentStore(settings.storage_dir), text.encode(), "fs.txt"
+        )
+        session.flush()
+        document = session.get(Document, registration.document_id)
+        assert document
+        document.status = status
+        page = {"index": 0, "text": text, "confidence": 1.0, "numbers": [{"verified": True}]}
+        propose_examples(session, registration.document_id, [page])
+    return registration.document_id
+
+
+STATEMENT = "Revenue 1,000\nCost of sales (600)\nGross profit 400\nNet income 120\nCash 55"
+
+
+def test_rejected_documents_never_reach_a_dataset(settings: Settings) -> None:
+    good = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    bad = _document(settings, STATEMENT + "\nTotal assets 9", DocumentStatus.EXTRACTED)
+    with session_scope(settings.database_url) as session:
+        approve(session, approved_by="r", example_ids=[], document_ids=[good, bad], corrections={})
+        session.get(Document, bad).status = DocumentStatus.REJECTED  # type: ignore[union-attr]
+    with session_scope(settings.database_url) as session:
+        snapshot = select_dataset(session, DatasetSelection())
+        assert {e["document_id"] for e in snapshot.examples} == {good}
+        with pytest.raises(InvalidRequestError, match="rejected"):
+            example = session.scalars(
+                select(TrainingExample).where(TrainingExample.document_id == bad)
+            ).first()
+            assert example
+            approve(
+                session,
+                approved_by="r",
+                example_ids=[example.example_id],
+                document_ids=[],
+                corrections={},
+            )
+
+
+def test_dataset_version_is_a_content_hash_and_filters_apply(settings: Settings) -> None:
+    document_id = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    with session_scope(settings.database_url) as session:
+        approve(
+            session, approved_by="r", example_ids=[], document_ids=[document_id], corrections={}
+        )
+        first = select_dataset(session, DatasetSelection())
+        assert select_dataset(session, DatasetSelection()).version == first.version
+        assert len(select_dataset(session, DatasetSelection(min_quality=0.99)).examples) == 5
+        assert len(select_dataset(session, DatasetSelection(min_quality=1.01)).examples) == 0
+        example_id = first.examples[0]["example_id"]
+        pinned = select_dataset(session, DatasetSelection(example_ids=(example_id,)))
+        assert len(pinned.examples) == 1 and pinned.version != first.version
+        audit = session.scalars(select(Approval)).all()
+        assert len(audit) == 5 and all(a.approved_by == "r" for a in audit)
+        report = analytics(session)
+        assert report["approved_examples"] == 5 and "total_assets" in report["under_represented"]
+        assert report["recommendations"]
+
+
+def test_the_trainer_beats_the_rules_on_generated_labels() -> None:
+    labels, concepts = generated_labels(1300)
+    trained = train_and_evaluate(SklearnConceptTrainer(), labels, concepts)
+    assert trained.metrics["macro_f1"] > 0.8
+    assert {"accuracy", "macro_f1", "f1_revenue"} <= set(trained.metrics)
+
+
+def _approved_generated_set(settings: Settings, count: int, seed: int) -> None:
+    labels, concepts = generated_labels(count, seed=seed)
+    text = "\n".join(f"{label} {i + 1},000" for i, label in enumerate(labels))
+    document_id = _document(settings, text, DocumentStatus.EXTRACTED)
+    with session_scope(settings.database_url) as session:
+        examples = session.scalars(
+            select(TrainingExample)
+            .where(TrainingExample.document_id == document_id)
+            .order_by(TrainingExample.example_id)
+        ).all()
+        by_label = dict(zip(labels, concepts, strict=True))
+        corrections = {
+            e.example_id: by_label.get(e.label, e.proposed_concept)
+            for e in examples
+            if e.label in by_label
+        }
+        approve(
+            session,
+            approved_by="reviewer:t",
+            example_ids=list(corrections),
+            document_ids=[],
+            corrections=corrections,
+        )
+
+
+def test_training_assets_log_to_mlflow_and_serving_follows_the_alias(
+    settings: Settings,
+) -> None:
+    _approved_generated_set(settings, 260, seed=1)
+    resources = resources_for(settings)
+    with dg.instance_for_test() as instance:
+        first = dg.materialize(
+            [training_dataset, concept_model, model_evaluation],
+            resources=resources,
+            instance=instance,
+        )
+        _approved_generated_set(settings, 260, seed=2)
+        second = dg.materialize(
+            [training_dataset, concept_model, model_evaluation],
+            resources=resources,
+            instance=instance,
+        )
+    assert first.success and second.success
+    (model_event,) = second.asset_materializations_for_node("concept_model")
+    assert model_event.metadata["model_version"].value == 2
+    assert model_event.metadata["mlflow_run_id"].value
+    registry = resources["mlflow_registry"]
+    run = registry.client().get_run(model_event.metadata["mlflow_run_id"].value)
+    assert run.data.tags["dagster/run_id"] == second.run_id
+    assert run.data.tags["preciso/job_id"]
+    artifacts = {a.path for a in registry.client().list_artifacts(run.info.run_id)}
+    assert {"confusion_matrix.png", "dataset_manifest.json"} <= artifacts
+    assert registry.serving_version() is None  # auto promotion is off by default
+
+    cache = ServingModelCache()
+    with session_scope(settings.database_url) as session:
+        promote(session, registry, 1, "admin:x")
+        assert cache.predict(registry, ["Net sales"]) == (1, ["revenue"])
+        promote(session, registry, 2, "admin:x")
+        assert cache.predict(registry, ["Net sales"])[0] == 2
+        rollback(session, registry, "admin:x")
+        assert cache.predict(registry, ["Net sales"])[0] == 1
+        with pytest.raises(ConflictError):
+            rollback(session, registry, "admin:x")
+
+
+def test_approval_sensor_requests_each_dataset_version_once(settings: Settings) -> None:
+    _approved_generated_set(settings, 40, seed=3)
+    resources = resources_for(settings)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        result = approval_sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        (request,) = result.run_requests or []
+        with session_scope(settings.database_url) as session:
+            assert request.run_key == select_dataset(session, DatasetSelection()).version
+        again = approval_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources, cursor=result.cursor)
+        )
+        assert isinstance(again, dg.SkipReason)
+
+
+def test_examples_keep_their_provenance(settings: Settings) -> None:
+    document_id = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    with session_scope(settings.database_url) as session:
+        example = session.scalars(select(TrainingExample)).first()
+        assert example and example.document_id == document_id
+        assert STATEMENT[example.span_start : example.span_end] == "Revenue 1,000"
+        assert example.approval_state == ApprovalState.PROPOSED and example.quality == 0.8
+
+
+def test_artifacts_stay_under_var(settings: Settings) -> None:
+    assert Path(resources_for(settings)["mlflow_registry"].artifact_root).is_relative_to(
+        settings.var_dir
+    )
