@@ -59,7 +59,8 @@ EXTRACTION = [document_pages, normalized_text, numbers_verified, normalized_text
 def test_document_pages_materializes_with_provenance(settings: Settings) -> None:
     document_id = _register(settings, fixtures.text_pdf(), "report.pdf")
     with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("documents", [document_id])
+        # A second partition must not leak into this partition's checks.
+        instance.add_dynamic_partitions("documents", ["doc-other", document_id])
         result = dg.materialize(
             EXTRACTION,
             partition_key=document_id,

@@ -5,6 +5,7 @@ from typing import Any
 import dagster as dg
 
 from preciso_dagster.ingest.assets import document_pages
+from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.compare import compare_texts
 
@@ -20,7 +21,7 @@ def _findings_table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> dg.
     return dg.MetadataValue.md("\n".join(lines))
 
 
-@dg.asset_check(asset=document_pages, blocking=True)
+@dg.asset_check(asset=document_pages, blocking=True, partitions_def=documents_partitions)
 def numbers_verified(document_pages: dict[str, Any]) -> dg.AssetCheckResult:
     """Every number on every page is verified (text layer, or two OCR readings that agree)."""
     numbers = [(page["index"], n) for page in document_pages["pages"] for n in page["numbers"]]
@@ -41,6 +42,7 @@ def numbers_verified(document_pages: dict[str, Any]) -> dg.AssetCheckResult:
 @dg.asset_check(
     asset=normalized_text,
     blocking=True,
+    partitions_def=documents_partitions,
     additional_ins={"document_pages": dg.AssetIn(key=document_pages.key)},
 )
 def normalized_text_keeps_numbers(

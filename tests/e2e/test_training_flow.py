@@ -1,0 +1,79 @@
+"""Approvals through the API lead to exactly one training run, a version, and serving changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import RunningStack
+
+pytestmark = pytest.mark.e2e
+
+REVIEWER = {"Authorization": "Bearer e2e-reviewer"}
+ADMIN = {"Authorization": "Bearer e2e-admin"}
+STATEMENTS = [
+    "Revenue 1,000\nNet sales 990\nCost of sales (600)\nGross profit 400\nOperating income 150\n"
+    "Net income 120\nCash 55\nTotal assets 2,000\nTotal liabilities 800\nTotal equity 1,200\n"
+    "매출액 3,000\n당기순이익 200\n",
+    "Turnover 5,000\nCost of goods sold (3,100)\nGross margin 1,900\nOperating profit 700\n"
+    "Net profit 510\nCash and cash equivalents 75\nInventories 300\n자산총계 9,000\n",
+]
+
+
+def _extract(stack: RunningStack, text: str, name: str) -> str:
+    upload = stack.api.post("/api/v1/documents", files={"file": (name, text.encode())}).json()
+    job = stack.wait_for_job(upload["job_id"], {"succeeded", "failed", "dead_letter"})
+    assert job["status"] == "succeeded", job["error"]
+    return upload["document_id"]
+
+
+def _training_jobs(stack: RunningStack) -> list[dict]:
+    return stack.api.get("/api/v1/jobs?job_type=training").json()["items"]
+
+
+def test_approvals_train_once_and_serving_follows_promote_and_rollback(
+    running_stack: RunningStack,
+) -> None:
+    api = running_stack.api
+    for index, text in enumerate(STATEMENTS):
+        document_id = _extract(running_stack, text, f"statement-{index}.txt")
+        approved = api.post(
+            "/api/v1/approvals", headers=REVIEWER, json={"document_ids": [document_id]}
+        )
+        assert approved.status_code == 201, approved.text
+        assert approved.json()["approved"] >= 8
+
+        def trained(expected: int = index + 1) -> list[dict] | None:
+            done = [j for j in _training_jobs(running_stack) if j["status"] == "succeeded"]
+            return done if len(done) >= expected else None
+
+        running_stack.wait_for(trained, timeout=240)
+        jobs = _training_jobs(running_stack)
+        assert len(jobs) == index + 1, jobs  # exactly one run per new dataset
+        assert all(j["source"] == "sensor" for j in jobs)
+
+    versions = api.get("/api/v1/models").json()
+    assert [v["version"] for v in versions] == [2, 1]
+    assert not any(v["serving"] for v in versions)
+    assert "macro_f1" in versions[0]["metrics"]
+
+    assert api.post("/api/v1/models/serving", json={"version": 1}).status_code == 403
+    assert api.post("/api/v1/models/serving", headers=ADMIN, json={"version": 1}).status_code == 200
+    first = api.post("/api/v1/models/predict", json={"labels": ["Net sales"]}).json()
+    assert first["model_version"] == 1
+    promoted = api.post("/api/v1/models/serving", headers=ADMIN, json={"version": 2}).json()
+    assert (promoted["from_version"], promoted["to_version"]) == (1, 2)
+    assert promoted["changed_by"].startswith("admin:")
+    second = api.post("/api/v1/models/predict", json={"labels": ["Net sales"]}).json()
+    assert second["model_version"] == 2
+    rolled = api.post("/api/v1/models/rollback", headers=ADMIN).json()
+    assert (rolled["from_version"], rolled["to_version"]) == (2, 1)
+    third = api.post("/api/v1/models/predict", json={"labels": ["Net sales"]}).json()
+    assert third["model_version"] == 1
+    assert api.get("/api/v1/models").json()[1]["serving"] is True
+
+    # The same approvals again: the dataset version is unchanged, so nothing new runs.
+    again = api.post("/api/v1/approvals", headers=REVIEWER, json={"document_ids": []})
+    assert again.status_code == 201
+    analytics = api.get("/api/v1/training/analytics").json()
+    assert analytics["approved_examples"] >= 16
+    assert len(_training_jobs(running_stack)) == 2
