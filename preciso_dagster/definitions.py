@@ -34,4 +34,8 @@ defs = dg.Definitions(
     jobs=[ocr_extraction_job, numeric_check_job, training_job],
     sensors=[document_inbox_sensor, pipeline_jobs_mirror_sensor, approval_sensor],
     resources=resources_for(get_settings()),
+    # One process per run: every step in a new process would re-import the code location
+    # (seconds each on two cores). Outputs still go to the persistent filesystem IO manager,
+    # so a failed run can be re-executed from failure.
+    executor=dg.in_process_executor,
 )

@@ -176,3 +176,15 @@ def test_upload_over_the_size_limit_is_413(settings: Settings) -> None:
         )
     assert response.status_code == 413
     assert "1000 bytes" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"job_type": "training", "params": {"example_ids": [1, 2], "min_quality": 0.5}}, 202),
+        ({"job_type": "training", "params": {"min_quality": 3}}, 422),
+        ({"job_type": "numeric_check", "params": {"document_id": "doc-1"}}, 202),
+    ],
+)
+def test_every_job_type_validates_its_params(client: TestClient, body: dict, status: int) -> None:
+    assert client.post("/api/v1/jobs", headers=OPERATOR, json=body).status_code == status

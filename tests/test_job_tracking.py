@@ -130,3 +130,12 @@ def test_list_jobs_filters_and_pages(database_url: str) -> None:
         assert total == 3 and len(page) == 1
         failed, total_failed = list_jobs(session, status=JobStatus.FAILED)
         assert total_failed == 1 and failed[0].job_type == "training"
+
+
+def test_run_specs_for_each_job_type() -> None:
+    from preciso_dagster.tracking.submissions import run_spec_for
+
+    assert run_spec_for("ocr_extraction", {"document_id": "d"}).partition_key == "d"
+    assert run_spec_for("numeric_check", {"document_id": "d"}).job_name == "numeric_check_job"
+    training = run_spec_for("training", {"example_ids": [3]})
+    assert training.run_config["ops"]["training_dataset"]["config"]["example_ids"] == [3]

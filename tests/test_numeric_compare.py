@@ -144,7 +144,15 @@ def test_equivalent_spellings_pass(source: str, output: str) -> None:
 
 
 def test_ambiguous_numbers_are_reported_not_guessed() -> None:
-    result = compare_texts("Total 1,234", "Total 1,234")
+    result = compare_texts("Total 1,234", "Total: 1,234")
     assert result.passed
     assert [t.raw for t in result.ambiguous] == ["1,234", "1,234"]
     assert not compare_texts("Total 1,234", "Total 1,243").passed
+
+
+def test_identical_lines_are_skipped_but_still_count_as_present() -> None:
+    source = "A 1.50\nB 2.75\nC 3.00"
+    result = compare_texts(source, "A 1.50\nB 2.75\nC 3.01")
+    assert result.identical_lines == 2 and result.source_count == 1
+    assert [(a.source.raw, a.source.span) for a in result.altered] == [("3.00", (16, 20))]
+    assert not compare_texts(source, "A 1.50\nC 3.00").passed  # a dropped line still fails

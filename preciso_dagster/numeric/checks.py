@@ -50,10 +50,11 @@ def normalized_text_keeps_numbers(
 ) -> dg.AssetCheckResult:
     """Normalisation changed no number: none missing, altered or added on any page."""
     rows: list[tuple[Any, ...]] = []
-    checked = 0
+    checked = identical = 0
     for page, output in zip(document_pages["pages"], normalized_text, strict=True):
         result = compare_texts(page["text"], output)
         checked += result.source_count
+        identical += result.identical_lines
         rows += [(page["index"], "missing", t.raw, t.span, "") for t in result.missing]
         rows += [(page["index"], "added", t.raw, t.span, "") for t in result.added]
         rows += [
@@ -70,7 +71,8 @@ def normalized_text_keeps_numbers(
         passed=not rows,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "numbers_checked": checked,
+            "numbers_compared": checked,
+            "identical_lines": identical,
             "findings_count": len(rows),
             "findings": _findings_table(rows, ("page", "finding", "raw", "span", "output")),
         },

@@ -7,13 +7,18 @@ any change of value always does.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from preciso_dagster.numeric.numbers import NumberKind, NumberToken, extract_numbers
+from preciso_dagster.numeric.numbers import (
+    NumberKind,
+    NumberToken,
+    convention_for,
+    extract_numbers,
+)
 
 
 class Alteration(StrEnum):
@@ -39,7 +44,8 @@ class NumericComparison:
     altered: list[AlteredNumber] = field(default_factory=list)
     added: list[NumberToken] = field(default_factory=list)
     ambiguous: list[NumberToken] = field(default_factory=list)
-    source_count: int = 0
+    source_count: int = 0  # numbers compared, outside the identical lines
+    identical_lines: int = 0
 
     @property
     def passed(self) -> bool:
@@ -68,16 +74,45 @@ def token_dict(token: NumberToken) -> dict[str, Any]:
 
 
 def compare_texts(source: str, output: str, locale: str | None = None) -> NumericComparison:
-    """Every number of `source` must appear in `output` with the same value, and no other."""
-    return compare_numbers(extract_numbers(source, locale), extract_numbers(output, locale))
+    """Every number of `source` must appear in `output` with the same value, and no other.
+
+    Lines that occur unchanged in both texts hold the same numbers by construction, so only
+    the other lines are tokenised and compared (each text keeps its own decimal convention).
+    """
+    source_lines, output_lines = source.split("\n"), output.split("\n")
+    identical = Counter(source_lines) & Counter(output_lines)
+    result = compare_numbers(
+        _numbers_outside(source, source_lines, identical.copy(), locale),
+        _numbers_outside(output, output_lines, identical.copy(), locale),
+    )
+    result.identical_lines = sum(identical.values())
+    return result
+
+
+def _numbers_outside(
+    text: str, lines: list[str], skip: Counter[str], locale: str | None
+) -> list[NumberToken]:
+    """Numbers of every line not in `skip`, with spans in `text`."""
+    convention = convention_for(text, locale)
+    tokens: list[NumberToken] = []
+    offset = 0
+    for line in lines:
+        if skip[line] > 0:
+            skip[line] -= 1
+        elif any(ch.isdigit() for ch in line):
+            for token in extract_numbers(line, convention=convention):
+                start, end = token.span
+                tokens.append(replace(token, span=(start + offset, end + offset)))
+        offset += len(line) + 1
+    return tokens
 
 
 def compare_numbers(source: list[NumberToken], output: list[NumberToken]) -> NumericComparison:
     result = NumericComparison(source_count=len(source))
     result.ambiguous = [t for t in source + output if t.ambiguous]
-    unmatched_output = _match_exact(source, output)
-    unmatched_source = [t for t in source if id(t) not in unmatched_output.matched_source]
-    remaining = [t for t in output if id(t) not in unmatched_output.matched_output]
+    matching = _match_exact(source, output)
+    unmatched_source = [t for t in source if id(t) not in matching.matched_source]
+    remaining = [t for t in output if id(t) not in matching.matched_output]
     for token in unmatched_source:
         best = _most_likely_original(token, remaining)
         if best is None:
@@ -98,19 +133,21 @@ class _Matching:
 
 def _match_exact(source: list[NumberToken], output: list[NumberToken]) -> _Matching:
     """Pair equal keys in order; ambiguous tokens also pair with any reading they allow."""
-    by_key: dict[str, list[NumberToken]] = defaultdict(list)
+    by_key: dict[str, deque[NumberToken]] = defaultdict(deque)
+    by_value: dict[tuple[str, Decimal], deque[NumberToken]] = defaultdict(deque)
     for token in output:
         by_key[token.key].append(token)
-    by_value: dict[tuple[str, Decimal], list[NumberToken]] = defaultdict(list)
-    for token in output:
-        for value in (token.value, *token.alternatives):
-            if value is not None:
-                by_value[(token.kind, value)].append(token)
+        if token.ambiguous:
+            for value in (token.value, *token.alternatives):
+                if value is not None:
+                    by_value[(token.kind, value)].append(token)
     matched_source: set[int] = set()
     matched_output: set[int] = set()
 
-    def take(candidates: list[NumberToken], token: NumberToken) -> bool:
-        for candidate in candidates:
+    def take(candidates: deque[NumberToken], token: NumberToken) -> bool:
+        # Each candidate is popped once: matched ones are skipped, so this stays linear.
+        while candidates:
+            candidate = candidates.popleft()
             if id(candidate) not in matched_output:
                 matched_output.add(id(candidate))
                 matched_source.add(id(token))
@@ -119,13 +156,21 @@ def _match_exact(source: list[NumberToken], output: list[NumberToken]) -> _Match
 
     for token in source:
         take(by_key[token.key], token)
+    plain_by_value: dict[tuple[str, Decimal], deque[NumberToken]] | None = None
     for token in source:
         if id(token) in matched_source or token.value is None:
             continue
-        if token.ambiguous or any(c.ambiguous for c in by_value[(token.kind, token.value)]):
+        if token.ambiguous:
+            if plain_by_value is None:  # an ambiguous source may match any plain output
+                plain_by_value = defaultdict(deque)
+                for candidate in output:
+                    if candidate.value is not None and id(candidate) not in matched_output:
+                        plain_by_value[(candidate.kind, candidate.value)].append(candidate)
             for value in (token.value, *token.alternatives):
-                if take(by_value[(token.kind, value)], token):
+                if take(plain_by_value[(token.kind, value)], token):
                     break
+        else:
+            take(by_value[(token.kind, token.value)], token)
     return _Matching(matched_source, matched_output)
 
 

@@ -73,6 +73,9 @@ WESTERN_SCALES = {
 CJK_SCALES = {"천": 3, "千": 3, "만": 4, "万": 4, "萬": 4, "억": 8, "億": 8, "조": 12, "兆": 12}
 
 _CODE = "|".join(CURRENCY_CODES)
+_SPLIT_SEPARATORS = re.compile(f"([{_SEPARATORS}])")
+_ANY_SEPARATOR = re.compile(f"[{_SEPARATORS}]")
+_NON_DIGIT = re.compile(r"\D")
 _CJK_UNIT = "".join(CJK_SCALES)
 _NUMBER_CORE = rf"\d+(?:[{_SEPARATORS}]\d+)*"
 _TOKEN = re.compile(
@@ -165,10 +168,15 @@ def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
     return DecimalConvention(None)
 
 
-def extract_numbers(text: str, locale: str | None = None) -> list[NumberToken]:
-    """Every number in `text`, in order: amounts, percentages, dates, years and identifiers."""
+def extract_numbers(
+    text: str, locale: str | None = None, convention: DecimalConvention | None = None
+) -> list[NumberToken]:
+    """Every number in `text`, in order: amounts, percentages, dates, years and identifiers.
+
+    `convention` overrides the one read from `text` (for a fragment of a larger document).
+    """
     folded = fold(text)
-    convention = convention_for(text, locale)
+    convention = convention or convention_for(text, locale)
     tokens: list[NumberToken] = []
     taken = bytearray(len(folded))
 
@@ -281,7 +289,9 @@ def _amount(
 
 def _trim_core(core: str, convention: DecimalConvention) -> tuple[str, bool]:
     """Cut the core where a separator cannot be a thousands separator or a decimal mark."""
-    parts = re.split(f"([{_SEPARATORS}])", core)
+    parts = _SPLIT_SEPARATORS.split(core)
+    if len(parts) == 1:
+        return core, False
     kept = parts[0]
     for index in range(1, len(parts), 2):
         separator, digits = parts[index], parts[index + 1]
@@ -300,10 +310,10 @@ def _trim_core(core: str, convention: DecimalConvention) -> tuple[str, bool]:
 def _parse_core(
     core: str, convention: DecimalConvention
 ) -> tuple[Decimal, tuple[Decimal, ...], str] | None:
-    mantissa = re.sub(r"\D", "", core)
-    separators = re.findall(f"[{_SEPARATORS}]", core)
-    if not separators:
-        return Decimal(core), (), mantissa
+    if core.isdigit():
+        return Decimal(core), (), core
+    mantissa = _NON_DIGIT.sub("", core)
+    separators = _ANY_SEPARATOR.findall(core)
     last = separators[-1]
     tail = core.rsplit(last, 1)[1]
     distinct = set(separators)
@@ -329,7 +339,7 @@ def _parse_core(
 
 def _decimal(core: str, mark: str) -> Decimal:
     whole, _, fraction = core.rpartition(mark)
-    return Decimal(re.sub(r"\D", "", whole) + "." + fraction)
+    return Decimal(_NON_DIGIT.sub("", whole) + "." + fraction)
 
 
 def _cjk_value(written: str, convention: DecimalConvention) -> tuple[Decimal, int] | None:
@@ -368,7 +378,7 @@ def _date_key(written: str) -> str:
         day = next((d for d in digits if d <= 31), 0)
         return f"{year:04d}-{month:02d}-{day:02d}"
     if digits[0] > 1000:
-        year, month, day = (digits + [0, 0])[:3]
+        year, month, day = [*digits, 0, 0][:3]
     else:
         day, month, year = digits[:3]
     return f"{year:04d}-{month:02d}-{day:02d}"

@@ -5,20 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from preciso_dagster.errors import InvalidRequestError
 from preciso_dagster.tracking.run_tags import JOB_TYPES
 
 
-class OcrExtractionParams(BaseModel):
-    """Extract one registered document."""
+class DocumentParams(BaseModel):
+    """One registered document: extract it (ocr_extraction) or re-check it (numeric_check)."""
 
     model_config = ConfigDict(extra="forbid")
-    document_id: str
+    document_id: str = Field(min_length=1, max_length=64)
 
 
-PARAMS_MODELS: dict[str, type[BaseModel]] = {"ocr_extraction": OcrExtractionParams}
+class TrainingParams(BaseModel):
+    """Batch training: an explicit dataset selection for the `training_dataset` asset."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_quality: float = Field(default=0.0, ge=0, le=1)
+    max_per_class: int = Field(default=0, ge=0)
+    example_ids: list[int] = Field(default_factory=list)
+
+
+PARAMS_MODELS: dict[str, type[BaseModel]] = {
+    "ocr_extraction": DocumentParams,
+    "numeric_check": DocumentParams,
+    "training": TrainingParams,
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
             f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in error.errors()
         )
         raise InvalidRequestError(f"invalid params for {job_type}: {details}") from error
-    if isinstance(validated, OcrExtractionParams):
+    if isinstance(validated, DocumentParams):
         return RunSpec(JOB_TYPES[job_type], partition_key=validated.document_id)
-    return RunSpec(JOB_TYPES[job_type], run_config=validated.model_dump())
+    config = {"ops": {"training_dataset": {"config": validated.model_dump()}}}
+    return RunSpec(JOB_TYPES[job_type], run_config=config)

@@ -3,6 +3,7 @@
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from preciso_dagster.appdb.resource import AppDatabaseResource
 from preciso_dagster.ingest.assets import document_pages
@@ -38,7 +39,7 @@ class TrainingDatasetConfig(dg.Config):
 
     min_quality: float = 0.0
     max_per_class: int = 0
-    example_ids: list[int] = []
+    example_ids: list[int] = Field(default_factory=list)
 
 
 @dg.asset(

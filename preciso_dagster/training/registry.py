@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import mlflow
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+# mlflow is imported where it is used: it takes seconds to import, and every code server and
+# run worker imports this module even when it trains nothing.
 
 SERVING_ALIAS = "champion"
 # Our own functions inside the pipeline that MLflow's safe (skops) format must accept.
@@ -28,9 +30,13 @@ class MlflowResource(dg.ConfigurableResource):
     auto_promote: bool = False  # the auto_promote_models flag: off unless an operator opts in
 
     def client(self) -> MlflowClient:
+        from mlflow import MlflowClient
+
         return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
 
     def experiment_id(self) -> str:
+        from mlflow.exceptions import MlflowException
+
         client = self.client()
         experiment = client.get_experiment_by_name(self.experiment_name)
         if experiment is not None:
@@ -57,6 +63,9 @@ class MlflowResource(dg.ConfigurableResource):
         sample_input: list[str],
     ) -> tuple[str, int]:
         """One MLflow run with params, metrics, artifacts and the model; returns run id, version."""
+        import mlflow
+        from mlflow.models import infer_signature
+
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
         with mlflow.start_run(experiment_id=self.experiment_id(), tags=tags) as run:
@@ -80,6 +89,8 @@ class MlflowResource(dg.ConfigurableResource):
 
     def versions(self) -> list[dict[str, Any]]:
         """Every registered version with its run's metrics, newest first."""
+        from mlflow.exceptions import MlflowException
+
         client = self.client()
         try:
             found = client.search_model_versions(f"name='{self.model_name}'")
@@ -104,6 +115,8 @@ class MlflowResource(dg.ConfigurableResource):
         return rows
 
     def serving_version(self) -> int | None:
+        from mlflow.exceptions import MlflowException
+
         try:
             version = self.client().get_model_version_by_alias(self.model_name, SERVING_ALIAS)
         except MlflowException:
@@ -114,6 +127,8 @@ class MlflowResource(dg.ConfigurableResource):
         self.client().set_registered_model_alias(self.model_name, SERVING_ALIAS, str(version))
 
     def load(self, version: int) -> Any:
+        import mlflow
+
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
         return mlflow.sklearn.load_model(f"models:/{self.model_name}/{version}")

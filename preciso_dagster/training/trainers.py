@@ -6,12 +6,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
-
 from preciso_dagster.training.taxonomy import normalize_label, propose_concept
 
 HELD_OUT_SHARE = 0.2
@@ -49,7 +43,12 @@ class SklearnConceptTrainer:
     def params(self) -> dict[str, Any]:
         return {"trainer": self.name, "ngram_range": list(self.ngram_range), "C": self.c}
 
-    def fit(self, labels: list[str], concepts: list[str]) -> Pipeline:
+    def fit(self, labels: list[str], concepts: list[str]) -> Any:
+        # Imported here: scikit-learn costs seconds at import and most processes never train.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+
         pipeline = Pipeline(
             [
                 (
@@ -72,6 +71,8 @@ def split(
     labels: list[str], concepts: list[str]
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """The held-out split, stratified when every class has two examples, always seeded."""
+    from sklearn.model_selection import train_test_split
+
     counts = {c: concepts.count(c) for c in set(concepts)}
     stratify = concepts if min(counts.values()) >= 2 else None
     train_x, test_x, train_y, test_y = train_test_split(
@@ -81,6 +82,8 @@ def split(
 
 
 def metrics_for(y_true: list[str], y_pred: list[str]) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
     classes = sorted(set(y_true) | set(y_pred))
     per_class = f1_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
     metrics = {

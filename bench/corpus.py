@@ -1,0 +1,60 @@
+"""The shared corpus for benchmarks: text-layer pages and their renderings as scans."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+from PIL import Image
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
+TEXT_LAYER_FILES = (
+    "nics-background-checks-2015-11.pdf",
+    "senate-expenditures.pdf",
+    "pdffill-demo.pdf",
+    "nics-background-checks-2015-11-rotated.pdf",
+)
+
+
+@dataclass
+class CorpusPage:
+    name: str
+    text: str  # the text layer: ground truth
+    image: Image.Image  # the page rendered as a grayscale scan
+
+    def scan_pdf(self) -> bytes:
+        buffer = io.BytesIO()
+        self.image.save(buffer, format="PNG")
+        document = pymupdf.open()
+        page = document.new_page(
+            width=self.image.width * 72 / 200, height=self.image.height * 72 / 200
+        )
+        page.insert_image(page.rect, stream=buffer.getvalue())
+        return document.tobytes()
+
+
+def corpus_or_exit() -> Path:
+    if not CORPUS.exists():
+        print(f"skipped: {CORPUS} is absent")
+        sys.exit(0)
+    return CORPUS
+
+
+def text_layer_pages(limit: int, dpi: int = 200) -> list[CorpusPage]:
+    """Up to `limit` pages with a text layer, rendered at `dpi` as scans."""
+    pages = []
+    for name in TEXT_LAYER_FILES:
+        path = corpus_or_exit() / name
+        if not path.exists():
+            continue
+        with pymupdf.open(path) as document:
+            for index, page in enumerate(document):
+                pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+                image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+                pages.append(CorpusPage(f"{name}#{index}", page.get_text(), image))
+                if len(pages) >= limit:
+                    return pages
+    return pages

@@ -1,0 +1,111 @@
+"""Numeric checks: checker throughput, and silent error / review rates on corpus scans.
+
+Silent error rate: numbers wrong or missing on pages or boxes marked verified, over all numbers
+of the ground truth (the text layer). Review rate: the share of numbers sent to review.
+Baselines, measured in the same run: Tesseract alone and RapidOCR alone, where every number
+an engine prints is taken as it is (no engine says which numbers it got wrong).
+
+Usage: python bench/numeric_bench.py [--pages N] [--mb N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from bench.corpus import text_layer_pages
+from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
+from preciso_dagster.ingest.ocr_engines import OcrEngine, RapidOcrEngine, TesseractEngine
+from preciso_dagster.numeric.compare import compare_texts
+from preciso_dagster.numeric.numbers import extract_numbers
+from preciso_dagster.training.synthetic_labels import generated_labels
+
+
+def bench_throughput(megabytes: float) -> None:
+    labels, _ = generated_labels(2000, seed=11)
+    lines = [f"{label} {i * 7919 % 1_000_000:,}.{i % 100:02d}" for i, label in enumerate(labels)]
+    block = "\n".join(lines)
+    source = (block + "\n") * max(1, int(megabytes * 1_000_000 / len(block.encode())))
+    size = len(source.encode()) / 1_000_000
+    scenarios = {
+        "every number reformatted": source.replace(",", ""),
+        "normalised (1 line in 50 changed)": "\n".join(
+            line.replace(",", "") if i % 50 == 0 else line
+            for i, line in enumerate(source.split("\n"))
+        ),
+    }
+    for name, output in scenarios.items():
+        started = time.perf_counter()
+        result = compare_texts(source, output, locale="en")
+        seconds = time.perf_counter() - started
+        assert result.passed
+        print(
+            f"checker, {name}: {size:.1f} MB, {result.source_count} numbers compared, "
+            f"{seconds:.2f}s -> {size / seconds:.2f} MB/s (target >= 20 MB/s)"
+        )
+
+
+@dataclass
+class Tally:
+    truth: int = 0
+    silent_errors: int = 0
+    reviewed: int = 0
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:<22} numbers {self.truth:>5}  silent errors {self.silent_errors:>4} "
+            f"({self.silent_errors / max(1, self.truth):.2%})  sent to review "
+            f"{self.reviewed:>4} ({self.reviewed / max(1, self.truth):.1%})"
+        )
+
+
+def score(truth_text: str, verified_keys: list[str], page_verified: bool, reviewed: int) -> Tally:
+    """Silent errors: verified numbers not in the truth, plus truth numbers missing silently."""
+    truth = Counter(t.key for t in extract_numbers(truth_text))
+    found = Counter(verified_keys)
+    wrong = sum((found - truth).values())
+    missing = sum((truth - found).values()) if page_verified else 0
+    return Tally(sum(truth.values()), wrong + missing, reviewed)
+
+
+def add(total: Tally, page: Tally) -> None:
+    total.truth += page.truth
+    total.silent_errors += page.silent_errors
+    total.reviewed += page.reviewed
+
+
+def bench_silent_errors(pages: int) -> None:
+    corpus = text_layer_pages(pages)
+    engines: dict[str, OcrEngine] = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    chain, raw = Tally(), {name: Tally() for name in engines}
+    for page in corpus:
+        for name, engine in engines.items():
+            text = engine.read(page.image).text
+            add(raw[name], score(page.text, [t.key for t in extract_numbers(text)], True, 0))
+        extracted = extract_document(page.scan_pdf(), "scan.pdf", ExtractionConfig(), engines)
+        (result,) = extracted.pages
+        verified = [n for n in result.numbers if n.verified]
+        keys = [t.key for n in verified for t in extract_numbers(n.raw)]
+        add(chain, score(page.text, keys, not result.needs_review, len(result.review_items)))
+        print(
+            f"  {page.name}: {len(result.numbers)} numbers read, "
+            f"{len(result.review_items)} to review"
+        )
+    print(chain.line("chain (verified)"))
+    for name, tally in raw.items():
+        print(tally.line(f"{name} alone"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=4)
+    parser.add_argument("--mb", type=float, default=2.0)
+    args = parser.parse_args()
+    bench_throughput(args.mb)
+    bench_silent_errors(args.pages)
+
+
+if __name__ == "__main__":
+    main()
