@@ -46,8 +46,10 @@ lock: $(BIN)/python  ## Re-resolve and pin every dependency
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
-bench: install system-packages
-	$(BIN)/python bench/extraction_bench.py
+bench: install system-packages  ## Benchmarks (figures in docs/benchmarks.md); corpus pages skip if absent
+	$(BIN)/python -m bench.extraction_bench
+	$(BIN)/python -m bench.numeric_bench
+	$(BIN)/python -m bench.training_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -25,6 +25,30 @@ mutation AddPartition($selector: RepositorySelector!, $name: String!, $key: Stri
 """
 
 
+_RUNS_FOR_JOB = """
+query RunsForJob($filter: RunsFilter) {
+  runsOrError(filter: $filter) {
+    __typename
+    ... on Runs { results { runId status } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_REEXECUTE = """
+mutation Reexecute($parentRunId: String!) {
+  launchRunReexecution(
+    reexecutionParams: {parentRunId: $parentRunId, strategy: FROM_FAILURE}
+  ) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+
+
 class DagsterGateway:
     """Submits runs tagged with their job id and checks that Dagster answers."""
 
@@ -71,6 +95,29 @@ class DagsterGateway:
             )
         except (DagsterGraphQLClientError, OSError) as error:
             raise DagsterUnavailableError(f"Dagster refused the run: {error}") from error
+
+    def runs_for_job(self, job_id: str) -> list[str]:
+        """Run ids already tagged with this job id (so a resubmission never makes a second run)."""
+        result = self._graphql(
+            _RUNS_FOR_JOB, {"filter": {"tags": [{"key": "preciso/job_id", "value": job_id}]}}
+        )["runsOrError"]
+        if result["__typename"] != "Runs":
+            raise DagsterUnavailableError(f"listing runs failed: {result}")
+        return [run["runId"] for run in result["results"]]
+
+    def reexecute_from_failure(self, run_id: str) -> str:
+        """Launch a re-execution of `run_id` from its failed steps; returns the new run id."""
+        result = self._graphql(_REEXECUTE, {"parentRunId": run_id})["launchRunReexecution"]
+        if result["__typename"] != "LaunchRunSuccess":
+            raise DagsterUnavailableError(f"re-execution of {run_id} refused: {result}")
+        return result["run"]["runId"]
+
+    def terminate(self, run_id: str) -> None:
+        """Ask Dagster to terminate a queued or running run."""
+        try:
+            self._client.terminate_run(run_id)
+        except (DagsterGraphQLClientError, OSError) as error:
+            raise DagsterUnavailableError(f"terminating {run_id} failed: {error}") from error
 
     def _graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         try:

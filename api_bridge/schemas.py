@@ -131,6 +131,7 @@ class ApprovalCreate(BaseModel):
 class ApprovalsPublic(BaseModel):
     approved: int
     approval_ids: list[int]
+    example_ids: list[int]
 
 
 class ModelVersionPublic(BaseModel):

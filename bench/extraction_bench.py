@@ -3,7 +3,7 @@
 1. Text-layer PDFs: `extract_document` (gates, numbers) vs raw PyMuPDF `get_text`.
 2. Scans of the shared corpus at 200 DPI: the chain vs the raw engines it runs.
 
-Usage: python bench/extraction_bench.py [--pages N] [--repeat N]
+Usage: python -m bench.extraction_bench [--pages N] [--repeat N]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ of the ground truth (the text layer). Review rate: the share of numbers sent to 
 Baselines, measured in the same run: Tesseract alone and RapidOCR alone, where every number
 an engine prints is taken as it is (no engine says which numbers it got wrong).
 
-Usage: python bench/numeric_bench.py [--pages N] [--mb N]
+Usage: python -m bench.numeric_bench [--pages N] [--mb N]
 """
 
 from __future__ import annotations

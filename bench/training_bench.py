@@ -1,7 +1,7 @@
 """Training time and macro-F1 on generated labelled lines, against the rules-only baseline
 on the same held-out split.
 
-Usage: python bench/training_bench.py [--lines N]
+Usage: python -m bench.training_bench [--lines N]
 """
 
 from __future__ import annotations

@@ -159,6 +159,7 @@ class Stack:
     with_mlflow: bool = True
     services: list[Service] = field(default_factory=list)
     admin_token: str | None = None
+    _env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def start(self, timeout: float = 180) -> None:
         """Migrate, configure the instance, start every service and wait until each answers."""
@@ -177,24 +178,44 @@ class Stack:
             capture_output=True,
             stdin=subprocess.DEVNULL,
         )
+        self._env = env
         self.services = services_for(self.settings, self.workspace, self.with_mlflow)
         for service in self.services:
-            service.log_path = self.log_dir / f"{service.name}.log"
-            with service.log_path.open("ab") as log:
-                service.process = subprocess.Popen(
-                    service.command,
-                    env={**env, **service.extra_env},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                    cwd=self.workspace.parent,
-                )
+            self._launch(service)
         try:
             self.wait_until_ready(timeout)
         except BaseException:
             self.stop()
             raise
+
+    def _launch(self, service: Service) -> None:
+        service.log_path = self.log_dir / f"{service.name}.log"
+        with service.log_path.open("ab") as log:
+            service.process = subprocess.Popen(
+                service.command,
+                env={**self._env, **service.extra_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.workspace.parent,
+            )
+
+    def restart(self, name: str, timeout: float = 120) -> None:
+        """Start a service stopped with `stop_service` again and wait until it answers."""
+        self._launch(self.service(name))
+        self.wait_until_ready(timeout)
+
+    def stop_service(self, name: str) -> None:
+        """Stop one service and its children (for fault tests), leaving the others running."""
+        service = self.service(name)
+        _signal_group(service, signal.SIGTERM)
+        assert service.process is not None
+        try:
+            service.process.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            _signal_group(service, signal.SIGKILL)
+            service.process.wait()
 
     def wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

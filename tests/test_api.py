@@ -188,3 +188,30 @@ def test_upload_over_the_size_limit_is_413(settings: Settings) -> None:
 )
 def test_every_job_type_validates_its_params(client: TestClient, body: dict, status: int) -> None:
     assert client.post("/api/v1/jobs", headers=OPERATOR, json=body).status_code == status
+
+
+def test_pending_jobs_cancel_at_once_and_only_failed_jobs_retry(client: TestClient) -> None:
+    job = client.post(
+        "/api/v1/jobs",
+        headers=OPERATOR,
+        json={"job_type": "ocr_extraction", "params": {"document_id": "d"}},
+    ).json()
+    assert client.post(f"/api/v1/jobs/{job['job_id']}/retry", headers=OPERATOR).status_code == 409
+    canceled = client.post(f"/api/v1/jobs/{job['job_id']}/cancel", headers=OPERATOR)
+    assert canceled.status_code == 202 and canceled.json()["status"] == "canceled"
+    assert client.post(f"/api/v1/jobs/{job['job_id']}/cancel", headers=OPERATOR).status_code == 409
+    retried = client.post(f"/api/v1/jobs/{job['job_id']}/retry", headers=OPERATOR)
+    assert retried.status_code == 409 and "never reached Dagster" in retried.json()["detail"]
+    assert client.post(f"/api/v1/jobs/{job['job_id']}/cancel", headers=VIEWER).status_code == 403
+
+
+def test_metrics_report_jobs_by_status(client: TestClient) -> None:
+    client.post(
+        "/api/v1/jobs",
+        headers=OPERATOR,
+        json={"job_type": "ocr_extraction", "params": {"document_id": "d"}},
+    )
+    body = client.get("/metrics").text
+    assert 'preciso_jobs{status="pending"} 1.0' in body
+    assert "preciso_dead_letter_jobs 0.0" in body
+    assert "preciso_submission_seconds_count 1.0" in body

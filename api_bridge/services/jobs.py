@@ -77,3 +77,30 @@ def _job_with_key(
     if existing is not None and (existing.job_type != job_type or existing.params != params):
         raise ConflictError("Idempotency-Key was already used with a different request body")
     return existing
+
+
+def retry_job(session: Session, gateway: DagsterGateway, job: PipelineJob) -> PipelineJob:
+    """Re-execute the job's latest run from failure; the new run is a new attempt of the job."""
+    if job.status not in (JobStatus.FAILED, JobStatus.DEAD_LETTER, JobStatus.CANCELED):
+        raise ConflictError(
+            f"only failed, dead-lettered or canceled jobs retry (it is {job.status})"
+        )
+    if job.dagster_run_id is None:
+        raise ConflictError("the job never reached Dagster; nothing to re-execute")
+    run_id = gateway.reexecute_from_failure(job.dagster_run_id)
+    attach_run(session, job, run_id)
+    set_status(session, job, JobStatus.QUEUED)
+    log.info("job retried", job_id=str(job.job_id), dagster_run_id=run_id)
+    return job
+
+
+def cancel_job(session: Session, gateway: DagsterGateway, job: PipelineJob) -> PipelineJob:
+    """Terminate the job's run (the mirror records `canceled`); a pending job cancels at once."""
+    if job.status.is_terminal:
+        raise ConflictError(f"the job is already {job.status}")
+    if job.dagster_run_id is None:
+        set_status(session, job, JobStatus.CANCELED, error="canceled before submission")
+    else:
+        gateway.terminate(job.dagster_run_id)
+    log.info("job cancel requested", job_id=str(job.job_id), dagster_run_id=job.dagster_run_id)
+    return job

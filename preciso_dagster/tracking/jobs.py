@@ -115,7 +115,12 @@ def attach_run(session: Session, job: PipelineJob, run_id: str) -> None:
 
 
 def set_status(
-    session: Session, job: PipelineJob, status: JobStatus, *, error: str | None = None
+    session: Session,
+    job: PipelineJob,
+    status: JobStatus,
+    *,
+    error: str | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Move the job to `status`, stamping start and finish times; a no-op when nothing changes."""
     if job.status == status and (error is None or job.error == error):
@@ -144,7 +149,11 @@ def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
         status = JobStatus.DEAD_LETTER
     if status == JobStatus.RUNNING and job.started_at is None and run.start_time:
         job.started_at = run.start_time
-    set_status(session, job, status, error=run.error if status.is_terminal else None)
+    detail = None
+    if status.is_terminal and run.end_time is not None:
+        # How long after the run ended this job learned of it: the mirror's lag.
+        detail = {"mirror_lag_seconds": round((utcnow() - run.end_time).total_seconds(), 3)}
+    set_status(session, job, status, error=run.error if status.is_terminal else None, detail=detail)
     return job
 
 

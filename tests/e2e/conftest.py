@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api_bridge.dagster_gateway import DagsterGateway
 from preciso_dagster.settings import Settings
 from preciso_dagster.stack import Stack
 from tests.conftest import (
@@ -40,6 +41,9 @@ class RunningStack:
         self.api = httpx.Client(
             base_url=f"http://127.0.0.1:{self.settings.api_port}", headers=OPERATOR, timeout=30
         )
+
+    def gateway(self) -> DagsterGateway:
+        return DagsterGateway("127.0.0.1", self.settings.web_port)
 
     def wait_for(
         self, predicate: Callable[[], Any], timeout: float = 120, every: float = 0.5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.conftest import RunningStack
@@ -34,6 +36,7 @@ def test_approvals_train_once_and_serving_follows_promote_and_rollback(
     running_stack: RunningStack,
 ) -> None:
     api = running_stack.api
+    approved_ids: list[int] = []
     for index, text in enumerate(STATEMENTS):
         document_id = _extract(running_stack, text, f"statement-{index}.txt")
         approved = api.post(
@@ -41,6 +44,7 @@ def test_approvals_train_once_and_serving_follows_promote_and_rollback(
         )
         assert approved.status_code == 201, approved.text
         assert approved.json()["approved"] >= 8
+        approved_ids += approved.json()["example_ids"]
 
         def trained(expected: int = index + 1) -> list[dict] | None:
             done = [j for j in _training_jobs(running_stack) if j["status"] == "succeeded"]
@@ -71,9 +75,11 @@ def test_approvals_train_once_and_serving_follows_promote_and_rollback(
     assert third["model_version"] == 1
     assert api.get("/api/v1/models").json()[1]["serving"] is True
 
-    # The same approvals again: the dataset version is unchanged, so nothing new runs.
-    again = api.post("/api/v1/approvals", headers=REVIEWER, json={"document_ids": []})
-    assert again.status_code == 201
+    # The same approvals again: new approval rows wake the sensor, but the dataset version is
+    # unchanged, so Dagster skips the run key it has already launched.
+    again = api.post("/api/v1/approvals", headers=REVIEWER, json={"example_ids": approved_ids})
+    assert again.status_code == 201 and again.json()["approved"] == len(approved_ids)
     analytics = api.get("/api/v1/training/analytics").json()
-    assert analytics["approved_examples"] >= 16
+    assert analytics["approved_examples"] == len(approved_ids)
+    time.sleep(15)  # three sensor intervals
     assert len(_training_jobs(running_stack)) == 2

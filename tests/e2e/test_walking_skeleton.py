@@ -62,3 +62,67 @@ def test_file_dropped_in_the_inbox_becomes_a_sensor_job(running_stack: RunningSt
     job = running_stack.wait_for(sensor_job, timeout=180)
     assert job["dagster_run_id"] and job["params"]["partition_key"].startswith("doc-")
     assert not dropped.exists()
+
+
+def test_an_unreadable_number_on_a_scan_becomes_exactly_one_review_item(
+    running_stack: RunningStack,
+) -> None:
+    api = running_stack.api
+    upload = api.post(
+        "/api/v1/documents", files={"file": ("damaged.pdf", fixtures.damaged_number_scan())}
+    )
+    assert upload.status_code == 202, upload.text
+    document_id = upload.json()["document_id"]
+    job = running_stack.wait_for_job(upload.json()["job_id"], {"succeeded", "failed"}, 240)
+    assert job["status"] == "failed" and "numbers need review" in job["error"], job["error"]
+    document = api.get(f"/api/v1/documents/{document_id}").json()
+    assert document["status"] == "needs_review"
+    items = api.get("/api/v1/review-items?status=open&limit=500").json()["items"]
+    mine = [item for item in items if item["document_id"] == document_id]
+    assert len(mine) == 1, mine
+    assert mine[0]["page_index"] == 0 and mine[0]["box"] and mine[0]["crop_path"]
+    assert "777" in mine[0]["raw"]
+
+
+def test_jobs_submitted_while_the_webserver_is_down_each_get_exactly_one_run(
+    running_stack: RunningStack,
+) -> None:
+    api = running_stack.api
+    upload = api.post(
+        "/api/v1/documents", files={"file": ("outbox.txt", b"Cash 12,500\nEquity 3,400\n")}
+    )
+    document_id = upload.json()["document_id"]
+    running_stack.wait_for_job(upload.json()["job_id"], {"succeeded"})
+    running_stack.stack.stop_service("webserver")
+    try:
+        submitted = [
+            api.post(
+                "/api/v1/jobs",
+                json={"job_type": "numeric_check", "params": {"document_id": document_id}},
+            )
+            for _ in range(20)
+        ]
+        assert {r.status_code for r in submitted} == {202}
+        assert {r.json()["status"] for r in submitted} == {"pending"}
+    finally:
+        running_stack.stack.restart("webserver")
+    for response in submitted:
+        job = running_stack.wait_for_job(response.json()["job_id"], {"succeeded"}, timeout=300)
+        assert job["attempts"] == 1 and job["dagster_run_id"]
+    gateway = running_stack.gateway()
+    assert all(len(gateway.runs_for_job(r.json()["job_id"])) == 1 for r in submitted)
+
+
+def test_a_failed_job_retries_as_a_new_attempt(running_stack: RunningStack) -> None:
+    api = running_stack.api
+    response = api.post(
+        "/api/v1/jobs", json={"job_type": "ocr_extraction", "params": {"document_id": "doc-nope"}}
+    )
+    job = running_stack.wait_for_job(response.json()["job_id"], {"failed", "dead_letter"})
+    assert "not registered" in job["error"]
+    retried = api.post(f"/api/v1/jobs/{job['job_id']}/retry")
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["attempts"] == 2
+    again = running_stack.wait_for_job(job["job_id"], {"failed", "dead_letter"})
+    assert again["dagster_run_id"] != job["dagster_run_id"] and again["attempts"] == 2
+    assert api.get("/metrics").status_code == 200

@@ -3,11 +3,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
 from api_bridge.schemas import JobCreate, JobPublic, JobsPublic
-from api_bridge.services.jobs import submit_job
+from api_bridge.services.jobs import cancel_job, retry_job, submit_job
 from preciso_dagster.appdb.models import JobStatus
 from preciso_dagster.tracking.jobs import get_job, list_jobs
 
@@ -19,6 +19,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
 def create_job(
     body: JobCreate,
+    request: Request,
     session: SessionDep,
     gateway: DagsterDep,
     principal: OperatorDep,
@@ -34,6 +35,8 @@ def create_job(
         requested_by=principal.name,
         idempotency_key=idempotency_key,
     )
+    if job.status == JobStatus.PENDING:
+        request.app.state.outbox.wake()
     response.headers["Location"] = f"/api/v1/jobs/{job.job_id}"
     if not created:
         response.headers["Idempotent-Replay"] = "true"
@@ -65,3 +68,17 @@ def read_jobs(
         offset=offset,
         limit=limit,
     )
+
+
+@router.post("/{job_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
+def retry(job_id: uuid.UUID, session: SessionDep, gateway: DagsterDep, _: OperatorDep) -> JobPublic:
+    """Re-execute a failed or dead-lettered job from failure (Dagster `launchRunReexecution`)."""
+    return JobPublic.model_validate(retry_job(session, gateway, get_job(session, job_id)))
+
+
+@router.post("/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
+def cancel(
+    job_id: uuid.UUID, session: SessionDep, gateway: DagsterDep, _: OperatorDep
+) -> JobPublic:
+    """Terminate the job's run; the status becomes `canceled` once Dagster has stopped it."""
+    return JobPublic.model_validate(cancel_job(session, gateway, get_job(session, job_id)))
