@@ -147,8 +147,8 @@ def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
     status = RUN_STATUS_TO_JOB_STATUS.get(run.status, JobStatus.RUNNING)
     if status == JobStatus.FAILED and run.retries_exhausted:
         status = JobStatus.DEAD_LETTER
-    if status == JobStatus.RUNNING and job.started_at is None and run.start_time:
-        job.started_at = run.start_time
+    if job.started_at is None and run.start_time:
+        job.started_at = run.start_time  # a short run may go from queued to done between ticks
     detail = None
     if status.is_terminal and run.end_time is not None:
         # How long after the run ended this job learned of it: the mirror's lag.

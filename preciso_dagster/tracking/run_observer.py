@@ -11,7 +11,11 @@ from preciso_dagster.tracking.jobs import RunObservation
 
 WILL_RETRY_TAG = "dagster/will_retry"
 RETRY_NUMBER_TAG = "dagster/retry_number"
-FAILURE_EVENTS = {dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}
+FAILURE_EVENTS = {
+    dg.DagsterEventType.STEP_FAILURE,
+    dg.DagsterEventType.RUN_FAILURE,
+    dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+}
 ERROR_SUMMARY_LIMIT = 2000
 
 
@@ -49,12 +53,19 @@ def _was_retried(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
 
 
 def _error_summary(instance: dg.DagsterInstance, run_id: str) -> str:
-    """The root cause of each failed step, or the run's own failure message if no step failed."""
+    """Failed checks with their findings, the root cause of each failed step, or else the run's
+    own failure message."""
     failures = instance.get_records_for_run(run_id, of_type=FAILURE_EVENTS).records
     step_messages, run_messages = [], []
     for record in failures:
         event = record.event_log_entry.dagster_event
         if event is None:
+            continue
+        evaluation = event.event_specific_data
+        if isinstance(evaluation, dg.AssetCheckEvaluation):
+            if not evaluation.passed:
+                description = evaluation.description or "failed"
+                step_messages.append(f"check {evaluation.check_name}: {description}")
             continue
         error = getattr(event.event_specific_data, "error", None)
         message = _root_cause(error) if error is not None else (event.message or "")

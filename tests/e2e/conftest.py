@@ -46,7 +46,7 @@ class RunningStack:
         return DagsterGateway("127.0.0.1", self.settings.web_port)
 
     def wait_for(
-        self, predicate: Callable[[], Any], timeout: float = 120, every: float = 0.5
+        self, predicate: Callable[[], Any], timeout: float = 300, every: float = 0.5
     ) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -56,7 +56,7 @@ class RunningStack:
             time.sleep(every)
         raise AssertionError(f"condition not met within {timeout}s; logs in {self.stack.log_dir}")
 
-    def wait_for_job(self, job_id: str, statuses: set[str], timeout: float = 120) -> dict:
+    def wait_for_job(self, job_id: str, statuses: set[str], timeout: float = 300) -> dict:
         def reached() -> dict | None:
             job = self.api.get(f"/api/v1/jobs/{job_id}").json()
             return job if job["status"] in statuses else None
