@@ -226,3 +226,30 @@ def test_artifacts_stay_under_var(settings: Settings) -> None:
     assert Path(resources_for(settings)["mlflow_registry"].artifact_root).is_relative_to(
         settings.var_dir
     )
+
+
+def test_approvals_api_needs_a_reviewer_and_reports_what_it_approved(settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api_bridge.main import create_app
+
+    document_id = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    with TestClient(create_app(settings)) as client:
+        body = {"document_ids": [document_id]}
+        operator = {"Authorization": "Bearer operator-token"}
+        assert client.post("/api/v1/approvals", json=body, headers=operator).status_code == 403
+        reviewer = {"Authorization": "Bearer reviewer-token"}
+        response = client.post("/api/v1/approvals", json=body, headers=reviewer)
+        assert response.status_code == 201, response.text
+        assert response.json()["approved"] == 5 and len(response.json()["example_ids"]) == 5
+        bad = client.post(
+            "/api/v1/approvals",
+            headers=reviewer,
+            json={
+                "example_ids": [response.json()["example_ids"][0]],
+                "corrections": {str(response.json()["example_ids"][0]): "x"},
+            },
+        )
+        assert bad.status_code == 422 and "unknown concept" in bad.json()["detail"]
+        report = client.get("/api/v1/training/analytics", headers=reviewer).json()
+        assert report["approved_examples"] == 5

@@ -23,7 +23,11 @@ def create_approvals(
         document_ids=body.document_ids,
         corrections=body.corrections,
     )
-    return ApprovalsPublic(approved=len(approvals), approval_ids=[a.approval_id for a in approvals])
+    return ApprovalsPublic(
+        approved=len(approvals),
+        approval_ids=[a.approval_id for a in approvals],
+        example_ids=[a.example_id for a in approvals],
+    )
 
 
 @router.get("/training/analytics")
