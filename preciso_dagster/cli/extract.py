@@ -30,21 +30,9 @@ def extract(
         raise typer.Exit(exit_code_for(error)) from error
     status = "needs_review" if document.needs_review else "extracted"
     if as_json:
+        # The page as the asset stores it, less the raw OCR lines (boxes are on the numbers).
         pages = [
-            {
-                "index": page.index,
-                "engine": page.engine,
-                "attempts": [
-                    {"engine": a.engine, "accepted": a.accepted, "reason": a.reason}
-                    for a in page.attempts
-                ],
-                "text": page.text,
-                "confidence": page.confidence,
-                "needs_review": page.needs_review,
-                "review_reasons": page.review_reasons,
-                "numbers": [number.to_dict() for number in page.numbers],
-                "review_items": [number.to_dict() for number in page.review_items],
-            }
+            {key: value for key, value in page.to_dict().items() if key != "ocr_lines"}
             for page in document.pages
         ]
         body = {"sha256": document.sha256, "format": document.format, "pages": pages}
