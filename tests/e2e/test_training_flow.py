@@ -75,8 +75,10 @@ def test_approvals_train_once_and_serving_follows_promote_and_rollback(
     assert third["model_version"] == 1
     assert api.get("/api/v1/models").json()[1]["serving"] is True
 
-    # The same approvals again: new approval rows wake the sensor, but the dataset version is
-    # unchanged, so Dagster skips the run key it has already launched.
+    # The same approvals again, after a daemon restart: new approval rows wake the sensor, but
+    # the dataset version is unchanged, so Dagster skips the run key it has already launched.
+    running_stack.stack.stop_service("daemon")
+    running_stack.stack.restart("daemon")
     again = api.post("/api/v1/approvals", headers=REVIEWER, json={"example_ids": approved_ids})
     assert again.status_code == 201 and again.json()["approved"] == len(approved_ids)
     analytics = api.get("/api/v1/training/analytics").json()
