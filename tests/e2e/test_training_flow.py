@@ -83,5 +83,5 @@ def test_approvals_train_once_and_serving_follows_promote_and_rollback(
     assert again.status_code == 201 and again.json()["approved"] == len(approved_ids)
     analytics = api.get("/api/v1/training/analytics").json()
     assert analytics["approved_examples"] == len(approved_ids)
-    time.sleep(15)  # three sensor intervals
+    time.sleep(45)  # daemon start-up plus several sensor intervals
     assert len(_training_jobs(running_stack)) == 2
