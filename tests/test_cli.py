@@ -58,8 +58,17 @@ def test_extract_json_has_pages_numbers_and_provenance(tmp_path: Path) -> None:
     (attempt,) = page["attempts"]
     assert attempt["engine"] == "text_layer" and attempt["accepted"] is True
     assert "passed the gates" in attempt["reason"]
-    assert set(page) >= {"index", "engine", "attempts", "text", "confidence", "needs_review",
-                         "review_reasons", "numbers", "review_items"}
+    assert set(page) >= {
+        "index",
+        "engine",
+        "attempts",
+        "text",
+        "confidence",
+        "needs_review",
+        "review_reasons",
+        "numbers",
+        "review_items",
+    }
     assert {"raw": "1,234,567.89", "value": "1234567.89"}.items() <= page["numbers"][0].items()
     assert page["numbers"][0]["verified"] is True and page["review_items"] == []
 

@@ -42,17 +42,7 @@ def promote(
     current = registry.serving_version()
     if current == version:
         raise ConflictError(f"version {version} is already serving")
-    change = ServingChange(
-        model_name=registry.model_name,
-        action=action,
-        from_version=current,
-        to_version=version,
-        changed_by=changed_by,
-    )
-    session.add(change)
-    session.flush()
-    registry.set_serving(version)
-    return change
+    return _switch(session, registry, action, current, version, changed_by)
 
 
 def rollback(session: Session, registry: MlflowResource, changed_by: str) -> ServingChange:
@@ -61,16 +51,28 @@ def rollback(session: Session, registry: MlflowResource, changed_by: str) -> Ser
     if len(history) < 2:
         raise ConflictError("there is no previous champion to roll back to")
     current, previous = history[-1], history[-2]
+    return _switch(session, registry, "rollback", current, previous, changed_by)
+
+
+def _switch(
+    session: Session,
+    registry: MlflowResource,
+    action: str,
+    from_version: int | None,
+    to_version: int,
+    changed_by: str,
+) -> ServingChange:
+    """Record the change first, then move the alias: an audit row never misses a switch."""
     change = ServingChange(
         model_name=registry.model_name,
-        action="rollback",
-        from_version=current,
-        to_version=previous,
+        action=action,
+        from_version=from_version,
+        to_version=to_version,
         changed_by=changed_by,
     )
     session.add(change)
     session.flush()
-    registry.set_serving(previous)
+    registry.set_serving(to_version)
     return change
 
 
