@@ -139,3 +139,21 @@ def test_run_specs_for_each_job_type() -> None:
     assert run_spec_for("numeric_check", {"document_id": "d"}).job_name == "numeric_check_job"
     training = run_spec_for("training", {"example_ids": [3]})
     assert training.run_config["ops"]["training_dataset"]["config"]["example_ids"] == [3]
+
+
+def test_a_finished_run_records_the_mirror_lag(database_url: str) -> None:
+    from datetime import timedelta
+
+    from preciso_dagster.appdb.models import utcnow
+
+    ended = utcnow() - timedelta(seconds=3)
+    run = RunObservation("r-lag", "ocr_extraction_job", "SUCCESS", {}, end_time=ended)
+    with session_scope(database_url) as session:
+        job_id = mirror_run(session, run).job_id
+    with session_scope(database_url) as session:
+        (event,) = session.scalars(
+            select(PipelineJobEvent).where(
+                PipelineJobEvent.job_id == job_id, PipelineJobEvent.kind == "status"
+            )
+        )
+        assert 3 <= event.detail["mirror_lag_seconds"] < 30

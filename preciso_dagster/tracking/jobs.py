@@ -135,7 +135,13 @@ def set_status(
     else:
         job.finished_at = None
         job.error = None
-    _append_event(session, job, "status", status=status, detail={"error": error} if error else None)
+    _append_event(
+        session,
+        job,
+        "status",
+        status=status,
+        detail={**(detail or {}), **({"error": error} if error else {})},
+    )
 
 
 def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
