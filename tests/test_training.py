@@ -253,3 +253,18 @@ def test_approvals_api_needs_a_reviewer_and_reports_what_it_approved(settings: S
         assert bad.status_code == 422 and "unknown concept" in bad.json()["detail"]
         report = client.get("/api/v1/training/analytics", headers=reviewer).json()
         assert report["approved_examples"] == 5
+
+
+def test_auto_promotion_only_when_the_flag_is_on(settings: Settings) -> None:
+    _approved_generated_set(settings, 120, seed=4)
+    flagged = settings.model_copy(update={"flag_auto_promote_models": True})
+    resources = resources_for(flagged)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [training_dataset, concept_model, model_evaluation],
+            resources=resources,
+            instance=instance,
+        )
+    (evaluation,) = result.asset_materializations_for_node("model_evaluation")
+    assert evaluation.metadata["promoted"].value is True
+    assert resources["mlflow_registry"].serving_version() == 1
