@@ -73,7 +73,9 @@ def read_jobs(
 @router.post("/{job_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
 def retry(job_id: uuid.UUID, session: SessionDep, gateway: DagsterDep, _: OperatorDep) -> JobPublic:
     """Re-execute a failed or dead-lettered job from failure (Dagster `launchRunReexecution`)."""
-    return JobPublic.model_validate(retry_job(session, gateway, get_job(session, job_id)))
+    job = retry_job(session, gateway, get_job(session, job_id))
+    session.commit()  # before the answer, so a read right after it sees the new attempt
+    return JobPublic.model_validate(job)
 
 
 @router.post("/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
@@ -81,4 +83,6 @@ def cancel(
     job_id: uuid.UUID, session: SessionDep, gateway: DagsterDep, _: OperatorDep
 ) -> JobPublic:
     """Terminate the job's run; the status becomes `canceled` once Dagster has stopped it."""
-    return JobPublic.model_validate(cancel_job(session, gateway, get_job(session, job_id)))
+    job = cancel_job(session, gateway, get_job(session, job_id))
+    session.commit()
+    return JobPublic.model_validate(job)

@@ -27,6 +27,7 @@ def set_serving_model(
 ) -> ServingChangePublic:
     """Serve version N (MLflow alias `champion`); audited with who, when, from and to."""
     change = promote(session, request.app.state.registry, body.version, principal.name)
+    session.commit()
     return ServingChangePublic.model_validate(change)
 
 
@@ -36,6 +37,7 @@ def rollback_serving_model(
 ) -> ServingChangePublic:
     """Serve the previous champion again."""
     change = rollback(session, request.app.state.registry, principal.name)
+    session.commit()
     return ServingChangePublic.model_validate(change)
 
 

@@ -36,4 +36,5 @@ def decide_review_item(
 ) -> ReviewItemPublic:
     """Approve, reject or correct one item; audited with who, when, and the value before/after."""
     item = decide(session, review_item_id, body.decision, body.value, principal.name)
+    session.commit()
     return ReviewItemPublic.model_validate(item)

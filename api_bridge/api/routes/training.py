@@ -23,6 +23,7 @@ def create_approvals(
         document_ids=body.document_ids,
         corrections=body.corrections,
     )
+    session.commit()
     return ApprovalsPublic(
         approved=len(approvals),
         approval_ids=[a.approval_id for a in approvals],
