@@ -12,7 +12,6 @@ from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_valid
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["viewer", "operator", "reviewer", "admin"]
-ROLES: tuple[Role, ...] = ("viewer", "operator", "reviewer", "admin")
 
 
 class Settings(BaseSettings):
@@ -41,7 +40,6 @@ class Settings(BaseSettings):
     max_pdf_pages: int = 500
     ocr_dpi: int = 200
     engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
-    inbox_batch_size: int = 50
     training_min_new_approvals: int = 1
     log_level: str = "INFO"
 
@@ -81,10 +79,6 @@ class Settings(BaseSettings):
     def database_url_given(self) -> bool:
         """True when the URL came from PRECISO_DATABASE_URL (and may hold a password)."""
         return self._database_url_given
-
-    @property
-    def dagster_graphql_url(self) -> str:
-        return f"http://{self.dagster_graphql_host}:{self.web_port}/graphql"
 
     @property
     def api_token_file(self) -> Path:

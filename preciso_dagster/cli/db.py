@@ -4,7 +4,8 @@ import typer
 from sqlalchemy import make_url
 
 from preciso_dagster.appdb import migrate
-from preciso_dagster.cli.exit_codes import REFUSED
+from preciso_dagster.cli.exit_codes import exit_code_for
+from preciso_dagster.errors import DevModeOnlyError
 from preciso_dagster.settings import get_settings
 
 app = typer.Typer(help="The app database (PRECISO_DATABASE_URL).", no_args_is_help=True)
@@ -42,8 +43,11 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Do not ask for confirma
     """Drop every table and migrate again. Dev mode only."""
     settings = get_settings()
     if settings.env != "dev":
-        typer.echo(f"refused: reset only runs with PRECISO_ENV=dev (now {settings.env})", err=True)
-        raise typer.Exit(REFUSED)
+        error = DevModeOnlyError(
+            f"refused: reset only runs with PRECISO_ENV=dev (now {settings.env})"
+        )
+        typer.echo(str(error), err=True)
+        raise typer.Exit(exit_code_for(error))
     if not yes:
         typer.confirm(f"Drop all data in {_safe_url()}?", abort=True)
     migrate.drop_everything(settings.database_url)

@@ -2,7 +2,6 @@
 
 from preciso_dagster.errors import BadDocumentError, DevModeOnlyError, PrecisoError
 
-OK = 0
 CHECK_FAILED = 1
 BAD_INPUT = 2
 REFUSED = 3

@@ -162,12 +162,13 @@ def _merge_adjacent_disagreements(
                 for engine in previous.readings
             }
             readings[next(iter(previous.readings))] = raw
+            assert previous.box and number.box  # primary numbers always carry their line's box
             box = (
                 min(previous.box[0], number.box[0]),
-                min(previous.box[1], number.box[1]),  # type: ignore[index]
+                min(previous.box[1], number.box[1]),
                 max(previous.box[2], number.box[2]),
                 max(previous.box[3], number.box[3]),
-            )  # type: ignore[index]
+            )
             merged[-1] = PageNumber(
                 raw, None, span, box, False, readings, "the readings disagree over this region"
             )
