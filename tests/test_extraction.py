@@ -100,6 +100,9 @@ def test_docx_keeps_table_cells_as_written() -> None:
     (page,) = extract_document(fixtures.docx_bytes(), "bs.docx").pages
     assert "Total assets\t1,000,000.50" in page.text
     assert "Equity\t(12.30)" in page.text
+    # An office file is its own ground truth: its numbers are listed, exact and verified.
+    listed = {(n.raw, n.value, n.verified) for n in page.numbers}
+    assert {("1,000,000.50", "1000000.50", True), ("(12.30)", "-12.30", True)} <= listed
 
 
 def test_pptx_gives_one_page_per_slide() -> None:

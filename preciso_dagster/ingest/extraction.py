@@ -31,6 +31,7 @@ from preciso_dagster.numeric.verification import (
 
 TEXT_LAYER = "text_layer"
 NATIVE = "native"
+TEXT_SOURCES = (TEXT_LAYER, NATIVE)
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,21 @@ class ExtractedPage:
     rotation: int = 0
     seconds: float = 0.0
     ocr_lines: list[dict[str, Any]] = field(default_factory=list)
-    numbers: list[PageNumber] = field(default_factory=list)
+    ocr_numbers: list[PageNumber] = field(default_factory=list)  # each with its second reading
     # PNG crops of the unverified numbers, in the order of `review_items`; kept out of to_dict.
     review_crops: list[bytes] = field(default_factory=list, repr=False)
+
+    _text_numbers: list[PageNumber] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def numbers(self) -> list[PageNumber]:
+        """Every number on the page. A text source (text layer, office file) is its own ground
+        truth: its numbers are all verified, listed from the text when first asked for."""
+        if self.engine not in TEXT_SOURCES:
+            return self.ocr_numbers
+        if self._text_numbers is None:
+            self._text_numbers = text_numbers(self.text)
+        return self._text_numbers
 
     @property
     def review_items(self) -> list[PageNumber]:
@@ -195,9 +208,7 @@ def _pdf_page(
             )
         )
         if verdict.accepted:
-            return ExtractedPage(
-                index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds, numbers=text_numbers(text)
-            )
+            return ExtractedPage(index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds)
     pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
     image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
     return _ocr_page(index, image, config, engines, dpi=config.dpi, attempts=attempts)
@@ -318,7 +329,7 @@ def _verify_page_numbers(
     assert page.engine is not None
     started = time.perf_counter()
     second_name, second = second_reading(image, page.engine, engines, config.engine_order)
-    page.numbers = verify_numbers(page.engine, result, second_name, second)
+    page.ocr_numbers = verify_numbers(page.engine, result, second_name, second)
     page.attempts.append(
         EngineAttempt(
             second_name,

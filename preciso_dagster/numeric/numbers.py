@@ -78,8 +78,11 @@ _ANY_SEPARATOR = re.compile(f"[{_SEPARATORS}]")
 _NON_DIGIT = re.compile(r"\D")
 _CJK_UNIT = "".join(CJK_SCALES)
 _NUMBER_CORE = rf"\d+(?:[{_SEPARATORS}]\d+)*"
+# Each pattern opens with a lookahead on the characters it can start with, which lets the
+# regex engine skip ahead instead of trying every position (about twice as fast on pages).
 _TOKEN = re.compile(
     rf"""
+    (?=[\d(\-+△▲{CURRENCY_SYMBOLS}A-Z])
     (?P<open>\()?
     (?P<sign>[-+△▲])?
     (?P<pre>(?:[{CURRENCY_SYMBOLS}]|{_CODE})\ ?)?
@@ -97,6 +100,7 @@ _TOKEN = re.compile(
 )
 _DATE = re.compile(
     r"""
+    (?=[\dJFMASOND])
     (?<![\d.,/-])
     (?:
         (?P<ymd>(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]))
