@@ -14,7 +14,9 @@ from preciso_dagster.appdb.models import DocumentStatus, JobSource, JobStatus, R
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    job_type: str = Field(description="ocr_extraction, numeric_check or training", max_length=64)
+    job_type: str = Field(
+        description="ocr_extraction, ocr_batch, numeric_check or training", max_length=64
+    )
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -34,6 +36,19 @@ class JobPublic(BaseModel):
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    documents: DocumentRollup | None = Field(
+        default=None, description="Per-document outcomes, for jobs that cover documents"
+    )
+
+
+class DocumentRollup(BaseModel):
+    """Each document once, with its outcome in the latest attempt that reached it."""
+
+    total: int
+    succeeded: int
+    needs_review: int
+    failed: int
+    pending: int
 
 
 class JobsPublic(BaseModel):

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from preciso_dagster.ingest.assets import document_pages
+from preciso_dagster.ingest.batch import ocr_batch_job
 from preciso_dagster.ingest.jobs import ocr_extraction_job
 from preciso_dagster.ingest.sensors import document_inbox_sensor
 from preciso_dagster.numeric.assets import normalized_text
@@ -31,7 +32,7 @@ defs = dg.Definitions(
         model_evaluation,
     ],
     asset_checks=[numbers_verified, normalized_text_keeps_numbers, candidate_amounts_match_pages],
-    jobs=[ocr_extraction_job, numeric_check_job, training_job],
+    jobs=[ocr_extraction_job, ocr_batch_job, numeric_check_job, training_job],
     sensors=[document_inbox_sensor, pipeline_jobs_mirror_sensor, approval_sensor],
     resources=resources_for(get_settings()),
     # One process per run: every step in a new process would re-import the code location

@@ -8,6 +8,7 @@ import dagster as dg
 
 from preciso_dagster.appdb.resource import AppDatabaseResource
 from preciso_dagster.ingest.inbox import InboxResource
+from preciso_dagster.ingest.outputs import DOCUMENT_OUTPUTS, DocumentOutputsIOManager
 from preciso_dagster.ingest.resources import DocumentStoreResource, ExtractionResource
 from preciso_dagster.settings import Settings
 from preciso_dagster.training.registry import MlflowResource
@@ -25,7 +26,12 @@ def resources_for(settings: Settings) -> dict[str, Any]:
             else settings.database_url
         ),
         "document_store": DocumentStoreResource(root=str(settings.storage_dir)),
-        "inbox": InboxResource(path=str(settings.inbox_dir)),
+        DOCUMENT_OUTPUTS: DocumentOutputsIOManager(base_dir=str(settings.var_dir / "outputs")),
+        "inbox": InboxResource(
+            path=str(settings.inbox_dir),
+            batch_threshold=settings.ocr_batch_threshold,
+            batch_size=settings.ocr_batch_size,
+        ),
         "extraction": ExtractionResource(
             engine_order=list(settings.engine_order),
             dpi=settings.ocr_dpi,

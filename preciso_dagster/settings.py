@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = 100 * 1024 * 1024
     max_pdf_pages: int = 500
+    # Bulk arrivals: this many new inbox documents in one sensor tick go in batch runs.
+    ocr_batch_threshold: int = Field(default=4, ge=2)
+    ocr_batch_size: int = Field(default=50, ge=1, le=500)
     ocr_dpi: int = 200
     engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
     training_min_new_approvals: int = 1

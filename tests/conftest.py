@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from preciso_dagster.appdb.migrate import upgrade
-from preciso_dagster.appdb.session import engine_for
+from preciso_dagster.appdb.session import engine_for, session_scope
+from preciso_dagster.ingest.registration import register_document
+from preciso_dagster.ingest.storage import DocumentStore
 from preciso_dagster.settings import Settings
 
 POSTGRES_URL = os.environ.get("PRECISO_TEST_POSTGRES_URL")
@@ -83,6 +85,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         },
         web_port=1,  # nothing listens there: Dagster is "down" unless a test starts it
     )
+
+
+def register(settings: Settings, content: bytes, name: str) -> str:
+    """Store and register a document as the inbox or the API would; its document id."""
+    assert settings.storage_dir
+    with session_scope(settings.database_url) as session:
+        return register_document(
+            session, DocumentStore(settings.storage_dir), content, name
+        ).document_id
 
 
 def corpus_file(name: str) -> Path:

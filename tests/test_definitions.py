@@ -20,15 +20,14 @@ from preciso_dagster.appdb.models import (
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.definitions import defs
 from preciso_dagster.ingest.assets import document_pages
-from preciso_dagster.ingest.registration import register_document
 from preciso_dagster.ingest.sensors import document_inbox_sensor
-from preciso_dagster.ingest.storage import DocumentStore
 from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.resources import resources_for
 from preciso_dagster.settings import Settings
 from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
 from tests import fixtures
+from tests.conftest import register
 
 
 def test_definitions_load_with_the_named_jobs() -> None:
@@ -45,19 +44,11 @@ def test_definitions_load_with_the_named_jobs() -> None:
             assert asset.group_names_by_key[key] != "default"
 
 
-def _register(settings: Settings, content: bytes, name: str) -> str:
-    assert settings.storage_dir
-    with session_scope(settings.database_url) as session:
-        return register_document(
-            session, DocumentStore(settings.storage_dir), content, name
-        ).document_id
-
-
 EXTRACTION = [document_pages, normalized_text, numbers_verified, normalized_text_keeps_numbers]
 
 
 def test_document_pages_materializes_with_provenance(settings: Settings) -> None:
-    document_id = _register(settings, fixtures.text_pdf(), "report.pdf")
+    document_id = register(settings, fixtures.text_pdf(), "report.pdf")
     with dg.instance_for_test() as instance:
         # A second partition must not leak into this partition's checks.
         instance.add_dynamic_partitions("documents", ["doc-other", document_id])
@@ -82,7 +73,7 @@ def test_document_pages_materializes_with_provenance(settings: Settings) -> None
 def test_an_unreadable_number_becomes_exactly_one_review_item_and_blocks(
     settings: Settings,
 ) -> None:
-    document_id = _register(settings, fixtures.damaged_number_scan(), "damaged.pdf")
+    document_id = register(settings, fixtures.damaged_number_scan(), "damaged.pdf")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", [document_id])
         result = dg.materialize(
@@ -107,7 +98,7 @@ def test_an_unreadable_number_becomes_exactly_one_review_item_and_blocks(
 
 
 def test_a_bad_document_fails_once_with_its_reason(settings: Settings) -> None:
-    document_id = _register(settings, fixtures.encrypted_pdf(), "locked.pdf")
+    document_id = register(settings, fixtures.encrypted_pdf(), "locked.pdf")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("documents", [document_id])
         result = dg.materialize(

@@ -152,6 +152,26 @@ class Document(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class DocumentOutcome(enum.StrEnum):
+    """What a run did with one document."""
+
+    SUCCEEDED = "succeeded"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+
+
+class RunDocument(Base):
+    """One document's outcome in one Dagster run: the rows behind a job's document rollup."""
+
+    __tablename__ = "run_documents"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class ReviewStatus(enum.StrEnum):
     OPEN = "open"
     APPROVED = "approved"

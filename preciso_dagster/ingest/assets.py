@@ -9,6 +9,7 @@ from preciso_dagster.appdb.models import Document, DocumentStatus
 from preciso_dagster.appdb.resource import AppDatabaseResource
 from preciso_dagster.errors import BadDocumentError, NotFoundError
 from preciso_dagster.ingest.extraction import ExtractedDocument
+from preciso_dagster.ingest.outputs import DOCUMENT_OUTPUTS
 from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.ingest.resources import DocumentStoreResource, ExtractionResource
 from preciso_dagster.retries import TRANSIENT_RETRY_POLICY
@@ -24,6 +25,7 @@ PROVENANCE_ROWS_SHOWN = 20
     owners=["team:extraction"],
     retry_policy=TRANSIENT_RETRY_POLICY,
     code_version="1",
+    io_manager_key=DOCUMENT_OUTPUTS,
 )
 def document_pages(
     context: dg.AssetExecutionContext,
@@ -32,22 +34,38 @@ def document_pages(
     extraction: ExtractionResource,
 ) -> dg.Output[dict[str, Any]]:
     """Pages of text for one document, each with the engine used and every attempt's reason."""
-    document_id = context.partition_key
+    try:
+        return extract_pages(app_db, document_store, extraction, context.partition_key)
+    except (BadDocumentError, NotFoundError) as error:
+        raise dg.Failure(
+            description=f"{context.partition_key}: {error}",
+            metadata={"document_id": context.partition_key, "reason": str(error)},
+            allow_retries=False,
+        ) from error
+
+
+def extract_pages(
+    app_db: AppDatabaseResource,
+    document_store: DocumentStoreResource,
+    extraction: ExtractionResource,
+    document_id: str,
+) -> dg.Output[dict[str, Any]]:
+    """Extract a registered document and record the outcome; a bad one is marked failed.
+
+    Raises BadDocumentError or NotFoundError (never worth a retry); transient engine errors
+    propagate for the retry policy.
+    """
     with app_db.session() as session:
         document = session.get(Document, document_id)
         if document is None:
-            raise dg.Failure(f"document {document_id} is not registered", allow_retries=False)
+            raise NotFoundError(f"document {document_id} is not registered")
         sha256, filename = document.sha256, document.filename
     try:
         content = document_store.store().read(sha256)
         extracted = extraction.extract(content, filename)
     except (BadDocumentError, NotFoundError) as error:
         record_failed_document(app_db, document_id, str(error))
-        raise dg.Failure(
-            description=f"{document_id} ({filename}): {error}",
-            metadata={"document_id": document_id, "reason": str(error)},
-            allow_retries=False,
-        ) from error
+        raise type(error)(f"{filename}: {error}") from error
     record_extracted_document(app_db, document_store, document_id, extracted)
     return dg.Output(extracted.to_dict(), metadata=extraction_metadata(document_id, extracted))
 

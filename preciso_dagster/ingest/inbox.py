@@ -22,6 +22,8 @@ class InboxResource(dg.ConfigurableResource):
 
     path: str
     settle_seconds: float = 2.0
+    batch_threshold: int = 4  # this many new documents in one tick are batched
+    batch_size: int = 50  # documents per `ocr_batch_job` run
 
     def ready_files(self, limit: int) -> list[InboxFile]:
         """Files no longer being written (unchanged for `settle_seconds`), oldest name first."""

@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 
+from preciso_dagster.ingest.outputs import DOCUMENT_OUTPUTS
 from preciso_dagster.ingest.partitions import documents_partitions
 
 
@@ -20,9 +21,14 @@ def normalize_page_text(text: str) -> str:
     kinds={"python"},
     owners=["team:extraction"],
     code_version="1",
+    io_manager_key=DOCUMENT_OUTPUTS,
 )
 def normalized_text(document_pages: dict[str, Any]) -> dg.Output[list[str]]:
     """Each page's text normalised for search and training; every number must survive it."""
+    return normalize_pages(document_pages)
+
+
+def normalize_pages(document_pages: dict[str, Any]) -> dg.Output[list[str]]:
     pages = [normalize_page_text(page["text"]) for page in document_pages["pages"]]
     return dg.Output(
         pages, metadata={"pages": len(pages), "characters": sum(len(page) for page in pages)}

@@ -19,7 +19,12 @@ from preciso_dagster.appdb.models import (
     utcnow,
 )
 from preciso_dagster.errors import NotFoundError
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG, job_type_for, source_from_tags
+from preciso_dagster.tracking.run_tags import (
+    DOCUMENTS_TAG,
+    JOB_ID_TAG,
+    job_type_for,
+    source_from_tags,
+)
 
 # Dagster run statuses (DagsterRunStatus values) and the job status each one means.
 RUN_STATUS_TO_JOB_STATUS: dict[str, JobStatus] = {
@@ -147,7 +152,7 @@ def set_status(
 def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
     """Bring the job behind `run` up to date, creating it for runs launched outside the API."""
     job = _job_for_run(session, run)
-    if job.dagster_run_id != run.run_id and run.run_id in _attached_run_ids(session, job):
+    if job.dagster_run_id != run.run_id and run.run_id in attached_run_ids(session, job):
         return job  # an earlier attempt; the job already follows a newer run
     attach_run(session, job, run.run_id)
     status = RUN_STATUS_TO_JOB_STATUS.get(run.status, JobStatus.RUNNING)
@@ -183,7 +188,7 @@ def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
     )
 
 
-def _attached_run_ids(session: Session, job: PipelineJob) -> set[str]:
+def attached_run_ids(session: Session, job: PipelineJob) -> set[str]:
     return set(
         session.scalars(
             select(PipelineJobEvent.dagster_run_id).where(
@@ -194,8 +199,12 @@ def _attached_run_ids(session: Session, job: PipelineJob) -> set[str]:
 
 
 def _params_from_tags(tags: Mapping[str, str]) -> dict[str, Any]:
-    partition = tags.get("dagster/partition")
-    return {"partition_key": partition} if partition else {}
+    params: dict[str, Any] = {}
+    if partition := tags.get("dagster/partition"):
+        params["partition_key"] = partition
+    if documents := tags.get(DOCUMENTS_TAG):
+        params["documents"] = int(documents)
+    return params
 
 
 def _append_event(

@@ -9,9 +9,11 @@ from preciso_dagster.appdb.models import JobSource
 JOB_ID_TAG = "preciso/job_id"
 SOURCE_TAG = "preciso/source"
 QUEUE_TAG = "preciso/queue"
+DOCUMENTS_TAG = "preciso/documents"  # how many documents a batch run covers
 
 JOB_TYPES: dict[str, str] = {
     "ocr_extraction": "ocr_extraction_job",
+    "ocr_batch": "ocr_batch_job",
     "numeric_check": "numeric_check_job",
     "training": "training_job",
 }

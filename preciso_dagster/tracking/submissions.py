@@ -10,12 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from preciso_dagster.errors import InvalidRequestError
 from preciso_dagster.tracking.run_tags import JOB_TYPES
 
+MAX_BATCH_DOCUMENTS = 500
+
 
 class DocumentParams(BaseModel):
     """One registered document: extract it (ocr_extraction) or re-check it (numeric_check)."""
 
     model_config = ConfigDict(extra="forbid")
     document_id: str = Field(min_length=1, max_length=64)
+
+
+class BatchParams(BaseModel):
+    """Many registered documents in one run (ocr_batch); each keeps its own outcome."""
+
+    model_config = ConfigDict(extra="forbid")
+    document_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH_DOCUMENTS)
 
 
 class TrainingParams(BaseModel):
@@ -29,6 +38,7 @@ class TrainingParams(BaseModel):
 
 PARAMS_MODELS: dict[str, type[BaseModel]] = {
     "ocr_extraction": DocumentParams,
+    "ocr_batch": BatchParams,
     "numeric_check": DocumentParams,
     "training": TrainingParams,
 }
@@ -56,5 +66,8 @@ def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
         raise InvalidRequestError(f"invalid params for {job_type}: {details}") from error
     if isinstance(validated, DocumentParams):
         return RunSpec(JOB_TYPES[job_type], partition_key=validated.document_id)
+    if isinstance(validated, BatchParams):
+        config = {"ops": {"extract_document_batch": {"config": validated.model_dump()}}}
+        return RunSpec(JOB_TYPES[job_type], run_config=config)
     config = {"ops": {"training_dataset": {"config": validated.model_dump()}}}
     return RunSpec(JOB_TYPES[job_type], run_config=config)

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from preciso_dagster.appdb.resource import AppDatabaseResource
 from preciso_dagster.ingest.assets import document_pages
+from preciso_dagster.ingest.outputs import DOCUMENT_OUTPUTS
 from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.retries import TRANSIENT_RETRY_POLICY
 from preciso_dagster.tracking.jobs import RunObservation, mirror_run
@@ -24,13 +25,20 @@ from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_e
     ins={"pages": dg.AssetIn(key=document_pages.key)},
     deps=["normalized_text"],
     code_version="1",
+    io_manager_key=DOCUMENT_OUTPUTS,
 )
 def line_item_candidates(
     context: dg.AssetExecutionContext, pages: dict[str, Any], app_db: AppDatabaseResource
 ) -> dg.Output[list[dict[str, Any]]]:
     """Label-and-amount lines proposed as training examples, with a rules-proposed concept."""
+    return propose_candidates(app_db, context.partition_key, pages)
+
+
+def propose_candidates(
+    app_db: AppDatabaseResource, document_id: str, pages: dict[str, Any]
+) -> dg.Output[list[dict[str, Any]]]:
     with app_db.session() as session:
-        candidates = propose_examples(session, context.partition_key, pages["pages"])
+        candidates = propose_examples(session, document_id, pages["pages"])
     return dg.Output(candidates, metadata={"candidates": len(candidates)})
 
 

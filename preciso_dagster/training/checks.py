@@ -21,6 +21,12 @@ def candidate_amounts_match_pages(
     line_item_candidates: list[dict[str, Any]], pages: dict[str, Any]
 ) -> dg.AssetCheckResult:
     """Each candidate's amount equals a number read on its page (no digit lost in parsing)."""
+    return candidate_amounts_result(line_item_candidates, pages)
+
+
+def candidate_amounts_result(
+    line_item_candidates: list[dict[str, Any]], pages: dict[str, Any]
+) -> dg.AssetCheckResult:
     values_by_page = {
         page["index"]: {t.value for t in extract_numbers(page["text"]) if t.value is not None}
         for page in pages["pages"]

@@ -6,10 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
-from api_bridge.schemas import JobCreate, JobPublic, JobsPublic
+from api_bridge.schemas import DocumentRollup, JobCreate, JobPublic, JobsPublic
 from api_bridge.services.jobs import cancel_job, retry_job, submit_job
 from preciso_dagster.appdb.models import JobStatus
 from preciso_dagster.tracking.jobs import get_job, list_jobs
+from preciso_dagster.tracking.rollups import document_rollup
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -45,8 +46,12 @@ def create_job(
 
 @router.get("/{job_id}", response_model=JobPublic)
 def read_job(job_id: uuid.UUID, session: SessionDep, _: ViewerDep) -> JobPublic:
-    """One job with its current status and Dagster run id."""
-    return JobPublic.model_validate(get_job(session, job_id))
+    """One job with its status, Dagster run id, attempts and, for batches, document counts."""
+    job = get_job(session, job_id)
+    public = JobPublic.model_validate(job)
+    rollup = document_rollup(session, job)
+    public.documents = DocumentRollup.model_validate(rollup) if rollup else None
+    return public
 
 
 @router.get("", response_model=JobsPublic)
