@@ -64,6 +64,35 @@ def test_file_dropped_in_the_inbox_becomes_a_sensor_job(running_stack: RunningSt
     assert not dropped.exists()
 
 
+def test_many_files_dropped_at_once_run_as_one_batch_with_a_rollup(
+    running_stack: RunningStack,
+) -> None:
+    inbox = running_stack.settings.inbox_dir
+    assert inbox
+    for number in range(5):
+        dropped = inbox / f"bulk-{number}.pdf"
+        dropped.write_bytes(fixtures.text_pdf([f"Bulk statement {number}", "Revenue 9,876.50"]))
+        os.utime(dropped, (time.time() - 10, time.time() - 10))
+    (inbox / "bulk-broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
+    os.utime(inbox / "bulk-broken.pdf", (time.time() - 10, time.time() - 10))
+
+    def batch_job() -> dict | None:
+        jobs = running_stack.api.get("/api/v1/jobs?job_type=ocr_batch").json()["items"]
+        return jobs[0] if jobs and jobs[0]["status"] == "succeeded" else None
+
+    job = running_stack.wait_for(batch_job, timeout=180)
+    assert job["source"] == "sensor" and job["params"] == {"documents": 6}
+    detail = running_stack.api.get(f"/api/v1/jobs/{job['job_id']}").json()
+    # The malformed PDF fails alone, with its reason; the batch run itself succeeds.
+    assert detail["documents"] == {
+        "total": 6,
+        "succeeded": 5,
+        "needs_review": 0,
+        "failed": 1,
+        "pending": 0,
+    }
+
+
 def test_an_unreadable_number_on_a_scan_becomes_exactly_one_review_item(
     running_stack: RunningStack,
 ) -> None:
