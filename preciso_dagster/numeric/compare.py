@@ -7,10 +7,12 @@ any change of value always does.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict, deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from itertools import accumulate
 from typing import Any
 
 from preciso_dagster.numeric.numbers import (
@@ -19,6 +21,8 @@ from preciso_dagster.numeric.numbers import (
     convention_for,
     extract_numbers,
 )
+
+_DIGIT = re.compile(r"\d")
 
 
 class Alteration(StrEnum):
@@ -92,18 +96,25 @@ def compare_texts(source: str, output: str, locale: str | None = None) -> Numeri
 def _numbers_outside(
     text: str, lines: list[str], skip: Counter[str], locale: str | None
 ) -> list[NumberToken]:
-    """Numbers of every line not in `skip`, with spans in `text`."""
+    """Numbers of every line not in `skip`, with spans in `text`.
+
+    Only lines that occur more often here than in `skip` are visited (the first `skip[line]`
+    occurrences are skipped), so a text that is mostly unchanged costs little more than a split.
+    """
     convention = convention_for(text, locale)
+    remaining = Counter(lines)
+    remaining.subtract(skip)
+    changed = {line for line, count in remaining.items() if count > 0 and _DIGIT.search(line)}
+    if not changed:
+        return []
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]
     tokens: list[NumberToken] = []
-    offset = 0
-    for line in lines:
+    for index in (i for i, line in enumerate(lines) if line in changed):
+        line = lines[index]
         if skip[line] > 0:
             skip[line] -= 1
-        elif any(ch.isdigit() for ch in line):
-            for token in extract_numbers(line, convention=convention):
-                start, end = token.span
-                tokens.append(replace(token, span=(start + offset, end + offset)))
-        offset += len(line) + 1
+            continue
+        tokens += extract_numbers(line, convention=convention, offset=starts[index])
     return tokens
 
 

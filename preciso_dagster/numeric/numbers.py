@@ -173,11 +173,15 @@ def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
 
 
 def extract_numbers(
-    text: str, locale: str | None = None, convention: DecimalConvention | None = None
+    text: str,
+    locale: str | None = None,
+    convention: DecimalConvention | None = None,
+    offset: int = 0,
 ) -> list[NumberToken]:
     """Every number in `text`, in order: amounts, percentages, dates, years and identifiers.
 
-    `convention` overrides the one read from `text` (for a fragment of a larger document).
+    For a fragment of a larger document (a line, say), `convention` overrides the one read
+    from `text`, and `offset` (where the fragment starts) is added to every span.
     """
     folded = fold(text)
     convention = convention or convention_for(text, locale)
@@ -195,7 +199,11 @@ def extract_numbers(
             raw = text[match.start() : match.end()]
             tokens.append(
                 NumberToken(
-                    raw, match.span(), NumberKind.DATE, None, "date:" + _date_key(match.group(0))
+                    raw,
+                    (match.start() + offset, match.end() + offset),
+                    NumberKind.DATE,
+                    None,
+                    "date:" + _date_key(match.group(0)),
                 )
             )
     for match in _IDENTIFIER.finditer(folded):
@@ -209,7 +217,7 @@ def extract_numbers(
             tokens.append(
                 NumberToken(
                     raw,
-                    match.span(),
+                    (match.start() + offset, match.end() + offset),
                     kind,
                     None,
                     f"{kind}:{match.group(0)}",
@@ -218,8 +226,8 @@ def extract_numbers(
             )
     position = 0
     while match := _TOKEN.search(folded, position):
-        token, position = _amount(text, match, convention)
-        if token is not None and claim(*token.span):
+        token, position = _amount(text, match, convention, offset)
+        if token is not None and claim(token.span[0] - offset, token.span[1] - offset):
             tokens.append(token)
     return sorted(tokens, key=lambda token: token.span)
 
@@ -231,7 +239,7 @@ _IDENTIFIER_EXCLUSIONS = re.compile(
 
 
 def _amount(
-    text: str, match: re.Match[str], convention: DecimalConvention
+    text: str, match: re.Match[str], convention: DecimalConvention, offset: int
 ) -> tuple[NumberToken | None, int]:
     """The amount at `match`, and where scanning should go on (earlier when the core was cut)."""
     core, cut = _trim_core(match.group("core"), convention)
@@ -278,7 +286,7 @@ def _amount(
         key = f"{kind}:{_canonical(value)}"
     token = NumberToken(
         text[start:end],
-        (start, end),
+        (start + offset, end + offset),
         kind,
         value,
         key,
