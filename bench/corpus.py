@@ -24,6 +24,15 @@ class CorpusPage:
     name: str
     text: str  # the text layer: ground truth
     image: Image.Image  # the page rendered as a grayscale scan
+    # Where the text layer has words, in the scan's pixels. Text drawn as pictures (a
+    # screenshot in the PDF) has no ground truth, so OCR readings there cannot be scored.
+    word_boxes: list[tuple[float, float, float, float]]
+
+    def has_ground_truth(self, box: tuple[int, int, int, int]) -> bool:
+        """The text layer has words on the same line. Only the vertical band is compared: a
+        number's box is its share of the OCR line, which can be far off across a table row."""
+        _, top, _, bottom = box
+        return any(top < y1 and y0 < bottom for _, y0, _, y1 in self.word_boxes)
 
     def scan_pdf(self) -> bytes:
         buffer = io.BytesIO()
@@ -54,7 +63,9 @@ def text_layer_pages(limit: int, dpi: int = 200) -> list[CorpusPage]:
             for index, page in enumerate(document):
                 pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
                 image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
-                pages.append(CorpusPage(f"{name}#{index}", page.get_text(), image))
+                to_pixels = page.rotation_matrix * pymupdf.Matrix(dpi / 72, dpi / 72)
+                words = [tuple(pymupdf.Rect(w[:4]) * to_pixels) for w in page.get_text("words")]
+                pages.append(CorpusPage(f"{name}#{index}", page.get_text(), image, words))
                 if len(pages) >= limit:
                     return pages
     return pages

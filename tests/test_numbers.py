@@ -154,3 +154,22 @@ def test_spans_index_the_original_text() -> None:
     text = "Net (１,２３４) and $5"
     for token in extract_numbers(text):
         assert text[token.span[0] : token.span[1]] == token.raw
+
+
+@pytest.mark.parametrize(
+    ("text", "malformed"),
+    [
+        ("37.499.96", True),  # "37,499.96" with its comma misread: no convention writes this
+        ("1,234,56", True),
+        ("1234,567,890", True),
+        ("1,234,567", False),
+        ("1.234.567,89", False),
+        ("12.50", False),
+        ("1,234", False),
+    ],
+)
+def test_separators_no_convention_writes_mark_a_number_malformed(
+    text: str, malformed: bool
+) -> None:
+    (token,) = extract_numbers(text)
+    assert token.malformed is malformed

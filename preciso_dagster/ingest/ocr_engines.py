@@ -12,12 +12,56 @@ from PIL import Image
 
 from preciso_dagster.errors import EngineUnavailableError, TransientEngineError
 
+Box = tuple[int, int, int, int]  # left, top, right, bottom in image pixels
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    start: int  # the word's span in its line's text
+    end: int
+    box: Box
+
 
 @dataclass(frozen=True)
 class OcrLine:
     text: str
-    box: tuple[int, int, int, int]  # left, top, right, bottom in image pixels
+    box: Box
     confidence: float
+    words: tuple[OcrWord, ...] = ()  # when the engine gives word boxes (Tesseract does)
+
+    def box_of(self, start: int, end: int) -> Box:
+        """The box of the characters `start:end`: the union of the words they touch when word
+        boxes are known, else the line's share by character position (RapidOCR's lines)."""
+        touched = [word.box for word in self.words if word.start < end and start < word.end]
+        if touched:
+            return (
+                min(box[0] for box in touched),
+                min(box[1] for box in touched),
+                max(box[2] for box in touched),
+                max(box[3] for box in touched),
+            )
+        left, top, right, bottom = self.box
+        width = max(1, len(self.text))
+        return (
+            left + (right - left) * start // width,
+            top,
+            left + (right - left) * end // width,
+            bottom,
+        )
+
+    def scaled(self, factor: float) -> OcrLine:
+        """The same line in an image `factor` times smaller (for a re-read at another scale)."""
+
+        def shrink(box: Box) -> Box:
+            return (
+                int(box[0] / factor),
+                int(box[1] / factor),
+                int(box[2] / factor),
+                int(box[3] / factor),
+            )
+
+        words = tuple(OcrWord(w.start, w.end, shrink(w.box)) for w in self.words)
+        return OcrLine(self.text, shrink(self.box), self.confidence, words)
 
 
 @dataclass(frozen=True)
@@ -121,9 +165,20 @@ class TesseractEngine:
             top = min(data["top"][i] for i in indexes)
             right = max(data["left"][i] + data["width"][i] for i in indexes)
             bottom = max(data["top"][i] + data["height"][i] for i in indexes)
+            words, position = [], 0
+            for i in indexes:
+                end = position + len(data["text"][i])
+                box = (
+                    data["left"][i],
+                    data["top"][i],
+                    data["left"][i] + data["width"][i],
+                    data["top"][i] + data["height"][i],
+                )
+                words.append(OcrWord(position, end, box))
+                position = end + 1
             text = " ".join(data["text"][i] for i in indexes)
             confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
-            lines.append(OcrLine(text, (left, top, right, bottom), confidence))
+            lines.append(OcrLine(text, (left, top, right, bottom), confidence, tuple(words)))
         return OcrResult(_sorted_lines(lines))
 
     def orientation(self, image: Image.Image) -> int:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 # One-to-one replacements, so spans in the folded text are spans in the original.
 _FOLD = str.maketrans(
@@ -127,9 +128,12 @@ class NumberKind(StrEnum):
     IDENTIFIER = "identifier"
 
 
-@dataclass(frozen=True)
-class NumberToken:
-    """One number as written (`raw`, `span`) and what it means (`value`, exact)."""
+class NumberToken(NamedTuple):
+    """One number as written (`raw`, `span`) and what it means (`value`, exact).
+
+    A NamedTuple rather than a frozen dataclass: pages and checks make tens of thousands of
+    these, and a tuple is several times cheaper to build.
+    """
 
     raw: str
     span: tuple[int, int]
@@ -141,6 +145,9 @@ class NumberToken:
     negative: bool = False
     ambiguous: bool = False
     alternatives: tuple[Decimal, ...] = ()
+    # Separators no convention writes ("37.499.96": a grouping mark before two digits), the
+    # mark of a misread. Such a number is never taken as verified, however many engines agree.
+    malformed: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,6 +302,7 @@ def _amount(
         negative,
         bool(alternatives),
         alternatives,
+        not core.isdigit() and _is_malformed(core),
     )
     return token, end
 
@@ -347,6 +355,20 @@ def _parse_core(
         return Decimal(mantissa), (), mantissa
     grouped, decimal = Decimal(mantissa), _decimal(core, last)
     return grouped, (grouped, decimal), mantissa
+
+
+def _is_malformed(core: str) -> bool:
+    """A repeated mark groups thousands: every group after it must have three digits, and the
+    first group at most three. "37.499.96" and "1234,567,890" fit no convention."""
+    separators = _ANY_SEPARATOR.findall(core)
+    groups = _ANY_SEPARATOR.split(core)
+    grouping = {mark for mark in separators if separators.count(mark) > 1}
+    if not grouping:
+        return False
+    after_grouping = (
+        groups[index + 1] for index, mark in enumerate(separators) if mark in grouping
+    )
+    return len(groups[0]) > 3 or any(len(group) != 3 for group in after_grouping)
 
 
 def _decimal(core: str, mark: str) -> Decimal:

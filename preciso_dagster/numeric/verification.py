@@ -12,7 +12,7 @@ from typing import Any
 
 from PIL import Image
 
-from preciso_dagster.ingest.ocr_engines import OcrEngine, OcrLine, OcrResult
+from preciso_dagster.ingest.ocr_engines import OcrEngine, OcrResult
 from preciso_dagster.numeric.numbers import NumberToken, extract_numbers
 
 RESCALE_FACTOR = 1.5
@@ -62,10 +62,7 @@ def second_reading(
     engine = engines[primary]
     size = (int(image.width * RESCALE_FACTOR), int(image.height * RESCALE_FACTOR))
     result = engine.read(image.resize(size, Image.Resampling.LANCZOS))
-    lines = tuple(
-        OcrLine(line.text, tuple(int(v / RESCALE_FACTOR) for v in line.box), line.confidence)  # type: ignore[arg-type]
-        for line in result.lines
-    )
+    lines = tuple(line.scaled(RESCALE_FACTOR) for line in result.lines)
     return f"{primary}@x{RESCALE_FACTOR}", OcrResult(lines)
 
 
@@ -105,13 +102,18 @@ def verify_numbers(
                     if other
                     else f"{secondary_engine} found no number in this region"
                 )
+            elif token.malformed:
+                reason = (
+                    f"both engines read {token.raw!r}, whose separators fit no convention "
+                    "(a misread mark?)"
+                )
             line_numbers.append(
                 PageNumber(
                     token.raw,
                     _value(token),
                     span,
-                    _token_box(line, token),
-                    match is not None,
+                    line.box_of(*token.span),
+                    reason is None,
                     readings,
                     reason,
                 )
@@ -126,7 +128,7 @@ def verify_numbers(
                         token.raw,
                         _value(token),
                         None,
-                        _token_box(second_line, token),
+                        second_line.box_of(*token.span),
                         False,
                         {primary_engine: None, secondary_engine: token.raw},
                         f"only {secondary_engine} read a number here; {primary_engine} did not",
@@ -196,18 +198,6 @@ def _value(token: NumberToken) -> str | None:
 def _closest(token: NumberToken, candidates: list[NumberToken]) -> NumberToken | None:
     """The candidate most likely to be another reading of `token`: nearest in length."""
     return min(candidates, key=lambda c: abs(len(c.mantissa) - len(token.mantissa)), default=None)
-
-
-def _token_box(line: OcrLine, token: NumberToken) -> tuple[int, int, int, int]:
-    """The token's share of the line box, by character position (OCR gives boxes per line)."""
-    left, top, right, bottom = line.box
-    width = max(1, len(line.text))
-    return (
-        left + (right - left) * token.span[0] // width,
-        top,
-        left + (right - left) * token.span[1] // width,
-        bottom,
-    )
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

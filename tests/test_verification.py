@@ -1,0 +1,41 @@
+"""Number verification against a second reading: what counts as verified, and what does not."""
+
+from preciso_dagster.ingest.ocr_engines import OcrLine, OcrResult, OcrWord
+from preciso_dagster.numeric.verification import verify_numbers
+
+BOX = (100, 200, 700, 230)
+
+
+def _reading(text: str) -> OcrResult:
+    return OcrResult((OcrLine(text, BOX, 0.95),))
+
+
+def test_two_readings_that_agree_verify_the_number() -> None:
+    (number,) = verify_numbers(
+        "tesseract", _reading("Net income 37,499.96"), "rapidocr", _reading("Net income 37499.96")
+    )
+    assert number.verified and number.value == "37499.96"
+
+
+def test_a_disagreement_is_a_review_item_with_both_readings() -> None:
+    (number,) = verify_numbers(
+        "tesseract", _reading("Net income 37,499.96"), "rapidocr", _reading("Net income 37,489.96")
+    )
+    assert not number.verified
+    assert number.readings == {"tesseract": "37,499.96", "rapidocr": "37,489.96"}
+
+
+def test_the_same_misread_by_both_engines_is_never_verified() -> None:
+    # Seen on a real Senate expenditure page: both engines read "37,499.96" as "37.499.96".
+    (number,) = verify_numbers(
+        "tesseract", _reading("DIRECTOR 37.499.96"), "rapidocr", _reading("DIRECTOR 37.499.96")
+    )
+    assert not number.verified
+    assert "fit no convention" in (number.reason or "")
+
+
+def test_a_number_box_comes_from_its_word_box_when_the_engine_gives_one() -> None:
+    words = (OcrWord(0, 5, (100, 200, 180, 230)), OcrWord(6, 11, (600, 200, 700, 230)))
+    line = OcrLine("Idaho 1,944", BOX, 0.9, words)
+    (number,) = verify_numbers("tesseract", OcrResult((line,)), "rapidocr", _reading("Idaho 1,944"))
+    assert number.verified and number.box == (600, 200, 700, 230)
