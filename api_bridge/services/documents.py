@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api_bridge.dagster_gateway import DagsterGateway
 from api_bridge.services.jobs import submit_job
 from preciso_dagster.appdb.models import Document, DocumentStatus, PipelineJob
 from preciso_dagster.errors import BadDocumentError, NotFoundError
@@ -30,7 +29,6 @@ def extraction_key(document_id: str) -> str:
 
 def submit_document(
     session: Session,
-    gateway: DagsterGateway,
     store: DocumentStore,
     *,
     content: bytes,
@@ -54,7 +52,6 @@ def submit_document(
             return SubmittedDocument(registration.document_id, existing, registration.status, True)
     job, _ = submit_job(
         session,
-        gateway,
         job_type="ocr_extraction",
         params={"document_id": registration.document_id},
         requested_by=requested_by,

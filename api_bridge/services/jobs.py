@@ -1,4 +1,4 @@
-"""Submitting work: the pipeline_jobs row is written first, then the run is sent to Dagster."""
+"""Recording, retrying and cancelling work; the outbox sends recorded jobs to Dagster."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from api_bridge.dagster_gateway import DagsterGateway
 from preciso_dagster.appdb.models import JobSource, JobStatus, PipelineJob
-from preciso_dagster.errors import ConflictError, DagsterUnavailableError
+from preciso_dagster.errors import ConflictError
 from preciso_dagster.tracking.jobs import attach_run, create_job, set_status
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG, SOURCE_TAG
 from preciso_dagster.tracking.submissions import run_spec_for
 
 log = structlog.get_logger(__name__)
@@ -21,18 +20,18 @@ log = structlog.get_logger(__name__)
 
 def submit_job(
     session: Session,
-    gateway: DagsterGateway,
     *,
     job_type: str,
     params: dict[str, Any],
     requested_by: str,
     idempotency_key: str | None = None,
 ) -> tuple[PipelineJob, bool]:
-    """Record a job and launch its run; returns the job and whether it was created now.
+    """Record a `pending` job; returns it and whether it was created now.
 
-    When Dagster does not answer, the job stays `pending` for the submitter to send later.
+    Dagster is never on the request path: the outbox submits pending jobs (at once when woken)
+    and is the only submitter, so a job can never be sent twice by two paths racing.
     """
-    spec = run_spec_for(job_type, params)
+    run_spec_for(job_type, params)  # unknown types and bad params are refused here, with 4xx
     if idempotency_key:
         existing = _job_with_key(session, idempotency_key, job_type, params)
         if existing is not None:
@@ -54,17 +53,7 @@ def submit_job(
         if existing is None:
             raise
         return existing, False
-    try:
-        run_id = gateway.submit(spec, {JOB_ID_TAG: str(job.job_id), SOURCE_TAG: "api"})
-    except DagsterUnavailableError as error:
-        log.warning("submission deferred", job_id=str(job.job_id), reason=str(error))
-        return job, True
-    session.refresh(job)
-    attach_run(session, job, run_id)
-    if job.status == JobStatus.PENDING:
-        set_status(session, job, JobStatus.QUEUED)
-    session.commit()
-    log.info("job submitted", job_id=str(job.job_id), dagster_run_id=run_id, job_type=job_type)
+    log.info("job recorded", job_id=str(job.job_id), job_type=job_type)
     return job, True
 
 

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 
-from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, SettingsDep, ViewerDep
+from api_bridge.deps import OperatorDep, SessionDep, SettingsDep, ViewerDep
 from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
 from api_bridge.services.documents import get_document, submit_document
+from preciso_dagster.appdb.models import JobStatus
 from preciso_dagster.ingest.storage import DocumentStore
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -22,7 +23,6 @@ async def upload_document(
     file: UploadFile,
     request: Request,
     session: SessionDep,
-    gateway: DagsterDep,
     settings: SettingsDep,
     principal: OperatorDep,
 ) -> DocumentSubmitted:
@@ -38,12 +38,13 @@ async def upload_document(
     assert settings.storage_dir is not None
     submitted = submit_document(
         session,
-        gateway,
         DocumentStore(settings.storage_dir),
         content=bytes(content),
         filename=file.filename or "",
         requested_by=principal.name,
     )
+    if submitted.job is not None and submitted.job.status == JobStatus.PENDING:
+        request.app.state.outbox.wake()
     return DocumentSubmitted(
         document_id=submitted.document_id,
         job_id=submitted.job.job_id if submitted.job else None,

@@ -22,15 +22,13 @@ def create_job(
     body: JobCreate,
     request: Request,
     session: SessionDep,
-    gateway: DagsterDep,
     principal: OperatorDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> JobPublic:
-    """Record the job, then submit its Dagster run tagged `preciso/job_id=<job_id>`."""
+    """Record the job (202, `pending`); the outbox submits its run tagged `preciso/job_id`."""
     job, created = submit_job(
         session,
-        gateway,
         job_type=body.job_type,
         params=body.params,
         requested_by=principal.name,
