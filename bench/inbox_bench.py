@@ -14,22 +14,18 @@ Usage: python -m bench.inbox_bench [--documents N] [--batch-size N]
 from __future__ import annotations
 
 import argparse
-import socket
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import pymupdf
 from sqlalchemy import func, select
 
+from bench.stack import database_overrides, running_stack
 from preciso_dagster.appdb.models import RunDocument
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.ingest.extraction import extract_document
 from preciso_dagster.settings import Settings
-from preciso_dagster.stack import Stack
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 300
 
 
@@ -47,12 +43,6 @@ def statement_pdf(number: int) -> bytes:
     for row, line in enumerate(lines):
         page.insert_text((50, 60 + row * 20), line)
     return document.tobytes()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def baseline_seconds(files: list[bytes]) -> float:
@@ -84,44 +74,20 @@ def main() -> None:
     args = parser.parse_args()
     files = [statement_pdf(number) for number in range(args.documents)]
     baseline = baseline_seconds(files)
-    with tempfile.TemporaryDirectory() as folder:
-        var_dir = Path(folder) / "var"
-        overrides = {}
-        if args.app_db_url:
-            overrides["database_url"] = args.app_db_url
-        if args.dagster_postgres_url:
-            overrides["dagster_postgres_url"] = args.dagster_postgres_url
-        settings = Settings(
-            var_dir=var_dir,
-            web_port=free_port(),
-            api_port=free_port(),
-            mlflow_port=free_port(),
-            ocr_batch_size=args.batch_size,
-            **overrides,
-        )
-        stack = Stack(
-            settings,
-            REPO_ROOT / "workspace.yaml",
-            REPO_ROOT / "dagster.yaml",
-            var_dir / "log",
-            with_mlflow=False,
-        )
-        stack.start(timeout=240)
-        try:
-            assert settings.inbox_dir is not None
-            for number, content in enumerate(files):
-                (settings.inbox_dir / f"statement-{number:05d}.pdf").write_bytes(content)
-            started = time.monotonic()
-            done = 0
-            while time.monotonic() - started < 3 * TARGET_SECONDS:
-                counts, runs = outcomes(settings)
-                done = sum(counts.values())
-                if done >= args.documents:
-                    break
-                time.sleep(1)
-            elapsed = time.monotonic() - started
-        finally:
-            stack.stop()
+    overrides = database_overrides(args.app_db_url, args.dagster_postgres_url)
+    with running_stack(ocr_batch_size=args.batch_size, **overrides) as settings:
+        assert settings.inbox_dir is not None
+        for number, content in enumerate(files):
+            (settings.inbox_dir / f"statement-{number:05d}.pdf").write_bytes(content)
+        started = time.monotonic()
+        done = 0
+        while time.monotonic() - started < 3 * TARGET_SECONDS:
+            counts, runs = outcomes(settings)
+            done = sum(counts.values())
+            if done >= args.documents:
+                break
+            time.sleep(1)
+        elapsed = time.monotonic() - started
     print(
         f"inbox, {args.documents} one-page text PDFs, batches of {args.batch_size}: "
         f"{done} checked in {elapsed:.1f} s ({done / elapsed:.1f} documents/s) over {runs} runs; "

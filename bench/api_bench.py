@@ -1,0 +1,127 @@
+"""API bridge latency under 50 concurrent clients, and mirror lag, on a real stack.
+
+1. Submission: 50 clients each POST jobs to `/api/v1/jobs` (p50, p99). The outbox sends them
+   to Dagster, so Dagster is off the request path. Target: p99 <= 100 ms.
+2. Status reads: 50 clients each GET `/api/v1/jobs/{job_id}` (p99).
+Baseline, measured in the same run with the same 50 clients: `GET /healthz`, the cheapest
+route the bridge has (no database), so the ratios show what the work itself adds.
+3. Mirror lag: from each run's end to its job's update, read from the `mirror_lag_seconds` the
+   terminal status events store, over the jobs that finish while the bench waits.
+
+Usage: python -m bench.api_bench [--clients N] [--requests N] [--finished N]
+       [--app-db-url URL] [--dagster-postgres-url URL]   (two different databases)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from sqlalchemy import select
+
+from bench.stack import database_overrides, running_stack
+from preciso_dagster.appdb.models import PipelineJobEvent
+from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.settings import Settings
+
+TOKEN = "bench-operator"
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+TARGET_P99_SECONDS = 0.100
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def under_load(
+    base_url: str,
+    clients: int,
+    requests: int,
+    call: Callable[[httpx.Client, int], httpx.Response],
+) -> list[float]:
+    """Seconds per request, `clients` threads each sending `requests` in turn."""
+
+    def one_client(client_number: int) -> list[float]:
+        timings = []
+        with httpx.Client(base_url=base_url, headers=HEADERS, timeout=60) as client:
+            for number in range(requests):
+                started = time.perf_counter()
+                response = call(client, client_number * requests + number)
+                timings.append(time.perf_counter() - started)
+                response.raise_for_status()
+        return timings
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return [t for timings in pool.map(one_client, range(clients)) for t in timings]
+
+
+def report(name: str, samples: list[float], baseline: list[float]) -> None:
+    p50, p99 = percentile(samples, 0.50), percentile(samples, 0.99)
+    base50, base99 = percentile(baseline, 0.50), percentile(baseline, 0.99)
+    print(
+        f"{name}: {len(samples)} requests, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
+        f"(baseline /healthz p50 {base50 * 1000:.1f} ms, p99 {base99 * 1000:.1f} ms -> "
+        f"{p50 / base50:.1f}x / {p99 / base99:.1f}x)"
+    )
+
+
+def mirror_lags(settings: Settings) -> list[float]:
+    with session_scope(settings.database_url) as session:
+        details = session.scalars(
+            select(PipelineJobEvent.detail).where(PipelineJobEvent.kind == "status")
+        ).all()
+    return [d["mirror_lag_seconds"] for d in details if "mirror_lag_seconds" in d]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=10, help="per client")
+    parser.add_argument("--finished", type=int, default=20, help="jobs to wait for (mirror lag)")
+    parser.add_argument("--app-db-url")
+    parser.add_argument("--dagster-postgres-url")
+    args = parser.parse_args()
+    overrides = database_overrides(args.app_db_url, args.dagster_postgres_url)
+    with running_stack(api_tokens={TOKEN: "operator"}, **overrides) as settings:
+        base_url = f"http://127.0.0.1:{settings.api_port}"
+        with httpx.Client(base_url=base_url, headers=HEADERS, timeout=60) as client:
+            upload = client.post("/api/v1/documents", files={"file": ("s.txt", b"Revenue 1,250\n")})
+            upload.raise_for_status()
+            document_id = upload.json()["document_id"]
+        body = {"job_type": "ocr_extraction", "params": {"document_id": document_id}}
+        job_ids: list[str] = []
+
+        def submit(client: httpx.Client, _: int) -> httpx.Response:
+            response = client.post("/api/v1/jobs", json=body)
+            job_ids.append(response.json()["job_id"])
+            return response
+
+        healthz = under_load(base_url, args.clients, args.requests, lambda c, _: c.get("/healthz"))
+        submissions = under_load(base_url, args.clients, args.requests, submit)
+        reads = under_load(
+            base_url,
+            args.clients,
+            args.requests,
+            lambda c, n: c.get(f"/api/v1/jobs/{job_ids[n % len(job_ids)]}"),
+        )
+        report("submission (POST /api/v1/jobs)", submissions, healthz)
+        report("status read (GET /api/v1/jobs/{id})", reads, healthz)
+        verdict = "met" if percentile(submissions, 0.99) <= TARGET_P99_SECONDS else "NOT met"
+        print(f"submission p99 target <= {TARGET_P99_SECONDS * 1000:.0f} ms: {verdict}")
+        deadline = time.monotonic() + 600
+        while len(mirror_lags(settings)) < args.finished and time.monotonic() < deadline:
+            time.sleep(2)
+        lags = mirror_lags(settings)
+    print(
+        f"mirror lag over {len(lags)} finished jobs: median {statistics.median(lags):.2f} s, "
+        f"p90 {percentile(lags, 0.90):.2f} s, max {max(lags):.2f} s (target median <= 5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""A real stack (webserver, daemon, API bridge) on free ports in a temporary folder."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from preciso_dagster.settings import Settings
+from preciso_dagster.stack import Stack
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_stack(**settings_overrides: Any) -> Iterator[Settings]:
+    """Start the stack, yield its settings, and stop every process on the way out."""
+    with tempfile.TemporaryDirectory() as folder:
+        var_dir = Path(folder) / "var"
+        settings = Settings(
+            var_dir=var_dir,
+            web_port=free_port(),
+            api_port=free_port(),
+            mlflow_port=free_port(),
+            **settings_overrides,
+        )
+        stack = Stack(
+            settings,
+            REPO_ROOT / "workspace.yaml",
+            REPO_ROOT / "dagster.yaml",
+            var_dir / "log",
+            with_mlflow=False,
+        )
+        stack.start(timeout=240)
+        try:
+            yield settings
+        finally:
+            stack.stop()
+
+
+def database_overrides(app_db_url: str | None, dagster_postgres_url: str | None) -> dict[str, str]:
+    """Settings for PostgreSQL storage, from the bench's command-line options."""
+    overrides = {}
+    if app_db_url:
+        overrides["database_url"] = app_db_url
+    if dagster_postgres_url:
+        overrides["dagster_postgres_url"] = dagster_postgres_url
+    return overrides
