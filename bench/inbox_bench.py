@@ -75,7 +75,8 @@ def main() -> None:
     files = [statement_pdf(number) for number in range(args.documents)]
     baseline = baseline_seconds(files)
     overrides = database_overrides(args.app_db_url, args.dagster_postgres_url)
-    with running_stack(ocr_batch_size=args.batch_size, **overrides) as settings:
+    with running_stack(ocr_batch_size=args.batch_size, **overrides) as stack:
+        settings = stack.settings
         assert settings.inbox_dir is not None
         for number, content in enumerate(files):
             (settings.inbox_dir / f"statement-{number:05d}.pdf").write_bytes(content)

@@ -22,8 +22,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_stack(**settings_overrides: Any) -> Iterator[Settings]:
-    """Start the stack, yield its settings, and stop every process on the way out."""
+def running_stack(**settings_overrides: Any) -> Iterator[Stack]:
+    """Start the stack, yield it, and stop every process on the way out."""
     with tempfile.TemporaryDirectory() as folder:
         var_dir = Path(folder) / "var"
         settings = Settings(
@@ -42,7 +42,7 @@ def running_stack(**settings_overrides: Any) -> Iterator[Settings]:
         )
         stack.start(timeout=240)
         try:
-            yield settings
+            yield stack
         finally:
             stack.stop()
 
