@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from preciso_dagster.settings import Settings
-from preciso_dagster.stack import Stack
+from preciso_dagster.stack import Stack, stack_on_free_ports
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
 def running_stack(**settings_overrides: Any) -> Iterator[Stack]:
     """Start the stack, yield it, and stop every process on the way out."""
     with tempfile.TemporaryDirectory() as folder:
-        var_dir = Path(folder) / "var"
-        settings = Settings(
-            var_dir=var_dir,
-            web_port=free_port(),
-            api_port=free_port(),
-            mlflow_port=free_port(),
-            **settings_overrides,
-        )
-        stack = Stack(
-            settings,
-            REPO_ROOT / "workspace.yaml",
-            REPO_ROOT / "dagster.yaml",
-            var_dir / "log",
-            with_mlflow=False,
-        )
+        stack = stack_on_free_ports(Path(folder) / "var", REPO_ROOT, **settings_overrides)
         stack.start(timeout=240)
         try:
             yield stack

@@ -10,11 +10,13 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -265,3 +267,27 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code < 500
     except httpx.HTTPError:
         return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stack_on_free_ports(var_dir: Path, repo_root: Path, **settings_overrides: Any) -> Stack:
+    """A stack under `var_dir` on free ports, without the MLflow UI (for tests and benchmarks)."""
+    settings = Settings(
+        var_dir=var_dir,
+        web_port=free_port(),
+        api_port=free_port(),
+        mlflow_port=free_port(),
+        **settings_overrides,
+    )
+    return Stack(
+        settings,
+        repo_root / "workspace.yaml",
+        repo_root / "dagster.yaml",
+        var_dir / "log",
+        with_mlflow=False,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,8 +11,7 @@ import httpx
 import pytest
 
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.settings import Settings
-from preciso_dagster.stack import Stack
+from preciso_dagster.stack import Stack, stack_on_free_ports
 from tests.conftest import (
     BACKENDS,
     POSTGRES_URL,
@@ -24,12 +22,6 @@ from tests.conftest import (
 
 TOKENS = {"e2e-operator": "operator", "e2e-admin": "admin", "e2e-reviewer": "reviewer"}
 OPERATOR = {"Authorization": "Bearer e2e-operator"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RunningStack:
@@ -79,21 +71,7 @@ def running_stack(
         )
         created += [app_url, dagster_url]
         overrides = {"database_url": app_url, "dagster_postgres_url": dagster_url}
-    settings = Settings(
-        var_dir=var_dir,
-        web_port=free_port(),
-        api_port=free_port(),
-        mlflow_port=free_port(),
-        api_tokens=TOKENS,
-        **overrides,
-    )
-    stack = Stack(
-        settings,
-        REPO_ROOT / "workspace.yaml",
-        REPO_ROOT / "dagster.yaml",
-        var_dir / "log",
-        with_mlflow=False,
-    )
+    stack = stack_on_free_ports(var_dir, REPO_ROOT, api_tokens=TOKENS, **overrides)
     stack.start(timeout=240)
     try:
         yield RunningStack(stack)
