@@ -9,12 +9,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from preciso_dagster.appdb.models import DocumentStatus, JobSource, JobStatus, ReviewStatus
+from preciso_dagster.appdb.storable import RowId, StorableText
 
 
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    job_type: str = Field(
+    job_type: StorableText = Field(
         description="ocr_extraction, ocr_batch, numeric_check or training", max_length=64
     )
     params: dict[str, Any] = Field(default_factory=dict)
@@ -128,7 +129,7 @@ class ReviewDecisionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject", "correct"]
-    value: str | None = Field(default=None, max_length=255)
+    value: StorableText | None = Field(default=None, max_length=255)
 
 
 class ApprovalCreate(BaseModel):
@@ -136,9 +137,9 @@ class ApprovalCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    example_ids: list[int] = Field(default_factory=list, max_length=10000)
-    document_ids: list[str] = Field(default_factory=list, max_length=1000)
-    corrections: dict[int, str] = Field(
+    example_ids: list[RowId] = Field(default_factory=list, max_length=10000)
+    document_ids: list[StorableText] = Field(default_factory=list, max_length=1000)
+    corrections: dict[RowId, StorableText] = Field(
         default_factory=dict, description="example_id -> concept, for reviewed corrections"
     )
 

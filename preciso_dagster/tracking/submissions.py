@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from preciso_dagster.appdb.storable import RowId, StorableText
 from preciso_dagster.errors import InvalidRequestError
 from preciso_dagster.tracking.run_tags import JOB_TYPES
 
@@ -17,14 +18,14 @@ class DocumentParams(BaseModel):
     """One registered document: extract it (ocr_extraction) or re-check it (numeric_check)."""
 
     model_config = ConfigDict(extra="forbid")
-    document_id: str = Field(min_length=1, max_length=64)
+    document_id: StorableText = Field(min_length=1, max_length=64)
 
 
 class BatchParams(BaseModel):
     """Many registered documents in one run (ocr_batch); each keeps its own outcome."""
 
     model_config = ConfigDict(extra="forbid")
-    document_ids: list[str] = Field(min_length=1, max_length=MAX_BATCH_DOCUMENTS)
+    document_ids: list[StorableText] = Field(min_length=1, max_length=MAX_BATCH_DOCUMENTS)
 
 
 class TrainingParams(BaseModel):
@@ -33,7 +34,7 @@ class TrainingParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     min_quality: float = Field(default=0.0, ge=0, le=1)
     max_per_class: int = Field(default=0, ge=0)
-    example_ids: list[int] = Field(default_factory=list)
+    example_ids: list[RowId] = Field(default_factory=list)
 
 
 PARAMS_MODELS: dict[str, type[BaseModel]] = {

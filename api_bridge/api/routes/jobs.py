@@ -9,6 +9,7 @@ from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
 from api_bridge.schemas import DocumentRollup, JobCreate, JobPublic, JobsPublic
 from api_bridge.services.jobs import cancel_job, retry_job, submit_job
 from preciso_dagster.appdb.models import JobStatus
+from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
 from preciso_dagster.tracking.jobs import get_job, list_jobs
 from preciso_dagster.tracking.rollups import document_rollup
 
@@ -57,8 +58,8 @@ def read_jobs(
     session: SessionDep,
     _: ViewerDep,
     status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
-    job_type: Annotated[str | None, Query(max_length=64)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    job_type: Annotated[StorableText | None, Query(max_length=64)] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JobsPublic:
     """Jobs newest first, filtered by status and type."""

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
 from api_bridge.schemas import ReviewDecisionCreate, ReviewItemPublic, ReviewItemsPublic
 from preciso_dagster.appdb.models import ReviewStatus
+from preciso_dagster.appdb.storable import MAX_ROW_ID
 from preciso_dagster.review.items import decide, list_items
 
 router = APIRouter(prefix="/api/v1/review-items", tags=["review"])
@@ -17,7 +18,7 @@ def read_review_items(
     session: SessionDep,
     _: ViewerDep,
     status: Annotated[ReviewStatus | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ReviewItemsPublic:
     """Review items, oldest first, filtered by status."""
@@ -32,7 +33,10 @@ def read_review_items(
 
 @router.post("/{review_item_id}/decision", response_model=ReviewItemPublic)
 def decide_review_item(
-    review_item_id: int, body: ReviewDecisionCreate, session: SessionDep, principal: ReviewerDep
+    review_item_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+    body: ReviewDecisionCreate,
+    session: SessionDep,
+    principal: ReviewerDep,
 ) -> ReviewItemPublic:
     """Approve, reject or correct one item; audited with who, when, and the value before/after."""
     item = decide(session, review_item_id, body.decision, body.value, principal.name)
