@@ -74,20 +74,24 @@ class OutboxSubmitter:
         self._thread.join(timeout=10)
 
     def wake(self, _job_id: uuid.UUID | None = None) -> None:
-        """A new pending job: try now rather than at the end of the backoff."""
+        """A new pending job: try now, unless Dagster was down at the last try."""
         self._wake.set()
 
     def _run(self) -> None:
         backoff = MIN_BACKOFF_SECONDS
         while not self._stop.is_set():
+            dagster_down = False
             try:
                 sent = submit_pending(self.database_url, self.gateway)
                 backoff = MIN_BACKOFF_SECONDS if sent else min(backoff * 2, MAX_BACKOFF_SECONDS)
             except DagsterUnavailableError as error:
                 log.warning("outbox waiting for Dagster", reason=str(error), retry_in=backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                dagster_down = True
             except Exception:  # a database hiccup must not kill the thread
                 log.exception("outbox sweep failed")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-            self._wake.wait(backoff)
+            # While Dagster is down, new jobs wait out the backoff: waking for each one would
+            # turn every submission into one more refused call, competing with the requests.
+            (self._stop if dagster_down else self._wake).wait(backoff)
             self._wake.clear()
