@@ -2,25 +2,31 @@
 
 The bridge only records a job and answers; its outbox thread sends the run to Dagster. The
 request path is measured with Dagster's webserver stopped, so that the runs the submissions
-start do not compete for the machine's two cores (the outbox waits and retries meanwhile),
-then once more with everything up.
+start do not compete for the machine's two cores (the outbox waits meanwhile), then once
+more with everything up.
 
-1. Submission: 50 clients each POST jobs to `/api/v1/jobs` (p50, p99). Target: p99 <= 100 ms.
-2. Status reads: 50 clients each GET `/api/v1/jobs/{job_id}` (p50, p99).
-Baseline, measured in the same run with the same 50 clients: `GET /healthz`, the cheapest
+Load: 50 clients, each sending one request per second (`--rate`) at fixed times; latency
+counts from the time a request was due, so queueing in the bridge is not hidden. Then the
+same 50 clients back to back (no pause), which saturates the bridge: that phase reports the
+throughput it sustains, and its latency is 50 / throughput by construction.
+
+1. Submission: POST `/api/v1/jobs` (p50, p99). Target: p99 <= 100 ms.
+2. Status reads: GET `/api/v1/jobs/{job_id}` (p50, p99).
+Baseline, measured in the same run with the same clients: `GET /healthz`, the cheapest
 route the bridge has (no database), so the ratios show what the work itself adds.
 3. Mirror lag: the webserver is started again, the outbox sends the runs, and the lag from
    each run's end to its job's update is read from the `mirror_lag_seconds` the terminal
    status events store, over the jobs that finish while the bench waits.
 
-Usage: python -m bench.api_bench [--clients N] [--requests N] [--finished N]
-       [--app-db-url URL] [--dagster-postgres-url URL]   (two different databases)
+Usage: python -m bench.api_bench [--clients N] [--rate R] [--requests N] [--saturate N]
+       [--finished N] [--app-db-url URL] [--dagster-postgres-url URL]  (two databases)
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,21 +54,36 @@ def under_load(
     clients: int,
     requests: int,
     call: Callable[[httpx.Client, int], httpx.Response],
-) -> list[float]:
-    """Seconds per request, `clients` threads each sending `requests` in turn."""
+    rate: float | None = None,
+) -> tuple[list[float], float]:
+    """Seconds per request and requests per second, `clients` threads sending `requests` each.
+
+    With `rate`, each client sends `rate` requests per second at fixed times (phases spread
+    over the first interval), and a request's latency counts from the time it was due, so a
+    slow server is not hidden by clients that wait for it. Without, each sends back to back.
+    """
+    clock: list[float] = []  # the start, set once every client is connected
+    ready = threading.Barrier(clients, action=lambda: clock.append(time.perf_counter()))
 
     def one_client(client_number: int) -> list[float]:
         timings = []
         with httpx.Client(base_url=base_url, headers=HEADERS, timeout=60) as client:
+            client.get("/healthz")  # connect before the clock starts
+            ready.wait()
+            started = clock[0]
             for number in range(requests):
-                started = time.perf_counter()
+                due = time.perf_counter()
+                if rate:
+                    due = started + (client_number / clients + number) / rate
+                    time.sleep(max(0.0, due - time.perf_counter()))
                 response = call(client, client_number * requests + number)
-                timings.append(time.perf_counter() - started)
+                timings.append(time.perf_counter() - due)
                 response.raise_for_status()
         return timings
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        return [t for timings in pool.map(one_client, range(clients)) for t in timings]
+        timings = [t for ts in pool.map(one_client, range(clients)) for t in ts]
+    return timings, len(timings) / (time.perf_counter() - clock[0])
 
 
 def report(name: str, samples: list[float], baseline: list[float]) -> None:
@@ -86,7 +107,9 @@ def mirror_lags(settings: Settings) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=4, help="per client and phase")
+    parser.add_argument("--rate", type=float, default=1.0, help="requests/s per client")
+    parser.add_argument("--requests", type=int, default=20, help="per client, paced phases")
+    parser.add_argument("--saturate", type=int, default=10, help="per client, back to back")
     parser.add_argument("--finished", type=int, default=20, help="jobs to wait for (mirror lag)")
     parser.add_argument("--app-db-url")
     parser.add_argument("--dagster-postgres-url")
@@ -110,15 +133,24 @@ def main() -> None:
             return client.get(f"/api/v1/jobs/{job_ids[number % len(job_ids)]}")
 
         def measure(label: str) -> None:
-            healthz = under_load(
-                base_url, args.clients, args.requests, lambda c, _: c.get("/healthz")
-            )
-            submissions = under_load(base_url, args.clients, args.requests, submit)
-            reads = under_load(base_url, args.clients, args.requests, read)
-            report(f"{label}, submission (POST /api/v1/jobs)", submissions, healthz)
-            report(f"{label}, status read (GET /api/v1/jobs/{{id}})", reads, healthz)
+            paced = f"{label}, {args.clients} clients x {args.rate:g}/s"
+            load = (args.clients, args.requests)
+            healthz, _ = under_load(base_url, *load, lambda c, _: c.get("/healthz"), args.rate)
+            submissions, _ = under_load(base_url, *load, submit, args.rate)
+            reads, _ = under_load(base_url, *load, read, args.rate)
+            report(f"{paced}, submission (POST /api/v1/jobs)", submissions, healthz)
+            report(f"{paced}, status read (GET /api/v1/jobs/{{id}})", reads, healthz)
             verdict = "met" if percentile(submissions, 0.99) <= TARGET_P99_SECONDS else "NOT met"
-            print(f"{label}: submission p99 <= {TARGET_P99_SECONDS * 1000:.0f} ms: {verdict}")
+            print(f"{paced}: submission p99 <= {TARGET_P99_SECONDS * 1000:.0f} ms: {verdict}")
+            saturated, throughput = under_load(base_url, args.clients, args.saturate, submit)
+            healthz, healthz_throughput = under_load(
+                base_url, args.clients, args.saturate, lambda c, _: c.get("/healthz")
+            )
+            report(f"{label}, saturated (back to back), submission", saturated, healthz)
+            print(
+                f"{label}, saturated: {throughput:.0f} submissions/s "
+                f"(/healthz {healthz_throughput:.0f}/s)"
+            )
 
         stack.stop_service("webserver")
         measure("webserver down (request path alone)")

@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from preciso_dagster.appdb.models import JobSource, JobStatus, PipelineJob, PipelineJobEvent
 from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.tracking.jobs import RunObservation, create_job, list_jobs, mirror_run
+from preciso_dagster.tracking.jobs import (
+    BackfillProgress,
+    RunObservation,
+    backfill_job_id,
+    create_job,
+    list_jobs,
+    mirror_run,
+)
 from preciso_dagster.tracking.run_tags import JOB_ID_TAG
 
 
@@ -85,7 +92,7 @@ def test_runs_without_a_job_tag_get_a_job_with_their_source(database_url: str) -
         backfilled = session.scalar(
             select(PipelineJob).where(PipelineJob.dagster_run_id == "r-backfill")
         )
-        assert backfilled is not None and backfilled.params == {"partition_key": "doc-1"}
+        assert backfilled is not None and backfilled.params == {"backfill_id": "abc"}
 
 
 def test_a_retry_run_is_a_new_attempt_of_the_same_job(database_url: str) -> None:
@@ -157,3 +164,27 @@ def test_a_finished_run_records_the_mirror_lag(database_url: str) -> None:
             )
         )
         assert 3 <= event.detail["mirror_lag_seconds"] < 30
+
+
+def test_runs_of_one_backfill_are_attempts_of_one_job_whichever_ends_last(
+    database_url: str,
+) -> None:
+    tags = {"dagster/backfill": "bf-1"}
+    running = BackfillProgress("bf-1", JobStatus.RUNNING, partitions=2)
+    failed = BackfillProgress("bf-1", JobStatus.FAILED, partitions=2, error="1 of 2 failed")
+    observations = [
+        RunObservation("a", "ocr_extraction_job", "STARTED", tags, backfill=running),
+        RunObservation("b", "ocr_extraction_job", "STARTED", tags, backfill=running),
+        RunObservation("b", "ocr_extraction_job", "SUCCESS", tags, backfill=running),
+        # The older run ends last: its update still moves the job, which is the backfill's.
+        RunObservation("a", "ocr_extraction_job", "FAILURE", tags, backfill=failed),
+    ]
+    for observation in observations:
+        with session_scope(database_url) as session:
+            mirror_run(session, observation)
+    with session_scope(database_url) as session:
+        (job,) = session.scalars(select(PipelineJob)).all()
+        assert job.job_id == backfill_job_id("bf-1")
+        assert job.source == JobSource.BACKFILL and job.attempts == 2
+        assert job.status == JobStatus.FAILED and job.error == "1 of 2 failed"
+        assert job.params == {"backfill_id": "bf-1", "documents": 2}

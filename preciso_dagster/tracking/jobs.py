@@ -20,8 +20,10 @@ from preciso_dagster.appdb.models import (
 )
 from preciso_dagster.errors import NotFoundError
 from preciso_dagster.tracking.run_tags import (
+    BACKFILL_TAG,
     DOCUMENTS_TAG,
     JOB_ID_TAG,
+    PARTITION_TAG,
     job_type_for,
     source_from_tags,
 )
@@ -51,6 +53,18 @@ class RunObservation:
     end_time: datetime | None = None
     error: str | None = None
     retries_exhausted: bool = False
+    # For runs of a backfill launched in Dagster: where the whole backfill stands.
+    backfill: BackfillProgress | None = None
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """A Dagster backfill as one job: its status over the latest run of every partition."""
+
+    backfill_id: str
+    status: JobStatus
+    partitions: int
+    error: str | None = None
 
 
 def create_job(
@@ -152,6 +166,8 @@ def set_status(
 def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
     """Bring the job behind `run` up to date, creating it for runs launched outside the API."""
     job = _job_for_run(session, run)
+    if run.backfill is not None:
+        return _mirror_backfill_run(session, job, run, run.backfill)
     if job.dagster_run_id != run.run_id and run.run_id in attached_run_ids(session, job):
         return job  # an earlier attempt; the job already follows a newer run
     attach_run(session, job, run.run_id)
@@ -168,9 +184,31 @@ def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
     return job
 
 
+def _mirror_backfill_run(
+    session: Session, job: PipelineJob, run: RunObservation, backfill: BackfillProgress
+) -> PipelineJob:
+    """Every run of a backfill is one more attempt of its job; the status is the backfill's."""
+    if run.run_id not in attached_run_ids(session, job):
+        attach_run(session, job, run.run_id)
+    if job.params.get("documents") != backfill.partitions:
+        job.params = {**job.params, "documents": backfill.partitions}
+    detail = None
+    if backfill.status.is_terminal and run.end_time is not None:
+        detail = {"mirror_lag_seconds": round((utcnow() - run.end_time).total_seconds(), 3)}
+    set_status(session, job, backfill.status, error=backfill.error, detail=detail)
+    return job
+
+
+def backfill_job_id(backfill_id: str) -> uuid.UUID:
+    """One job per Dagster backfill, whichever of its runs the mirror sees first."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"dagster-backfill:{backfill_id}")
+
+
 def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
     tagged_id = run.tags.get(JOB_ID_TAG)
     job_id = uuid.UUID(tagged_id) if tagged_id else None
+    if job_id is None and run.backfill is not None:
+        job_id = backfill_job_id(run.backfill.backfill_id)
     if job_id is not None:
         job = session.get(PipelineJob, job_id)
     else:
@@ -200,7 +238,9 @@ def attached_run_ids(session: Session, job: PipelineJob) -> set[str]:
 
 def _params_from_tags(tags: Mapping[str, str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    if partition := tags.get("dagster/partition"):
+    if backfill_id := tags.get(BACKFILL_TAG):
+        params["backfill_id"] = backfill_id
+    elif partition := tags.get(PARTITION_TAG):
         params["partition_key"] = partition
     if documents := tags.get(DOCUMENTS_TAG):
         params["documents"] = int(documents)

@@ -8,9 +8,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from preciso_dagster.appdb.models import DocumentOutcome, PipelineJob, RunDocument
+from preciso_dagster.appdb.models import (
+    Document,
+    DocumentOutcome,
+    DocumentStatus,
+    JobStatus,
+    PipelineJob,
+    RunDocument,
+)
 from preciso_dagster.appdb.resource import AppDatabaseResource
-from preciso_dagster.tracking.jobs import attached_run_ids
+from preciso_dagster.tracking.jobs import (
+    RUN_STATUS_TO_JOB_STATUS,
+    RunObservation,
+    attached_run_ids,
+)
+from preciso_dagster.tracking.run_tags import PARTITION_TAG
 
 
 def record_outcome(
@@ -25,6 +37,27 @@ def record_outcome(
         session.merge(
             RunDocument(run_id=run_id, document_id=document_id, outcome=outcome, reason=reason)
         )
+
+
+def record_partition_outcome(session: Session, run: RunObservation) -> None:
+    """The outcome of a finished run over one document partition (backfills are made of these):
+    needs_review when the document waits for a person, else the run's success or failure."""
+    document_id = run.tags.get(PARTITION_TAG)
+    status = RUN_STATUS_TO_JOB_STATUS.get(run.status)
+    if document_id is None or status is None or not status.is_terminal:
+        return
+    document = session.get(Document, document_id)
+    if document is None:
+        return
+    if document.status == DocumentStatus.NEEDS_REVIEW:
+        outcome, reason = DocumentOutcome.NEEDS_REVIEW, None
+    elif status == JobStatus.SUCCEEDED:
+        outcome, reason = DocumentOutcome.SUCCEEDED, None
+    else:
+        outcome, reason = DocumentOutcome.FAILED, run.error or status.value
+    session.merge(
+        RunDocument(run_id=run.run_id, document_id=document_id, outcome=outcome, reason=reason)
+    )
 
 
 def document_rollup(session: Session, job: PipelineJob) -> dict[str, Any] | None:

@@ -7,7 +7,13 @@ from typing import Any
 
 import dagster as dg
 
-from preciso_dagster.tracking.jobs import RunObservation
+from preciso_dagster.appdb.models import JobStatus
+from preciso_dagster.tracking.jobs import (
+    RUN_STATUS_TO_JOB_STATUS,
+    BackfillProgress,
+    RunObservation,
+)
+from preciso_dagster.tracking.run_tags import BACKFILL_TAG, JOB_ID_TAG, PARTITION_TAG
 
 WILL_RETRY_TAG = "dagster/will_retry"
 RETRY_NUMBER_TAG = "dagster/retry_number"
@@ -19,8 +25,17 @@ FAILURE_EVENTS = {
 ERROR_SUMMARY_LIMIT = 2000
 
 
-def observe(instance: dg.DagsterInstance, record: dg.RunRecord) -> RunObservation:
-    """A RunObservation for one run record; failures get their error and retry outcome."""
+def observe(
+    instance: dg.DagsterInstance,
+    record: dg.RunRecord,
+    backfills: dict[str, BackfillProgress] | None = None,
+) -> RunObservation:
+    """A RunObservation for one run record; failures get their error and retry outcome.
+
+    A run of a backfill launched in Dagster (no `preciso/job_id`) also carries the state of
+    the whole backfill, which is one job (read once per backfill into `backfills`, when given,
+    so a sweep over many runs of one backfill reads its runs once).
+    """
     run = record.dagster_run
     error = None
     retries_exhausted = False
@@ -31,6 +46,7 @@ def observe(instance: dg.DagsterInstance, record: dg.RunRecord) -> RunObservatio
         else:
             retries_exhausted = _was_retried(instance, run)
         error = _error_summary(instance, run.run_id)
+    backfill_id = run.tags.get(BACKFILL_TAG)
     return RunObservation(
         run_id=run.run_id,
         job_name=run.job_name,
@@ -40,7 +56,76 @@ def observe(instance: dg.DagsterInstance, record: dg.RunRecord) -> RunObservatio
         end_time=_as_datetime(record.end_time),
         error=error,
         retries_exhausted=retries_exhausted,
+        backfill=(
+            _cached_progress(instance, backfill_id, backfills if backfills is not None else {})
+            if backfill_id and JOB_ID_TAG not in run.tags
+            else None
+        ),
     )
+
+
+def _cached_progress(
+    instance: dg.DagsterInstance, backfill_id: str, backfills: dict[str, BackfillProgress]
+) -> BackfillProgress:
+    if backfill_id not in backfills:
+        backfills[backfill_id] = _backfill_progress(instance, backfill_id)
+    return backfills[backfill_id]
+
+
+def _backfill_progress(instance: dg.DagsterInstance, backfill_id: str) -> BackfillProgress:
+    """The backfill's job status over the latest run of each partition (retries replace runs).
+
+    Running while any partition has no finished run yet; then succeeded when every latest
+    run succeeded, canceled when one was canceled, else failed (dead_letter once the failed
+    runs' retries are spent), with the first failures as the error.
+    """
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}),
+        order_by="create_timestamp",
+        ascending=True,
+    )
+    latest = {
+        record.dagster_run.tags.get(PARTITION_TAG, record.dagster_run.run_id): record.dagster_run
+        for record in records
+    }
+    backfill = instance.get_backfill(backfill_id)
+    partitions = max(len(latest), _partition_count(backfill) if backfill else 0)
+    statuses = [_job_status(run) for run in latest.values()]
+    if len(latest) < partitions or not all(status.is_terminal for status in statuses):
+        started = any(status != JobStatus.QUEUED for status in statuses)
+        status = JobStatus.RUNNING if started else JobStatus.QUEUED
+        return BackfillProgress(backfill_id, status, partitions)
+    failed = [run for run in latest.values() if run.status == dg.DagsterRunStatus.FAILURE]
+    if not failed:
+        canceled = JobStatus.CANCELED in statuses
+        return BackfillProgress(
+            backfill_id, JobStatus.CANCELED if canceled else JobStatus.SUCCEEDED, partitions
+        )
+    exhausted = all(_was_retried(instance, run) for run in failed)
+    error = f"{len(failed)} of {partitions} partitions failed; " + "; ".join(
+        f"{run.tags.get(PARTITION_TAG, run.run_id)}: {_error_summary(instance, run.run_id)}"
+        for run in failed[:3]
+    )
+    return BackfillProgress(
+        backfill_id,
+        JobStatus.DEAD_LETTER if exhausted else JobStatus.FAILED,
+        partitions,
+        error[:ERROR_SUMMARY_LIMIT],
+    )
+
+
+def _partition_count(backfill: Any) -> int:
+    if backfill.partition_names is not None:  # a job backfill
+        return len(backfill.partition_names)
+    if backfill.asset_backfill_data is not None:
+        return backfill.asset_backfill_data.get_num_partitions() or 0
+    return 0
+
+
+def _job_status(run: dg.DagsterRun) -> JobStatus:
+    if run.status == dg.DagsterRunStatus.FAILURE and run.tags.get(WILL_RETRY_TAG) == "true":
+        return JobStatus.QUEUED
+    return RUN_STATUS_TO_JOB_STATUS.get(run.status.value, JobStatus.RUNNING)
 
 
 def _was_retried(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:

@@ -10,6 +10,8 @@ JOB_ID_TAG = "preciso/job_id"
 SOURCE_TAG = "preciso/source"
 QUEUE_TAG = "preciso/queue"
 DOCUMENTS_TAG = "preciso/documents"  # how many documents a batch run covers
+BACKFILL_TAG = "dagster/backfill"
+PARTITION_TAG = "dagster/partition"
 
 JOB_TYPES: dict[str, str] = {
     "ocr_extraction": "ocr_extraction_job",
@@ -28,7 +30,7 @@ def source_from_tags(tags: Mapping[str, str]) -> JobSource:
     """Who launched a run that carries no `preciso/job_id`, read from Dagster's own tags."""
     if tags.get(SOURCE_TAG) in JobSource._value2member_map_:
         return JobSource(tags[SOURCE_TAG])
-    if "dagster/backfill" in tags:
+    if BACKFILL_TAG in tags:
         return JobSource.BACKFILL
     if "dagster/schedule_name" in tags:
         return JobSource.SCHEDULE

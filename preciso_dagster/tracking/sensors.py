@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from preciso_dagster.appdb.resource import AppDatabaseResource
-from preciso_dagster.tracking.jobs import mirror_run
+from preciso_dagster.tracking.jobs import BackfillProgress, mirror_run
+from preciso_dagster.tracking.rollups import record_partition_outcome
 from preciso_dagster.tracking.run_observer import observe
 
 RUNS_PER_TICK = 500
@@ -35,10 +36,13 @@ def pipeline_jobs_mirror_sensor(
     )
     if not records:
         return dg.SkipReason("no run changed")
+    backfills: dict[str, BackfillProgress] = {}
     with app_db.session() as session:
         for record in records:
-            job = mirror_run(session, observe(context.instance, record))
-            context.log.debug(f"run {record.dagster_run.run_id} -> job {job.job_id} {job.status}")
+            run = observe(context.instance, record, backfills)
+            job = mirror_run(session, run)
+            record_partition_outcome(session, run)
+            context.log.debug(f"run {run.run_id} -> job {job.job_id} {job.status}")
     newest = max(record.update_timestamp for record in records)
     context.update_cursor(str(newest.timestamp()))
     return dg.SkipReason(f"mirrored {len(records)} runs")

@@ -190,3 +190,64 @@ def test_a_failed_job_retries_as_a_new_attempt(running_stack: RunningStack) -> N
     again = running_stack.wait_for_job(job["job_id"], {"failed", "dead_letter"})
     assert again["dagster_run_id"] != job["dagster_run_id"] and again["attempts"] == 2
     assert api.get("/metrics").status_code == 200
+
+
+LAUNCH_BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def test_a_backfill_launched_in_dagster_is_one_job_with_a_rollup(
+    running_stack: RunningStack,
+) -> None:
+    api = running_stack.api
+    uploads = [
+        ("backfill-a.pdf", fixtures.text_pdf(["Backfill A", "Revenue 5,432.10"])),
+        ("backfill-b.pdf", fixtures.text_pdf(["Backfill B", "Revenue 6,543.21"])),
+        ("backfill-broken.pdf", b"%PDF-1.7\n" + b"\x01" * 64),
+    ]
+    document_ids = []
+    for name, content in uploads:
+        upload = api.post("/api/v1/documents", files={"file": (name, content)}).json()
+        running_stack.wait_for_job(upload["job_id"], {"succeeded", "failed", "dead_letter"})
+        document_ids.append(upload["document_id"])
+
+    # What the UI sends for "Launch backfill" on ocr_extraction_job, over three partitions.
+    repository = {"repositoryLocationName": "preciso", "repositoryName": "__repository__"}
+    params = {
+        "selector": {
+            "partitionSetName": "ocr_extraction_job_partition_set",
+            "repositorySelector": repository,
+        },
+        "partitionNames": document_ids,
+    }
+    response = httpx.post(
+        f"http://127.0.0.1:{running_stack.settings.web_port}/graphql",
+        json={"query": LAUNCH_BACKFILL, "variables": {"params": params}},
+        timeout=30,
+    ).json()["data"]["launchPartitionBackfill"]
+    assert response["__typename"] == "LaunchBackfillSuccess", response
+
+    def backfill_job() -> dict | None:
+        jobs = api.get("/api/v1/jobs?job_type=ocr_extraction&limit=500").json()["items"]
+        found = [j for j in jobs if j["params"].get("backfill_id") == response["backfillId"]]
+        assert len(found) <= 1, found  # one job for the whole backfill, never one per run
+        return found[0] if found and found[0]["status"] in ("failed", "dead_letter") else None
+
+    job = running_stack.wait_for(backfill_job, timeout=240)
+    assert job["source"] == "backfill" and job["attempts"] == 3
+    assert "1 of 3 partitions failed" in job["error"] and document_ids[2] in job["error"]
+    detail = api.get(f"/api/v1/jobs/{job['job_id']}").json()
+    assert detail["documents"] == {
+        "total": 3,
+        "succeeded": 2,
+        "needs_review": 0,
+        "failed": 1,
+        "pending": 0,
+    }
