@@ -1,8 +1,12 @@
-"""FastAPI dependencies as Annotated aliases: settings, sessions, Dagster and the caller."""
+"""FastAPI dependencies as Annotated aliases: settings, sessions, Dagster and the caller.
+
+The ones that do no I/O are `async def`: FastAPI runs a plain `def` dependency in its
+thread pool, one hop per dependency and request.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -17,7 +21,7 @@ from preciso_dagster.settings import Role, Settings
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -32,14 +36,14 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_gateway(request: Request) -> DagsterGateway:
+async def get_gateway(request: Request) -> DagsterGateway:
     return request.app.state.gateway
 
 
 DagsterDep = Annotated[DagsterGateway, Depends(get_gateway)]
 
 
-def get_principal(
+async def get_principal(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -59,10 +63,10 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_role(role: Role) -> Callable[[Principal], Principal]:
+def require_role(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that admits only callers holding `role` (admins hold every role)."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_role(role):
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"this needs the {role} role")
         return principal

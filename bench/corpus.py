@@ -27,6 +27,7 @@ class CorpusPage:
     # Where the text layer has words, in the scan's pixels. Text drawn as pictures (a
     # screenshot in the PDF) has no ground truth, so OCR readings there cannot be scored.
     word_boxes: list[tuple[float, float, float, float]]
+    dpi: int = 200
 
     def has_ground_truth(self, box: tuple[int, int, int, int]) -> bool:
         """The text layer has words on the same line. Only the vertical band is compared: a
@@ -39,7 +40,7 @@ class CorpusPage:
         self.image.save(buffer, format="PNG")
         document = pymupdf.open()
         page = document.new_page(
-            width=self.image.width * 72 / 200, height=self.image.height * 72 / 200
+            width=self.image.width * 72 / self.dpi, height=self.image.height * 72 / self.dpi
         )
         page.insert_image(page.rect, stream=buffer.getvalue())
         return document.tobytes()
@@ -50,6 +51,16 @@ def corpus_or_exit() -> Path:
         print(f"skipped: {CORPUS} is absent")
         sys.exit(0)
     return CORPUS
+
+
+def text_layer_texts() -> list[str]:
+    """The text layer of every page of the corpus's text-layer files."""
+    texts = []
+    for name in TEXT_LAYER_FILES:
+        if (CORPUS / name).exists():
+            with pymupdf.open(CORPUS / name) as document:
+                texts += [page.get_text() for page in document]
+    return texts
 
 
 def text_layer_pages(limit: int, dpi: int = 200) -> list[CorpusPage]:
@@ -65,7 +76,7 @@ def text_layer_pages(limit: int, dpi: int = 200) -> list[CorpusPage]:
                 image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
                 to_pixels = page.rotation_matrix * pymupdf.Matrix(dpi / 72, dpi / 72)
                 words = [tuple(pymupdf.Rect(w[:4]) * to_pixels) for w in page.get_text("words")]
-                pages.append(CorpusPage(f"{name}#{index}", page.get_text(), image, words))
+                pages.append(CorpusPage(f"{name}#{index}", page.get_text(), image, words, dpi))
                 if len(pages) >= limit:
                     return pages
     return pages

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     ocr_batch_threshold: int = Field(default=4, ge=2)
     ocr_batch_size: int = Field(default=50, ge=1, le=500)
     ocr_dpi: int = 200
+    # CPU niceness of Dagster's webserver and daemon, and so of the code servers and run
+    # workers they start (`preciso stack`); the API bridge keeps the default priority.
+    dagster_niceness: int = Field(default=10, ge=0, le=19)
     engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
     training_min_new_approvals: int = 1
     log_level: str = "INFO"

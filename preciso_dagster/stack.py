@@ -91,10 +91,13 @@ def child_environment(settings: Settings, admin_token: str | None) -> dict[str, 
 def services_for(settings: Settings, workspace: Path, with_mlflow: bool) -> list[Service]:
     bin_dir = Path(sys.executable).parent
     host = "127.0.0.1"
+    # Dagster's processes (and the runs they start) yield the CPU to the bridge's requests.
+    nice = ["nice", "-n", str(settings.dagster_niceness)] if settings.dagster_niceness else []
     services = [
         Service(
             "webserver",
             [
+                *nice,
                 str(bin_dir / "dagster-webserver"),
                 "-w",
                 str(workspace),
@@ -107,7 +110,7 @@ def services_for(settings: Settings, workspace: Path, with_mlflow: bool) -> list
         ),
         Service(
             "daemon",
-            [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
+            [*nice, str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
             "",
         ),
         Service(

@@ -29,10 +29,16 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+@lru_cache(maxsize=8)
+def _session_factory(url: str) -> sessionmaker[Session]:
+    # One per URL: each sessionmaker makes a Session subclass, costly to build per request.
+    return sessionmaker(engine_for(url), expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
-    session = sessionmaker(engine_for(url), expire_on_commit=False)()
+    session = _session_factory(url)()
     try:
         yield session
         session.commit()

@@ -107,14 +107,15 @@ def _numbers_outside(
     changed = {line for line, count in remaining.items() if count > 0 and _DIGIT.search(line)}
     if not changed:
         return []
-    starts = [0, *accumulate(len(line) + 1 for line in lines)]
+    ends = list(accumulate(map(len, lines)))  # line i starts at ends[i - 1] + i (newlines)
     tokens: list[NumberToken] = []
-    for index in (i for i, line in enumerate(lines) if line in changed):
+    for index in [i for i, line in enumerate(lines) if line in changed]:
         line = lines[index]
         if skip[line] > 0:
             skip[line] -= 1
             continue
-        tokens += extract_numbers(line, convention=convention, offset=starts[index])
+        start = ends[index - 1] + index if index else 0
+        tokens += extract_numbers(line, convention=convention, offset=start)
     return tokens
 
 

@@ -37,9 +37,11 @@ def pipeline_jobs_mirror_sensor(
     if not records:
         return dg.SkipReason("no run changed")
     backfills: dict[str, BackfillProgress] = {}
+    # Read Dagster first, then write: the app database's write lock (SQLite) and row locks
+    # (PostgreSQL) are held for the writes alone, not for the reads of every run's events.
+    runs = [observe(context.instance, record, backfills) for record in records]
     with app_db.session() as session:
-        for record in records:
-            run = observe(context.instance, record, backfills)
+        for run in runs:
             job = mirror_run(session, run)
             record_partition_outcome(session, run)
             context.log.debug(f"run {run.run_id} -> job {job.job_id} {job.status}")

@@ -1,15 +1,21 @@
-"""Faults injected into real processes: a run worker killed with SIGKILL mid-run."""
+"""Faults injected into real processes: a run worker killed with SIGKILL mid-run, and the
+daemon killed with SIGKILL while its sensors tick."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+import uuid
 
 import dagster as dg
 import psutil
 import pytest
+from sqlalchemy import select
 
+from preciso_dagster.appdb.models import PipelineJobEvent
+from preciso_dagster.appdb.session import session_scope
 from tests import fixtures
 from tests.e2e.conftest import RunningStack
 
@@ -29,15 +35,20 @@ def _instance(stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> dg.Dagste
     return dg.DagsterInstance.get()
 
 
+def _upload_scan(stack: RunningStack) -> tuple[str, str]:
+    """Upload a scanned page (OCR takes seconds: time to inject a fault); its job and document."""
+    upload = stack.api.post(
+        "/api/v1/documents", files={"file": ("scan.pdf", fixtures.scanned_pdf())}
+    )
+    assert upload.status_code == 202, upload.text
+    return upload.json()["job_id"], upload.json()["document_id"]
+
+
 def test_a_killed_run_worker_is_reclaimed_retried_and_ends_succeeded_once(
     running_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     instance = _instance(running_stack, monkeypatch)
-    upload = running_stack.api.post(
-        "/api/v1/documents", files={"file": ("scan.pdf", fixtures.scanned_pdf())}
-    )
-    assert upload.status_code == 202, upload.text
-    job_id, document_id = upload.json()["job_id"], upload.json()["document_id"]
+    job_id, document_id = _upload_scan(running_stack)
 
     def started_worker() -> tuple[str, int] | None:
         job = running_stack.api.get(f"/api/v1/jobs/{job_id}").json()
@@ -99,3 +110,46 @@ def test_a_killed_run_worker_is_reclaimed_retried_and_ends_succeeded_once(
         if i["document_id"] == document_id
     ]
     assert len(set(mine)) == len(mine)  # each unverified number once, however many attempts
+
+
+def test_a_daemon_killed_mid_tick_restarts_and_the_mirror_repairs_what_it_missed(
+    running_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = _instance(running_stack, monkeypatch)
+    job_id, _ = _upload_scan(running_stack)
+
+    def running_run() -> str | None:
+        job = running_stack.api.get(f"/api/v1/jobs/{job_id}").json()
+        return job["dagster_run_id"] if job["status"] == "running" else None
+
+    run_id = running_stack.wait_for(running_run, timeout=180, every=0.2)
+    # The sensors tick every second, so a SIGKILL now lands in or between ticks with no
+    # chance to save a cursor. The run worker goes on without the daemon.
+    daemon = running_stack.stack.service("daemon").process
+    assert daemon is not None
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait()
+
+    def finished() -> bool:
+        record = instance.get_run_record_by_id(run_id)
+        assert record is not None
+        return record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+
+    running_stack.wait_for(finished, timeout=180)
+    time.sleep(3)  # longer than a mirror tick: nothing mirrors while the daemon is down
+    assert running_stack.api.get(f"/api/v1/jobs/{job_id}").json()["status"] == "running"
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(daemon.pid, signal.SIGKILL)  # its code server, left without a parent
+
+    restarted = time.monotonic()
+    running_stack.stack.restart("daemon")
+    job = running_stack.wait_for_job(job_id, {"succeeded", "failed", "dead_letter"}, timeout=120)
+    print(f"job repaired {time.monotonic() - restarted:.1f}s after the daemon restart")
+    assert job["status"] == "succeeded" and job["attempts"] == 1
+    with session_scope(running_stack.settings.database_url) as session:
+        statuses = session.scalars(
+            select(PipelineJobEvent.status).where(
+                PipelineJobEvent.job_id == uuid.UUID(job_id), PipelineJobEvent.kind == "status"
+            )
+        ).all()
+    assert statuses.count("succeeded") == 1  # repaired once, not once per sweep
