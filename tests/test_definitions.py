@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+from dagster._core.storage.dagster_run import DagsterRun
 
 from preciso_dagster.appdb.models import (
     Document,
@@ -25,6 +27,7 @@ from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.resources import resources_for
 from preciso_dagster.settings import Settings
+from preciso_dagster.tracking.run_observer import backfill_progress
 from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
 from tests import fixtures
 from tests.conftest import register
@@ -175,3 +178,73 @@ def test_mirror_sensor_records_runs_launched_anywhere(settings: Settings, outcom
 def test_workspace_and_instance_files_exist() -> None:
     root = Path(__file__).resolve().parents[1]
     assert (root / "workspace.yaml").exists() and (root / "dagster.yaml").exists()
+
+
+def add_backfill(
+    instance: dg.DagsterInstance, status: str, partitions: list[str], succeeded: list[str]
+) -> None:
+    """A job backfill over `partitions` whose runs for `succeeded` have ended well."""
+    instance.add_backfill(
+        PartitionBackfill(
+            backfill_id="bf",
+            status=BulkActionStatus(status),
+            from_failure=False,
+            tags={},
+            backfill_timestamp=time.time(),
+            partition_set_origin=None,
+            partition_names=partitions,
+            reexecution_steps=None,
+            asset_selection=None,
+        )
+    )
+    for partition in succeeded:
+        instance.add_run(
+            DagsterRun(
+                job_name="ocr_extraction_job",
+                run_id=f"run-{partition}",
+                status=dg.DagsterRunStatus.SUCCESS,
+                tags={"dagster/backfill": "bf", "dagster/partition": partition},
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("status", "succeeded", "expected"),
+    [
+        ("REQUESTED", ["a"], JobStatus.RUNNING),  # still launching b and c
+        ("COMPLETED_SUCCESS", ["a", "b", "c"], JobStatus.SUCCEEDED),
+        ("CANCELED", ["a"], JobStatus.CANCELED),
+        ("COMPLETED_FAILED", ["a", "b"], JobStatus.FAILED),  # c never launched
+    ],
+)
+def test_backfill_progress(status: str, succeeded: list[str], expected: JobStatus) -> None:
+    with dg.instance_for_test() as instance:
+        add_backfill(instance, status, ["a", "b", "c"], succeeded)
+        progress = backfill_progress(instance, "bf")
+    assert progress.status == expected and progress.partitions == 3
+    assert progress.run_ids == {f"run-{partition}" for partition in succeeded}
+    if expected == JobStatus.FAILED:
+        assert progress.error == "1 of 3 partitions never launched (backfill COMPLETED_FAILED)"
+
+
+def test_mirror_sensor_finishes_a_backfill_canceled_with_no_run_changing(
+    settings: Settings,
+) -> None:
+    with dg.instance_for_test() as instance:
+        add_backfill(instance, "REQUESTED", ["a", "b", "c"], ["a"])
+        resources = resources_for(settings)
+        first = dg.build_sensor_context(instance=instance, resources=resources)
+        pipeline_jobs_mirror_sensor(first)
+        with session_scope(settings.database_url) as session:
+            (job,) = session.query(PipelineJob).all()
+            assert job.source == JobSource.BACKFILL and job.status == JobStatus.RUNNING
+        backfill = instance.get_backfill("bf")
+        assert backfill is not None
+        instance.update_backfill(backfill.with_status(BulkActionStatus.CANCELED))
+        cursor = dg.build_sensor_context(
+            instance=instance, resources=resources, cursor=first.cursor
+        )
+        pipeline_jobs_mirror_sensor(cursor)  # no run changed since the first tick
+    with session_scope(settings.database_url) as session:
+        (job,) = session.query(PipelineJob).all()
+        assert job.status == JobStatus.CANCELED and job.attempts == 1

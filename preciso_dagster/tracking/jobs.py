@@ -65,6 +65,7 @@ class BackfillProgress:
     status: JobStatus
     partitions: int
     error: str | None = None
+    run_ids: frozenset[str] = frozenset()  # every run of the backfill, retries included
 
 
 def create_job(
@@ -190,13 +191,36 @@ def _mirror_backfill_run(
     """Every run of a backfill is one more attempt of its job; the status is the backfill's."""
     if run.run_id not in attached_run_ids(session, job):
         attach_run(session, job, run.run_id)
-    if job.params.get("documents") != backfill.partitions:
-        job.params = {**job.params, "documents": backfill.partitions}
     detail = None
     if backfill.status.is_terminal and run.end_time is not None:
         detail = {"mirror_lag_seconds": round((utcnow() - run.end_time).total_seconds(), 3)}
-    set_status(session, job, backfill.status, error=backfill.error, detail=detail)
+    apply_backfill_progress(session, job, backfill, detail)
     return job
+
+
+def apply_backfill_progress(
+    session: Session,
+    job: PipelineJob,
+    backfill: BackfillProgress,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Give a backfill's job the backfill's status, error and partition count."""
+    if job.params.get("documents") != backfill.partitions:
+        job.params = {**job.params, "documents": backfill.partitions}
+    set_status(session, job, backfill.status, error=backfill.error, detail=detail)
+
+
+def unfinished_backfill_jobs(session: Session) -> list[PipelineJob]:
+    """Backfill jobs not yet finished: a backfill can end with no run changing (canceled
+    before it launched every partition), so the mirror looks at these on every tick."""
+    return list(
+        session.scalars(
+            select(PipelineJob).where(
+                PipelineJob.source == JobSource.BACKFILL,
+                PipelineJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+            )
+        )
+    )
 
 
 def backfill_job_id(backfill_id: str) -> uuid.UUID:

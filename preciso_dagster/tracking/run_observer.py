@@ -23,6 +23,9 @@ FAILURE_EVENTS = {
     dg.DagsterEventType.ASSET_CHECK_EVALUATION,
 }
 ERROR_SUMMARY_LIMIT = 2000
+# Dagster's backfill statuses (BulkActionStatus values): done launching, and canceled.
+FINISHED_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+CANCELED_BACKFILL = {"CANCELING", "CANCELED"}
 
 
 def observe(
@@ -57,27 +60,31 @@ def observe(
         error=error,
         retries_exhausted=retries_exhausted,
         backfill=(
-            _cached_progress(instance, backfill_id, backfills if backfills is not None else {})
+            cached_backfill_progress(
+                instance, backfill_id, backfills if backfills is not None else {}
+            )
             if backfill_id and JOB_ID_TAG not in run.tags
             else None
         ),
     )
 
 
-def _cached_progress(
+def cached_backfill_progress(
     instance: dg.DagsterInstance, backfill_id: str, backfills: dict[str, BackfillProgress]
 ) -> BackfillProgress:
+    """`backfill_progress`, read once per backfill into `backfills`."""
     if backfill_id not in backfills:
-        backfills[backfill_id] = _backfill_progress(instance, backfill_id)
+        backfills[backfill_id] = backfill_progress(instance, backfill_id)
     return backfills[backfill_id]
 
 
-def _backfill_progress(instance: dg.DagsterInstance, backfill_id: str) -> BackfillProgress:
+def backfill_progress(instance: dg.DagsterInstance, backfill_id: str) -> BackfillProgress:
     """The backfill's job status over the latest run of each partition (retries replace runs).
 
-    Running while any partition has no finished run yet; then succeeded when every latest
-    run succeeded, canceled when one was canceled, else failed (dead_letter once the failed
-    runs' retries are spent), with the first failures as the error.
+    Running while any run is unfinished, or a partition has no run and the backfill is still
+    launching; then failed when a latest run failed (dead_letter once the failed runs'
+    retries are spent), with the first failures as the error; canceled when a run or the
+    backfill was canceled; failed when partitions were never launched; else succeeded.
     """
     records = instance.get_run_records(
         filters=dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}),
@@ -90,17 +97,27 @@ def _backfill_progress(instance: dg.DagsterInstance, backfill_id: str) -> Backfi
     }
     backfill = instance.get_backfill(backfill_id)
     partitions = max(len(latest), _partition_count(backfill) if backfill else 0)
+    launching = backfill is not None and backfill.status.value not in FINISHED_BACKFILL
     statuses = [_job_status(run) for run in latest.values()]
-    if len(latest) < partitions or not all(status.is_terminal for status in statuses):
+    unlaunched = partitions - len(latest)
+    run_ids = frozenset(record.dagster_run.run_id for record in records)
+    if (unlaunched and launching) or not all(status.is_terminal for status in statuses):
         started = any(status != JobStatus.QUEUED for status in statuses)
         status = JobStatus.RUNNING if started else JobStatus.QUEUED
-        return BackfillProgress(backfill_id, status, partitions)
+        return BackfillProgress(backfill_id, status, partitions, run_ids=run_ids)
     failed = [run for run in latest.values() if run.status == dg.DagsterRunStatus.FAILURE]
     if not failed:
-        canceled = JobStatus.CANCELED in statuses
-        return BackfillProgress(
-            backfill_id, JobStatus.CANCELED if canceled else JobStatus.SUCCEEDED, partitions
-        )
+        backfill_canceled = backfill is not None and backfill.status.value in CANCELED_BACKFILL
+        if JobStatus.CANCELED in statuses or backfill_canceled:
+            return BackfillProgress(backfill_id, JobStatus.CANCELED, partitions, run_ids=run_ids)
+        if unlaunched:
+            assert backfill is not None
+            error = (
+                f"{unlaunched} of {partitions} partitions never launched "
+                f"(backfill {backfill.status.value})"
+            )
+            return BackfillProgress(backfill_id, JobStatus.FAILED, partitions, error, run_ids)
+        return BackfillProgress(backfill_id, JobStatus.SUCCEEDED, partitions, run_ids=run_ids)
     exhausted = all(_was_retried(instance, run) for run in failed)
     error = f"{len(failed)} of {partitions} partitions failed; " + "; ".join(
         f"{run.tags.get(PARTITION_TAG, run.run_id)}: {_error_summary(instance, run.run_id)}"
@@ -111,6 +128,7 @@ def _backfill_progress(instance: dg.DagsterInstance, backfill_id: str) -> Backfi
         JobStatus.DEAD_LETTER if exhausted else JobStatus.FAILED,
         partitions,
         error[:ERROR_SUMMARY_LIMIT],
+        run_ids,
     )
 
 

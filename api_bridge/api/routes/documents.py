@@ -29,12 +29,12 @@ async def upload_document(
     """Store the file content-addressed and start its extraction; a re-upload gets the same ids."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 65536:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _too_large(settings))
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _too_large(settings))
     content = bytearray()
     while chunk := await file.read(READ_CHUNK_BYTES):
         content.extend(chunk)
         if len(content) > settings.max_upload_bytes:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _too_large(settings))
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _too_large(settings))
     assert settings.storage_dir is not None
     submitted = submit_document(
         session,
