@@ -42,11 +42,9 @@ def observe(
     run = record.dagster_run
     error = None
     retries_exhausted = False
-    status = run.status.value
+    status = _status_value(run)
     if run.status == dg.DagsterRunStatus.FAILURE:
-        if run.tags.get(WILL_RETRY_TAG) == "true":
-            status = "QUEUED"  # the daemon will launch the next attempt; the job is not done
-        else:
+        if status != "QUEUED":
             retries_exhausted = _was_retried(instance, run)
         error = _error_summary(instance, run.run_id)
     backfill_id = run.tags.get(BACKFILL_TAG)
@@ -140,10 +138,15 @@ def _partition_count(backfill: Any) -> int:
     return 0
 
 
-def _job_status(run: dg.DagsterRun) -> JobStatus:
+def _status_value(run: dg.DagsterRun) -> str:
+    """The run's status; a failure the daemon will retry is QUEUED: the job is not done."""
     if run.status == dg.DagsterRunStatus.FAILURE and run.tags.get(WILL_RETRY_TAG) == "true":
-        return JobStatus.QUEUED
-    return RUN_STATUS_TO_JOB_STATUS.get(run.status.value, JobStatus.RUNNING)
+        return "QUEUED"
+    return run.status.value
+
+
+def _job_status(run: dg.DagsterRun) -> JobStatus:
+    return RUN_STATUS_TO_JOB_STATUS.get(_status_value(run), JobStatus.RUNNING)
 
 
 def _was_retried(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
