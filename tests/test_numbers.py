@@ -111,7 +111,64 @@ def test_locale_and_document_usage_decide_ambiguous_separators(
 
 
 def test_plain_spaces_do_not_group_digits_outside_space_locales() -> None:
-    assert values("page 12 345") == [Decimal(12), Decimal(345)]
+    assert values("page 12 345", "en_US") == [Decimal(12), Decimal(345)]
+    assert values("page 1,234,567 12 345") == [Decimal(1234567), Decimal(12), Decimal(345)]
+
+
+@pytest.mark.parametrize("text", ["1 200 000 $", "page 12 345", "1 200 000"])
+def test_spaces_between_digit_groups_are_ambiguous_when_the_text_does_not_say(text: str) -> None:
+    # Seen on a French page: "1 200 000 $" became three verified numbers, 1, 200 and 000.
+    (token,) = [t for t in extract_numbers(text)]
+    assert token.ambiguous and " " in token.raw
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Total 1 200 000,50 € et 35 000,00 €", [Decimal("1200000.50"), Decimal("35000.00")]),
+        ("Montant 1\u00a0200\u00a0000 $", [Decimal(1200000)]),
+    ],
+)
+def test_a_text_that_groups_with_spaces_reads_space_grouped_numbers_whole(
+    text: str, expected: list[Decimal]
+) -> None:
+    tokens = extract_numbers(text)
+    assert [t.value for t in tokens] == expected
+    assert not any(t.ambiguous for t in tokens)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Dividend per share W2,034", Decimal(2034)),
+        ("Cash S1,234.50", Decimal("1234.50")),
+        ("Fees E1.234,56", Decimal("1234.56")),
+        ("Deposit C12,500", Decimal(12500)),
+        ("Price Y991,809", Decimal(991809)),
+        ("Rent #9,682,280", Decimal(9682280)),
+    ],
+)
+def test_a_currency_sign_misread_as_a_letter_keeps_its_amount(text: str, value: Decimal) -> None:
+    (token,) = extract_numbers(text, "de" if "E1.234" in text else "en")
+    assert token.kind == NumberKind.AMOUNT and token.value == value
+    assert token.key == f"amount:{value.normalize():f}"
+
+
+def test_a_letter_before_bare_digits_is_listed_and_doubtful() -> None:
+    (token,) = extract_numbers("Balance S100")
+    assert token.raw == "S100" and token.doubtful and token.value is None
+    assert not extract_numbers("Form W-2 line 12a")[0].doubtful
+
+
+def test_a_decimal_part_ends_the_number_before_a_space() -> None:
+    # Seen on a German page: "681.503,00 938.484,35" became "681.503" and "00 938.484,35".
+    assert values("681.503,00 938.484,35") == [Decimal("681503.00"), Decimal("938484.35")]
+
+
+def test_marks_running_through_a_misfit_group_stay_one_malformed_token() -> None:
+    # Two amount columns read as one box: never two guessed numbers, never a value asserted.
+    (token,) = extract_numbers("74,715,29738,871,700")
+    assert token.malformed and token.raw == "74,715,29738,871,700"
 
 
 @pytest.mark.parametrize(

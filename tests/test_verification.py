@@ -35,7 +35,9 @@ def test_the_same_misread_by_both_engines_is_never_verified() -> None:
 
 
 def test_a_number_box_comes_from_its_word_box_when_the_engine_gives_one() -> None:
-    words = (OcrWord(0, 5, (100, 200, 180, 230)), OcrWord(6, 11, (600, 200, 700, 230)))
-    line = OcrLine("Idaho 1,944", BOX, 0.9, words)
-    (number,) = verify_numbers("tesseract", OcrResult((line,)), "rapidocr", _reading("Idaho 1,944"))
+    words = (OcrWord(0, 5, (100, 200, 180, 230)), OcrWord(6, 15, (600, 200, 700, 230)))
+    line = OcrLine("Idaho 1,944,000", BOX, 0.9, words)
+    (number,) = verify_numbers(
+        "tesseract", OcrResult((line,)), "rapidocr", _reading("Idaho 1,944,000")
+    )
     assert number.verified and number.box == (600, 200, 700, 230)

@@ -21,9 +21,13 @@ from preciso_dagster.ingest.ocr_engines import OCR_ENGINES, OcrEngine, OcrResult
 from preciso_dagster.ingest.storage import sha256_of
 from preciso_dagster.ingest.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.ingest.text_gates import judge_text_layer
+from preciso_dagster.numeric.coverage import unread_regions, without_rules
 from preciso_dagster.numeric.verification import (
+    UNREAD_REGION,
     PageNumber,
+    confirm_disputed,
     crop,
+    page_convention,
     second_reading,
     text_numbers,
     verify_numbers,
@@ -248,6 +252,10 @@ def _ocr_page(
     if rotation:
         # Tesseract reports the clockwise rotation that makes the page upright.
         image = image.rotate(-rotation, expand=True)
+    # Engines read the page without its ruled lines (Tesseract garbles bordered cells);
+    # reviewers' crops come from the page as it is.
+    unruled, _ = without_rules(image)
+    readings: dict[str, OcrResult] = {}
     best: tuple[str, OcrResult] | None = None
     for name in config.engine_order:
         if name == TEXT_LAYER:
@@ -260,7 +268,7 @@ def _ocr_page(
         assert engine is not None
         started = time.perf_counter()
         try:
-            result = engine.read(image)
+            result = readings[name] = engine.read(unruled)
         except EngineUnavailableError as error:
             attempts.append(EngineAttempt(name, False, f"skipped: {error}"))
             continue
@@ -281,7 +289,7 @@ def _ocr_page(
             )
             page = _ocr_result_page(index, name, result, attempts, dpi, rotation, page_started)
             if config.verify_numbers:
-                _verify_page_numbers(page, image, result, config, engines)
+                _verify_page_numbers(page, image, unruled, readings, config, engines)
             page.seconds = round(time.perf_counter() - page_started, 4)
             return page
         attempts.append(
@@ -311,7 +319,7 @@ def _ocr_page(
         return page
     page = _ocr_result_page(index, best[0], best[1], attempts, dpi, rotation, page_started)
     if config.verify_numbers:
-        _verify_page_numbers(page, image, best[1], config, engines)
+        _verify_page_numbers(page, image, unruled, readings, config, engines)
     page.needs_review = True
     page.review_reasons.append("no engine reached the confidence threshold; best reading kept")
     page.seconds = round(time.perf_counter() - page_started, 4)
@@ -321,21 +329,37 @@ def _ocr_page(
 def _verify_page_numbers(
     page: ExtractedPage,
     image: Image.Image,
-    result: OcrResult,
+    unruled: Image.Image,
+    readings: dict[str, OcrResult],
     config: ExtractionConfig,
     engines: dict[str, OcrEngine],
 ) -> None:
-    """Check every number against a second reading; disagreements make the page need review."""
+    """Check every number against a second reading, then re-read each disputed number's crop
+    with the engine that missed it, then look for ink nobody read. What is still unconfirmed
+    makes the page need review, each item with its crop."""
     assert page.engine is not None
     started = time.perf_counter()
-    second_name, second = second_reading(image, page.engine, engines, config.engine_order)
-    page.ocr_numbers = verify_numbers(page.engine, result, second_name, second)
+    result = readings[page.engine]
+    second_name, second = second_reading(
+        unruled, page.engine, engines, config.engine_order, readings
+    )
+    convention = page_convention(result, second)
+    numbers = verify_numbers(page.engine, result, second_name, second, convention)
+    confirmed = confirm_disputed(unruled, numbers, engines, convention)
+    read_boxes = [line.box for reading in (result, second) for line in reading.lines]
+    regions = unread_regions(unruled, read_boxes)
+    page.ocr_numbers = numbers + [
+        PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
+        for box in regions
+    ]
+    agreed = sum(n.verified for n in numbers)
     page.attempts.append(
         EngineAttempt(
             second_name,
             False,
-            f"second reading for number verification "
-            f"({sum(n.verified for n in page.numbers)}/{len(page.numbers)} numbers agree)",
+            f"second reading for number verification ({agreed - confirmed}/{len(numbers)} "
+            f"numbers agree, {confirmed} more confirmed by a third reading of their crops, "
+            f"{len(regions)} unread regions)",
             round(second.confidence, 4),
             round(time.perf_counter() - started, 4),
         )
@@ -348,7 +372,7 @@ def _verify_page_numbers(
     if page.review_items:
         page.needs_review = True
         page.review_reasons.append(
-            f"{len(page.review_items)} numbers were not confirmed by {second_name}"
+            f"{len(page.review_items)} numbers or regions were not confirmed by {second_name}"
         )
 
 

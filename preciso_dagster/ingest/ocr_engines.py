@@ -95,6 +95,56 @@ def _sorted_lines(lines: list[OcrLine]) -> tuple[OcrLine, ...]:
     return tuple(sorted(lines, key=lambda line: ((line.box[1] + line.box[3]) // 2, line.box[0])))
 
 
+# A gap between glyphs wider than this many glyph heights separates columns, not words: the
+# line text gets a tab there, so "74,715,297   38,871,700" read as one box is two numbers.
+COLUMN_GAP = 1.0
+
+
+def _line_from_pieces(pieces: list[tuple[str, Box]], confidence: float) -> OcrLine | None:
+    """A line from its pieces (words or characters) in reading order, with a word per run of
+    non-space pieces; a tab where the gap between two pieces is a column gap."""
+    pieces = [(text, box) for text, box in pieces if text]
+    if not pieces:
+        return None
+    heights = sorted(box[3] - box[1] for text, box in pieces if text.strip())
+    height = heights[len(heights) // 2] if heights else 1
+    text, words, word_start, word_boxes = "", [], 0, []
+    previous: Box | None = None
+    for piece, box in pieces:
+        if not piece.strip():
+            text += " " if text and text[-1] not in " \t" else ""
+            continue
+        gap = box[0] - previous[2] if previous else 0
+        if previous is not None and gap > COLUMN_GAP * height:
+            text = text.rstrip(" ") + "\t"
+        if text and text[-1] in " \t":
+            if word_boxes:
+                words.append(OcrWord(word_start, len(text.rstrip(" \t")), _union(word_boxes)))
+            word_start, word_boxes = len(text), []
+        text += piece
+        word_boxes.append(box)
+        previous = box
+    words.append(OcrWord(word_start, len(text), _union(word_boxes)))
+    return OcrLine(
+        text, _union([box for piece, box in pieces if piece.strip()]), confidence, tuple(words)
+    )
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(box[0] for box in boxes),
+        min(box[1] for box in boxes),
+        max(box[2] for box in boxes),
+        max(box[3] for box in boxes),
+    )
+
+
+def _box_of_points(points: list[list[float]]) -> Box:
+    xs = [int(point[0]) for point in points]
+    ys = [int(point[1]) for point in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 class RapidOcrEngine:
     """RapidOCR (ONNX Runtime); its wheel ships the detection and recognition models."""
 
@@ -118,15 +168,30 @@ class RapidOcrEngine:
         if reason:
             raise EngineUnavailableError(reason)
         try:
-            found, _elapsed = self._engine(np.asarray(image.convert("RGB")))
+            found, _elapsed = self._engine(np.asarray(image.convert("RGB")), return_word_box=True)
         except Exception as error:  # onnxruntime raises bare RuntimeErrors on resource trouble
             raise TransientEngineError(f"rapidocr failed: {error}") from error
         lines = []
-        for points, text, score in found or []:
-            xs = [int(point[0]) for point in points]
-            ys = [int(point[1]) for point in points]
-            lines.append(OcrLine(text, (min(xs), min(ys), max(xs), max(ys)), float(score)))
+        for points, text, score, *glyphs in found or []:
+            line = None
+            if glyphs and len(glyphs[0]) == len(glyphs[1]) and "".join(glyphs[1]) == text:
+                boxes = [_box_of_points(quad) for quad in glyphs[0]]
+                line = _line_from_pieces(list(zip(glyphs[1], boxes, strict=True)), float(score))
+            lines.append(line or OcrLine(text, _box_of_points(points), float(score)))
         return OcrResult(_sorted_lines(lines))
+
+    def read_crops(self, crops: list[Image.Image]) -> list[str]:
+        """The text of each small image (a number's crop), by the recogniser alone."""
+        texts = []
+        for image in crops:
+            try:
+                found, _ = self._engine(
+                    np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True
+                )
+            except Exception as error:
+                raise TransientEngineError(f"rapidocr failed: {error}") from error
+            texts.append(" ".join(text for text, _score in found or []))
+        return texts
 
 
 class TesseractEngine:
@@ -142,7 +207,9 @@ class TesseractEngine:
             return "the tesseract binary is not on PATH (apt-get install tesseract-ocr)"
         return None
 
-    def read(self, image: Image.Image) -> OcrResult:
+    def read(self, image: Image.Image, page_segmentation: int = 3) -> OcrResult:
+        """Lines with word boxes; `page_segmentation` is Tesseract's --psm (3: find the
+        layout; 6: one uniform block of lines)."""
         import pytesseract
 
         reason = self.availability()
@@ -150,7 +217,10 @@ class TesseractEngine:
             raise EngineUnavailableError(reason)
         try:
             data = pytesseract.image_to_data(
-                image, lang=self.languages, output_type=pytesseract.Output.DICT
+                image,
+                lang=self.languages,
+                config=f"--psm {page_segmentation}",
+                output_type=pytesseract.Output.DICT,
             )
         except pytesseract.TesseractError as error:
             raise TransientEngineError(f"tesseract failed: {error}") from error
@@ -161,25 +231,44 @@ class TesseractEngine:
                 grouped.setdefault(key, []).append(i)
         lines = []
         for indexes in grouped.values():
-            left = min(data["left"][i] for i in indexes)
-            top = min(data["top"][i] for i in indexes)
-            right = max(data["left"][i] + data["width"][i] for i in indexes)
-            bottom = max(data["top"][i] + data["height"][i] for i in indexes)
-            words, position = [], 0
+            pieces: list[tuple[str, Box]] = []
             for i in indexes:
-                end = position + len(data["text"][i])
                 box = (
                     data["left"][i],
                     data["top"][i],
                     data["left"][i] + data["width"][i],
                     data["top"][i] + data["height"][i],
                 )
-                words.append(OcrWord(position, end, box))
-                position = end + 1
-            text = " ".join(data["text"][i] for i in indexes)
+                pieces += (
+                    [(" ", box), (data["text"][i], box)] if pieces else [(data["text"][i], box)]
+                )
             confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
-            lines.append(OcrLine(text, (left, top, right, bottom), confidence, tuple(words)))
+            line = _line_from_pieces(pieces, confidence)
+            if line is not None:
+                lines.append(line)
         return OcrResult(_sorted_lines(lines))
+
+    def read_crops(self, crops: list[Image.Image]) -> list[str]:
+        """The text of each small image (a number's crop), in one Tesseract call: the crops are
+        stacked on one sheet, and each line read goes to the crop it lies in."""
+        if not crops:
+            return []
+        gap = 24
+        width = max(crop.width for crop in crops) + 2 * gap
+        height = sum(crop.height + gap for crop in crops) + gap
+        sheet = Image.new("L", (width, height), 255)
+        spans, top = [], gap
+        for crop in crops:
+            sheet.paste(crop.convert("L"), (gap, top))
+            spans.append((top, top + crop.height))
+            top += crop.height + gap
+        texts = [""] * len(crops)
+        for line in self.read(sheet, page_segmentation=6).lines:
+            middle = (line.box[1] + line.box[3]) // 2
+            for index, (start, end) in enumerate(spans):
+                if start - gap // 2 <= middle < end + gap // 2:
+                    texts[index] = f"{texts[index]} {line.text}".strip()
+        return texts
 
     def orientation(self, image: Image.Image) -> int:
         """Clockwise degrees the page is rotated by, from Tesseract's orientation detection."""

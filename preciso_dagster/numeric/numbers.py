@@ -117,6 +117,23 @@ _DATE = re.compile(
 _IDENTIFIER = re.compile(
     r"(?<![\w.,])(?:[A-Za-z#]+[-/]?\d[\w/-]*|\d+[A-Za-z][\w-]*|\d{2,}(?:-\d{2,}){2,})(?![\w])"
 )
+# A mark that groups thousands twice ("1,234,567") is not the decimal mark: the other one is.
+_POINT_EVIDENCE = re.compile(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}|\d,\d{3},\d{3}")
+_COMMA_EVIDENCE = re.compile(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3}\.\d{3}")
+_SPACE_GROUPING_EVIDENCE = re.compile(
+    r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+[.,]\d{1,2}(?!\d)|\d\u00a0\d{3}(?!\d)"
+)
+_MARK_GROUPING_EVIDENCE = re.compile(
+    r"(?<![\d.,'])\d{1,3}([,.'])\d{3}(?:\1\d{3})+(?![\d])|\d,\d{3}\.\d|\d\.\d{3},\d|\d'\d{3}"
+)
+# A currency sign OCR read as a letter ("₩2,034" as "W2,034", "$" as "S", "€" as "E" or "C",
+# "£" as "E", "¥" as "Y"): before a grouped or decimal amount, it is that amount.
+_GLYPH_AMOUNT = re.compile(
+    r"(?<![\w.,])[WSECY#](?P<core>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+    r"|\d+[.,]\d{2})(?![\d\w])"
+)
+# The same letters before bare digits ("S100"): an identifier or a misread amount, undecidable.
+_GLYPH_DOUBT = re.compile(r"^[WSECY]\d+$")
 _YEAR = re.compile(r"(?<![\d.,])(?:FY|CY)?(?:19|20)\d{2}(?![\d.,%])")
 
 
@@ -148,14 +165,17 @@ class NumberToken(NamedTuple):
     # Separators no convention writes ("37.499.96": a grouping mark before two digits), the
     # mark of a misread. Such a number is never taken as verified, however many engines agree.
     malformed: bool = False
+    # A letter that may be a misread currency sign before bare digits ("S100"): never verified.
+    doubtful: bool = False
 
 
 @dataclass(frozen=True)
 class DecimalConvention:
-    """How this text writes decimals: `.`, `,` or undecided; and whether spaces group digits."""
+    """How this text writes decimals (`.`, `,` or undecided) and whether spaces group digits
+    (True, False, or None when the text does not show it: "1 200 000" is then ambiguous)."""
 
     decimal_mark: str | None
-    space_groups: bool = False
+    space_groups: bool | None = False
 
 
 def fold(text: str) -> str:
@@ -164,19 +184,27 @@ def fold(text: str) -> str:
 
 
 def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
-    """The decimal mark from the locale, else from unambiguous numbers in the text itself."""
+    """The decimal mark and space grouping from the locale, else from unambiguous numbers in
+    the text itself."""
     if locale:
         language = locale.replace("-", "_").split("_")[0].lower()
         mark = "," if language in DECIMAL_COMMA_LOCALES else "."
         return DecimalConvention(mark, language in SPACE_GROUPING_LOCALES)
     folded = fold(text)
-    point = len(re.findall(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}", folded))
-    comma = len(re.findall(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}", folded))
-    if point and not comma:
-        return DecimalConvention(".")
-    if comma and not point:
-        return DecimalConvention(",")
-    return DecimalConvention(None)
+    point = len(_POINT_EVIDENCE.findall(folded))
+    comma = len(_COMMA_EVIDENCE.findall(folded))
+    mark = "." if point and not comma else "," if comma and not point else None
+    return DecimalConvention(mark, _space_grouping(folded))
+
+
+def _space_grouping(folded: str) -> bool | None:
+    """Spaces group digits when the text shows it ("1 200,50", a no-break space between
+    digit groups) and marks never do; not when marks group; unknown otherwise."""
+    spaced = bool(_SPACE_GROUPING_EVIDENCE.search(folded))
+    marked = bool(_MARK_GROUPING_EVIDENCE.search(folded))
+    if spaced != marked:
+        return spaced
+    return None
 
 
 def extract_numbers(
@@ -213,6 +241,10 @@ def extract_numbers(
                     "date:" + _date_key(match.group(0)),
                 )
             )
+    for match in _GLYPH_AMOUNT.finditer(folded):
+        token = _glyph_amount(text, match, convention, offset)
+        if token is not None and claim(match.start(), match.end()):
+            tokens.append(token)
     for match in _IDENTIFIER.finditer(folded):
         if _YEAR.fullmatch(match.group(0)) and not match.group(0).startswith(("FY", "CY")):
             continue
@@ -228,7 +260,8 @@ def extract_numbers(
                     kind,
                     None,
                     f"{kind}:{match.group(0)}",
-                    mantissa=re.sub(r"\D", "", match.group(0)),
+                    mantissa=_NON_DIGIT.sub("", match.group(0)),
+                    doubtful=bool(_GLYPH_DOUBT.match(match.group(0))),
                 )
             )
     position = 0
@@ -245,11 +278,33 @@ _IDENTIFIER_EXCLUSIONS = re.compile(
 )
 
 
+def _glyph_amount(
+    text: str, match: re.Match[str], convention: DecimalConvention, offset: int
+) -> NumberToken | None:
+    """ "W2,034": the amount 2,034 behind a letter that stands where a currency sign was."""
+    parsed = _parse_core(match.group("core"), convention)
+    if parsed is None:
+        return None
+    value, alternatives, mantissa = parsed
+    ambiguous = bool(alternatives)
+    key = f"amount:~{match.group('core')}" if ambiguous else f"amount:{_canonical(value)}"
+    return NumberToken(
+        text[match.start() : match.end()],
+        (match.start() + offset, match.end() + offset),
+        NumberKind.AMOUNT,
+        value,
+        key,
+        mantissa,
+        ambiguous=ambiguous,
+        alternatives=alternatives,
+    )
+
+
 def _amount(
     text: str, match: re.Match[str], convention: DecimalConvention, offset: int
 ) -> tuple[NumberToken | None, int]:
     """The amount at `match`, and where scanning should go on (earlier when the core was cut)."""
-    core, cut = _trim_core(match.group("core"), convention)
+    core, cut, space_doubt = _trim_core(match.group("core"), convention)
     core_start = match.start("core")
     parsed = _parse_core(core, convention)
     if cut:
@@ -263,6 +318,8 @@ def _amount(
     if parsed is None:
         return None, end
     value, alternatives, mantissa = parsed
+    if space_doubt and not alternatives:
+        alternatives = (value,)  # the grouped reading; the pieces are the other
     # Parentheses mean negative only as a pair around the number; a lone one is not ours.
     parens = bool(groups["open"]) and bool(groups["close"])
     if groups["open"] and not parens:
@@ -307,24 +364,36 @@ def _amount(
     return token, end
 
 
-def _trim_core(core: str, convention: DecimalConvention) -> tuple[str, bool]:
-    """Cut the core where a separator cannot be a thousands separator or a decimal mark."""
+def _trim_core(core: str, convention: DecimalConvention) -> tuple[str, bool, bool]:
+    """Cut the core where a separator cannot be a thousands separator or a decimal mark.
+
+    Returns the kept core, whether it was cut, and whether it holds spaces that may or may not
+    group digits (the convention does not say): "1 200 000" is one number or three.
+    """
     parts = _SPLIT_SEPARATORS.split(core)
     if len(parts) == 1:
-        return core, False
+        return core, False, False
     kept = parts[0]
+    space_doubt = False
     for index in range(1, len(parts), 2):
         separator, digits = parts[index], parts[index + 1]
         last = index + 2 >= len(parts)
         groups_ok = len(digits) == 3
-        if separator == " " and not (convention.space_groups and groups_ok):
-            return kept, True
+        if separator == " ":
+            if not groups_ok or convention.space_groups is False or len(parts[0]) > 3:
+                return kept, True, space_doubt
+            space_doubt = space_doubt or convention.space_groups is None
         if separator in ("'", _GROUPING_SPACE) and not groups_ok:
-            return kept, True
+            return kept, True, space_doubt
         if separator in ",." and not groups_ok and not last:
-            return kept, True
+            if parts[index + 2] in ",.":
+                # "74,715,29738,871,700": marks run on through a misfit group. Nothing shows
+                # where one number ends, so it stays one (malformed) token, never two guesses.
+                return core, False, space_doubt
+            # "681.503,00 938.484,35": a decimal part ends the number before a space.
+            return kept + separator + digits, True, space_doubt
         kept += separator + digits
-    return kept, False
+    return kept, False, space_doubt
 
 
 def _parse_core(

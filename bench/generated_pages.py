@@ -1,0 +1,278 @@
+"""Generated pages, one class per numeric failure seen on unseen documents, with exact truth.
+
+Every number is drawn as its own text run, so the truth is not a re-parse of a text layer:
+each number's key (what it means) and its box on the page are recorded as it is drawn.
+Classes: currency glyphs, two and three amount columns, ruled tables, space and apostrophe
+grouping, decimal commas, margin microtext and line numbers. Seeded: the same seed gives the
+same pages.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+from preciso_dagster.numeric.numbers import DecimalConvention, extract_numbers
+
+PAGE_WIDTH, PAGE_HEIGHT = 612, 792
+# A font with ₩ and the other currency glyphs; Helvetica (always there) covers $ € £ ¥ only.
+UNICODE_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+)
+LABELS = (
+    "Revenue",
+    "Cost of sales",
+    "Gross profit",
+    "Selling expenses",
+    "Administrative expenses",
+    "Operating profit",
+    "Finance income",
+    "Finance costs",
+    "Income before tax",
+    "Income tax expense",
+    "Net income",
+    "Trade receivables",
+    "Inventories",
+    "Cash and cash equivalents",
+    "Total assets",
+    "Borrowings",
+    "Retained earnings",
+    "Dividend per share",
+)
+
+
+@dataclass
+class TruthNumber:
+    key: str  # the meaning, as `extract_numbers` keys it
+    rect: tuple[float, float, float, float]  # in PDF points
+
+
+@dataclass
+class GeneratedPage:
+    name: str
+    document_class: str
+    pdf: bytes
+    truth: list[TruthNumber] = field(default_factory=list)
+
+
+class _Canvas:
+    """One page being drawn, recording each number's key and box as it goes."""
+
+    def __init__(self, convention: DecimalConvention) -> None:
+        self.document = pymupdf.open()
+        self.page = self.document.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
+        self.convention = convention
+        self.truth: list[TruthNumber] = []
+        font_file = next((path for path in UNICODE_FONTS if path.exists()), None)
+        if font_file is not None:
+            self.page.insert_font(fontname="uni", fontfile=str(font_file))
+            self.font, self.fontname = pymupdf.Font(fontfile=str(font_file)), "uni"
+        else:
+            self.font, self.fontname = pymupdf.Font("helv"), "helv"
+
+    def text(self, x: float, y: float, text: str, size: float = 10, rotate: int = 0) -> float:
+        """Draw `text` with its baseline at y; returns its width."""
+        self.page.insert_text((x, y), text, fontsize=size, fontname=self.fontname, rotate=rotate)
+        return self.font.text_length(text, fontsize=size)
+
+    def number(
+        self, x: float, y: float, written: str, size: float = 10, right: bool = False
+    ) -> None:
+        """Draw one number (left- or right-aligned at x) and record what it means."""
+        width = self.font.text_length(written, fontsize=size)
+        left = x - width if right else x
+        self.text(left, y, written, size)
+        for token in extract_numbers(written, convention=self.convention):
+            self.truth.append(TruthNumber(token.key, (left, y - size, left + width, y + 2)))
+
+    def vertical_number(self, x: float, y: float, written: str, size: float) -> None:
+        """Draw a number rotated 90 degrees (reading bottom to top), as margin microtext is."""
+        width = self.font.text_length(written, fontsize=size)
+        self.text(x, y, written, size, rotate=90)
+        for token in extract_numbers(written, convention=self.convention):
+            self.truth.append(TruthNumber(token.key, (x - size, y - width, x + 2, y)))
+
+    def finish(self, name: str, document_class: str) -> GeneratedPage:
+        pdf = self.document.tobytes()
+        self.document.close()
+        return GeneratedPage(name, document_class, pdf, self.truth)
+
+
+def _amount(rng: random.Random, low: int, high: int) -> int:
+    return rng.randint(low, high)
+
+
+def _grouped(value: int, group: str, decimals: str = "", mark: str = ".") -> str:
+    text = f"{value:,}".replace(",", group)
+    return text + (mark + decimals if decimals else "")
+
+
+def currency_glyphs(rng: random.Random, index: int) -> GeneratedPage:
+    """Amounts led by currency signs OCR confuses with letters (₩ W, $ S, € E/C, £ E, ¥ Y)."""
+    canvas = _Canvas(DecimalConvention("."))
+    symbols = "₩$€£¥" if canvas.fontname == "uni" else "$€£¥"
+    canvas.text(72, 72, "Shareholder information", 14)
+    y = 110.0
+    for row, label in enumerate(rng.sample(LABELS, 14)):
+        symbol = symbols[row % len(symbols)]
+        value = _amount(rng, 100, 9_999_999)
+        cents = f"{rng.randint(0, 99):02d}" if symbol in "$€£" and row % 2 else ""
+        canvas.text(72, y, label, 10)
+        canvas.number(360, y, symbol + _grouped(value, ",", cents), right=False)
+        y += 24
+    return canvas.finish(f"currency-{index}", "currency glyphs")
+
+
+def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage]:
+    def generate(rng: random.Random, index: int) -> GeneratedPage:
+        canvas = _Canvas(DecimalConvention("."))
+        canvas.text(72, 72, "Consolidated statement (in thousands)", 13)
+        right_edges = [400 + 80 * column for column in range(columns)]
+        for column, edge in enumerate(right_edges):
+            canvas.number(edge, 100, str(2025 - column), right=True)
+        y = 124.0
+        for label in rng.sample(LABELS, 12):
+            canvas.text(72, y, label, 10)
+            for edge in right_edges:
+                canvas.number(edge, y, _grouped(_amount(rng, 1_000, 99_999_999), ","), right=True)
+            y += 22
+        return canvas.finish(f"columns{columns}-{index}", f"{columns} amount columns")
+
+    generate.__doc__ = f"Statements with {columns} amount columns set close together."
+    return generate
+
+
+def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
+    """A table with every cell bordered: Tesseract is known to garble ruled tables."""
+    canvas = _Canvas(DecimalConvention("."))
+    canvas.text(72, 72, "Schedule of fees", 13)
+    top, row_height, edges = 90.0, 22.0, (60.0, 250.0, 370.0, 490.0)
+    rows = 12
+    for row in range(rows + 1):
+        canvas.page.draw_line(
+            (edges[0], top + row * row_height), (edges[-1], top + row * row_height)
+        )
+    for edge in edges:
+        canvas.page.draw_line((edge, top), (edge, top + rows * row_height))
+    for row, label in enumerate(rng.sample(LABELS, rows)):
+        baseline = top + row * row_height + 15
+        canvas.text(edges[0] + 6, baseline, label, 10)
+        canvas.number(
+            edges[2] - 6,
+            baseline,
+            _grouped(_amount(rng, 10, 999_999), ",", f"{rng.randint(0, 99):02d}"),
+            right=True,
+        )
+        canvas.number(
+            edges[3] - 6, baseline, f"{rng.randint(0, 99)}.{rng.randint(0, 99):02d}%", right=True
+        )
+    return canvas.finish(f"ruled-{index}", "ruled tables")
+
+
+def space_grouping(rng: random.Random, index: int) -> GeneratedPage:
+    """French amounts grouped by spaces ("1 200 000 $") and Swiss ones by apostrophes."""
+    swiss = index % 2 == 1
+    canvas = _Canvas(DecimalConvention(".") if swiss else DecimalConvention(",", True))
+    canvas.text(72, 72, "Bilan consolidé" if not swiss else "Konzernbilanz", 13)
+    y = 110.0
+    for label in rng.sample(LABELS, 14):
+        value = _amount(rng, 1_000, 99_999_999)
+        cents = f"{rng.randint(0, 99):02d}"
+        written = (
+            _grouped(value, "'", cents, ".") + " CHF"
+            if swiss
+            else _grouped(value, " ", cents, ",") + " €"
+        )
+        canvas.text(72, y, label, 10)
+        canvas.number(470, y, written, right=True)
+        y += 24
+    return canvas.finish(f"grouping-{index}", "space and apostrophe grouping")
+
+
+def decimal_commas(rng: random.Random, index: int) -> GeneratedPage:
+    """German statements: "681.503,00  938.484,35" in two close columns."""
+    canvas = _Canvas(DecimalConvention(","))
+    canvas.text(72, 72, "Gewinn- und Verlustrechnung", 13)
+    y = 110.0
+    for label in rng.sample(LABELS, 14):
+        canvas.text(72, y, label, 10)
+        for edge in (400, 480):
+            written = _grouped(
+                _amount(rng, 1_000, 9_999_999), ".", f"{rng.randint(0, 99):02d}", ","
+            )
+            canvas.number(edge, y, written, right=True)
+        y += 24
+    return canvas.finish(f"decimal-comma-{index}", "decimal commas")
+
+
+def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
+    """A short statement with rotated small print full of numbers in the left margin."""
+    canvas = _Canvas(DecimalConvention("."))
+    canvas.text(72, 72, "Account summary", 13)
+    y = 110.0
+    for label in rng.sample(LABELS, 8):
+        canvas.text(72, y, label, 10)
+        canvas.number(
+            470,
+            y,
+            _grouped(_amount(rng, 100, 999_999), ",", f"{rng.randint(0, 99):02d}"),
+            right=True,
+        )
+        y += 24
+    x = 30.0
+    for _ in range(2):
+        codes = " ".join(str(rng.randint(1000, 99999)) for _ in range(6))
+        canvas.vertical_number(x, 700, codes, 5)
+        x += 7
+    return canvas.finish(f"microtext-{index}", "margin microtext")
+
+
+def line_numbers(rng: random.Random, index: int) -> GeneratedPage:
+    """A transcript: line numbers 1-25 in the margin, some lines quoting amounts."""
+    canvas = _Canvas(DecimalConvention("."))
+    words = [
+        "the",
+        "witness",
+        "stated",
+        "that",
+        "payment",
+        "was",
+        "made",
+        "in",
+        "full",
+        "on",
+        "that",
+        "date",
+    ]
+    y = 90.0
+    for line in range(1, 26):
+        canvas.number(50, y, str(line), 9, right=True)
+        sentence = " ".join(rng.sample(words, 7)).capitalize()
+        width = canvas.text(72, y, sentence, 10)
+        if line % 4 == 0:
+            canvas.number(72 + width + 6, y, _grouped(_amount(rng, 100, 99_999), ",", "00"))
+        y += 24
+    return canvas.finish(f"transcript-{index}", "line numbers")
+
+
+GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
+    "currency glyphs": currency_glyphs,
+    "2 amount columns": amount_columns(2),
+    "3 amount columns": amount_columns(3),
+    "ruled tables": ruled_table,
+    "space and apostrophe grouping": space_grouping,
+    "decimal commas": decimal_commas,
+    "margin microtext": margin_microtext,
+    "line numbers": line_numbers,
+}
+
+
+def generated_pages(per_class: int = 2, seed: int = 7) -> list[GeneratedPage]:
+    """`per_class` pages of every failure class."""
+    rng = random.Random(seed)
+    return [generate(rng, index) for generate in GENERATORS.values() for index in range(per_class)]
