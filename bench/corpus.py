@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,19 @@ TEXT_LAYER_FILES = (
     "senate-expenditures.pdf",
     "pdffill-demo.pdf",
     "nics-background-checks-2015-11-rotated.pdf",
+)
+
+
+# Pages whose text layer is the truth for numeric fidelity (encrypted, malformed and
+# image-only files are left out: they have no text layer to score against).
+FIDELITY_FILES = (
+    *TEXT_LAYER_FILES,
+    "issue-53-example.pdf",
+    "pr-138-example.pdf",
+    "issue-90-example.pdf",
+    "issue-461-example.pdf",
+    "issue-336-example.pdf",
+    "WARN-Report-for-7-1-2015-to-03-25-2016.pdf",
 )
 
 
@@ -80,3 +94,18 @@ def text_layer_pages(limit: int, dpi: int = 200) -> list[CorpusPage]:
                 if len(pages) >= limit:
                     return pages
     return pages
+
+
+def corpus_text_layer_pages(limit: int) -> Iterator[tuple[str, pymupdf.Page]]:
+    """The first page of each fidelity file, then the next pages, up to `limit` pages."""
+    documents = [pymupdf.open(CORPUS / name) for name in FIDELITY_FILES if (CORPUS / name).exists()]
+    try:
+        order = sorted(
+            ((index, document) for document in documents for index in range(document.page_count)),
+            key=lambda pair: pair[0],
+        )
+        for index, document in order[:limit]:
+            yield f"{Path(document.name).name}#{index}", document[index]
+    finally:
+        for document in documents:
+            document.close()

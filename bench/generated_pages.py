@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pymupdf
 
-from preciso_dagster.numeric.numbers import DecimalConvention, extract_numbers
+from preciso_dagster.numeric.numbers import DecimalConvention, NumberToken, extract_numbers
 
 PAGE_WIDTH, PAGE_HEIGHT = 612, 792
 # A font with ₩ and the other currency glyphs; Helvetica (always there) covers $ € £ ¥ only.
@@ -48,7 +48,7 @@ LABELS = (
 
 @dataclass
 class TruthNumber:
-    key: str  # the meaning, as `extract_numbers` keys it
+    token: NumberToken  # the number as written, read with the page's own convention
     rect: tuple[float, float, float, float]  # in PDF points
 
 
@@ -88,14 +88,14 @@ class _Canvas:
         left = x - width if right else x
         self.text(left, y, written, size)
         for token in extract_numbers(written, convention=self.convention):
-            self.truth.append(TruthNumber(token.key, (left, y - size, left + width, y + 2)))
+            self.truth.append(TruthNumber(token, (left, y - size, left + width, y + 2)))
 
     def vertical_number(self, x: float, y: float, written: str, size: float) -> None:
         """Draw a number rotated 90 degrees (reading bottom to top), as margin microtext is."""
         width = self.font.text_length(written, fontsize=size)
         self.text(x, y, written, size, rotate=90)
         for token in extract_numbers(written, convention=self.convention):
-            self.truth.append(TruthNumber(token.key, (x - size, y - width, x + 2, y)))
+            self.truth.append(TruthNumber(token, (x - size, y - width, x + 2, y)))
 
     def finish(self, name: str, document_class: str) -> GeneratedPage:
         pdf = self.document.tobytes()
@@ -224,11 +224,13 @@ def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
             right=True,
         )
         y += 24
-    x = 30.0
-    for _ in range(2):
-        codes = " ".join(str(rng.randint(1000, 99999)) for _ in range(6))
-        canvas.vertical_number(x, 700, codes, 5)
-        x += 7
+    # Two strips of rotated codes, one at 5 pt and one at 3 pt (below what engines read).
+    for x, size in ((30.0, 5.0), (38.0, 3.0)):
+        y = 700.0
+        for _ in range(6):
+            code = str(rng.randint(1000, 99999))
+            canvas.vertical_number(x, y, code, size)
+            y -= canvas.font.text_length(code + "  ", fontsize=size)
     return canvas.finish(f"microtext-{index}", "margin microtext")
 
 

@@ -13,17 +13,24 @@ Usage: python -m bench.numeric_bench [--pages N] [--mb N] [--dpi N] [--skip-thro
 from __future__ import annotations
 
 import argparse
+import io
+import re
 import statistics
 import time
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from bench.corpus import CORPUS, text_layer_pages, text_layer_texts
+import pymupdf
+from PIL import Image
+
+from bench.corpus import CORPUS, corpus_text_layer_pages, text_layer_texts
+from bench.generated_pages import generated_pages
 from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.ocr_engines import OcrEngine, RapidOcrEngine, TesseractEngine
+from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, RapidOcrEngine, TesseractEngine
 from preciso_dagster.numeric.assets import normalize_page_text
 from preciso_dagster.numeric.compare import compare_texts
-from preciso_dagster.numeric.numbers import convention_for, extract_numbers
+from preciso_dagster.numeric.numbers import NumberToken, convention_for, extract_numbers
+from preciso_dagster.numeric.verification import UNREAD_REGION, PageNumber
 from preciso_dagster.training.synthetic_labels import generated_labels
 
 REPEATS = 5
@@ -70,71 +77,215 @@ def bench_throughput(megabytes: float) -> None:
 
 
 @dataclass
+class ScoredPage:
+    """A scan to read, with the truth: each number's key and where it is, in scan pixels."""
+
+    name: str
+    document_class: str
+    image: Image.Image
+    truth: list[tuple[str, Box]]
+    dpi: int
+    # Where the page has real text (ground truth) at all; verified readings elsewhere
+    # (pictures of text) cannot be scored. None: everywhere.
+    text_bands: list[tuple[float, float]] | None = None
+
+    def has_ground_truth(self, box: Box) -> bool:
+        return self.text_bands is None or any(
+            box[1] < bottom and top < box[3] for top, bottom in self.text_bands
+        )
+
+
+@dataclass
 class Tally:
+    pages: int = 0
     truth: int = 0
-    silent_errors: int = 0
+    silent_losses: int = 0
+    wrong_verified: int = 0
     reviewed: int = 0
+    review_items: int = 0
+    unread_regions: int = 0
+    false_regions: int = 0  # unread regions that hold no number of the truth
+    findings: list[str] = field(default_factory=list)  # each loss and wrong number, for --show
+    chain_seconds: list[float] = field(default_factory=list)
+    raw_seconds: list[float] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        for name in ("pages", "truth", "silent_losses", "wrong_verified", "reviewed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("review_items", "unread_regions", "false_regions"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.chain_seconds += other.chain_seconds
+        self.raw_seconds += other.raw_seconds
 
     def line(self, name: str) -> str:
+        share = lambda count: f"{count:>4} ({count / max(1, self.truth):.2%})"  # noqa: E731
+        timing = ""
+        if self.chain_seconds:
+            chain = statistics.median(self.chain_seconds)
+            raw = statistics.median(self.raw_seconds)
+            timing = f"  s/page {chain:.1f} vs raw engines {raw:.1f} ({chain / raw:.2f}x)"
         return (
-            f"{name:<22} numbers {self.truth:>5}  silent errors {self.silent_errors:>4} "
-            f"({self.silent_errors / max(1, self.truth):.2%})  sent to review "
-            f"{self.reviewed:>4} ({self.reviewed / max(1, self.truth):.1%})"
+            f"{name:<32} pages {self.pages:>2} numbers {self.truth:>5}  silent losses "
+            f"{share(self.silent_losses)}  wrong verified {share(self.wrong_verified)}  "
+            f"review {share(self.reviewed)}  unread regions {self.unread_regions} "
+            f"({self.false_regions} hold no number){timing}"
         )
 
 
-def score(truth_text: str, verified_keys: list[str], page_verified: bool, reviewed: int) -> Tally:
-    """Silent errors: verified numbers not in the truth, plus truth numbers missing silently."""
-    truth = Counter(t.key for t in extract_numbers(truth_text))
-    found = Counter(verified_keys)
-    wrong = sum((found - truth).values())
-    missing = sum((truth - found).values()) if page_verified else 0
-    return Tally(sum(truth.values()), wrong + missing, reviewed)
+def _match_key(value: str | None, raw: str) -> str:
+    """What two readings must share to be the same number: the value, else the digits."""
+    if value is None:
+        return "digits:" + re.sub(r"\D", "", raw)
+    return format(Decimal(value).normalize(), "f")
 
 
-def add(total: Tally, page: Tally) -> None:
-    total.truth += page.truth
-    total.silent_errors += page.silent_errors
-    total.reviewed += page.reviewed
+def _truth_key(token: NumberToken) -> str:
+    value = token.value
+    if value is None or token.ambiguous or token.malformed or token.doubtful:
+        return _match_key(None, token.raw)
+    return _match_key(str(value), token.raw)
 
 
-def bench_silent_errors(pages: int, dpi: int) -> None:
-    corpus = text_layer_pages(pages, dpi)
+def _overlaps(a: Box, b: Box) -> bool:
+    """The boxes share at least 30% of the smaller one's area."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return False
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width * height >= 0.3 * max(1, smaller)
+
+
+def score_page(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
+    """Each true number is verified right, held by a review item, verified wrong, or lost
+    silently; verified numbers that match nothing true are wrong too."""
+    verified = [n for n in numbers if n.verified and n.box is not None]
+    review = [n for n in numbers if not n.verified and n.box is not None]
+    tally = Tally(pages=1, truth=len(page.truth))
+    used: set[int] = set()
+    for key, box in page.truth:
+        here = [n for n in verified if id(n) not in used and _overlaps(n.box, box)]
+        right = next((n for n in here if _match_key(n.value, n.raw) == key), None)
+        if right is not None:
+            used.add(id(right))
+        elif any(_overlaps(n.box, box) for n in review):
+            tally.reviewed += 1
+        elif here:
+            used.add(id(here[0]))
+            tally.wrong_verified += 1
+            tally.findings.append(f"wrong: truth {key} at {box}, verified {here[0]}")
+        else:
+            tally.silent_losses += 1
+            tally.findings.append(f"lost: truth {key} at {box}")
+    for n in verified:
+        if id(n) not in used and page.has_ground_truth(n.box):
+            tally.wrong_verified += 1
+            tally.findings.append(f"wrong: verified where nothing true is: {n}")
+    regions = [n for n in review if n.kind == UNREAD_REGION]
+    tally.review_items = len(review)
+    tally.unread_regions = len(regions)
+    tally.false_regions = sum(
+        1 for n in regions if not any(_overlaps(n.box, box) for _, box in page.truth)
+    )
+    return tally
+
+
+def generated_scored_pages(per_class: int, dpi: int) -> list[ScoredPage]:
+    pages = []
+    for page in generated_pages(per_class):
+        with pymupdf.open(stream=page.pdf) as document:
+            image = _render(document[0], dpi)
+        scale = dpi / 72
+        truth = [(_truth_key(number.token), _scaled(number.rect, scale)) for number in page.truth]
+        pages.append(ScoredPage(page.name, page.document_class, image, truth, dpi))
+    return pages
+
+
+def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
+    """The corpus's text-layer pages as scans; truth from each text-layer word."""
+    pages = []
+    for name, document_page in corpus_text_layer_pages(limit):
+        image = _render(document_page, dpi)
+        to_pixels = document_page.rotation_matrix * pymupdf.Matrix(dpi / 72, dpi / 72)
+        convention = convention_for(document_page.get_text())
+        truth, bands = [], []
+        for word in document_page.get_text("words"):
+            box = _box(pymupdf.Rect(word[:4]) * to_pixels)
+            bands.append((box[1], box[3]))
+            for token in extract_numbers(word[4], convention=convention):
+                truth.append((_truth_key(token), box))
+        pages.append(ScoredPage(name, "corpus (real pages)", image, truth, dpi, bands))
+    return pages
+
+
+def _render(page: pymupdf.Page, dpi: int) -> Image.Image:
+    pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+    return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+
+
+def _scaled(rect: tuple[float, float, float, float], scale: float) -> Box:
+    return _box(pymupdf.Rect(rect) * scale)
+
+
+def _box(rect: pymupdf.Rect) -> Box:
+    return (int(rect.x0), int(rect.y0), int(rect.x1 + 0.999), int(rect.y1 + 0.999))
+
+
+def scan_pdf(image: Image.Image, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    document = pymupdf.open()
+    page = document.new_page(width=image.width * 72 / dpi, height=image.height * 72 / dpi)
+    page.insert_image(page.rect, stream=buffer.getvalue())
+    return document.tobytes()
+
+
+def bench_fidelity(pages: list[ScoredPage], show: bool = False) -> None:
     engines: dict[str, OcrEngine] = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    chain, raw = Tally(), {name: Tally() for name in engines}
-    for page in corpus:
-        for name, engine in engines.items():
-            lines = engine.read(page.image).lines
-            text = "\n".join(line.text for line in lines if page.has_ground_truth(line.box))
-            add(raw[name], score(page.text, [t.key for t in extract_numbers(text)], True, 0))
-        config = ExtractionConfig(dpi=dpi)  # the scan's own resolution: boxes stay comparable
-        extracted = extract_document(page.scan_pdf(), "scan.pdf", config, engines)
-        (result,) = extracted.pages
-        verified = [n for n in result.numbers if n.verified]
-        scored = [n for n in verified if n.box is None or page.has_ground_truth(n.box)]
-        convention = convention_for(result.text)
-        keys = [t.key for n in scored for t in extract_numbers(n.raw, convention=convention)]
-        add(chain, score(page.text, keys, not result.needs_review, len(result.review_items)))
-        print(
-            f"  {page.name}: {len(result.numbers)} numbers read, "
-            f"{len(result.review_items)} to review, {len(verified) - len(scored)} verified "
-            "where the text layer has no words (not scored)"
+    by_class: dict[str, Tally] = {}
+    for page in pages:
+        raw = 0.0
+        for engine in engines.values():
+            started = time.perf_counter()
+            engine.read(page.image)
+            raw += time.perf_counter() - started
+        started = time.perf_counter()
+        extracted = extract_document(
+            scan_pdf(page.image, page.dpi), "scan.pdf", ExtractionConfig(dpi=page.dpi), engines
         )
-    print(chain.line("chain (verified)"))
-    for name, tally in raw.items():
-        print(tally.line(f"{name} alone"))
+        seconds = time.perf_counter() - started
+        tally = score_page(page, extracted.pages[0].numbers)
+        tally.chain_seconds, tally.raw_seconds = [seconds], [raw]
+        by_class.setdefault(page.document_class, Tally()).add(tally)
+        print("  " + tally.line(page.name), flush=True)
+        if show:
+            print("\n".join(f"    {finding}" for finding in tally.findings))
+    total = Tally()
+    print("per class:")
+    for name, tally in by_class.items():
+        print(tally.line(name))
+        total.add(tally)
+    print(total.line("all pages"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pages", type=int, default=4)
+    parser.add_argument("--pages", type=int, default=12, help="corpus pages")
+    parser.add_argument("--per-class", type=int, default=2, help="generated pages per class")
     parser.add_argument("--mb", type=float, default=2.0)
     parser.add_argument("--dpi", type=int, default=200, help="scan resolution")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--only", help="only pages whose name or class contains this")
+    parser.add_argument("--show", action="store_true", help="print every loss and wrong number")
     args = parser.parse_args()
     if not args.skip_throughput:
         bench_throughput(args.mb)
-    bench_silent_errors(args.pages, args.dpi)
+    pages = generated_scored_pages(args.per_class, args.dpi)
+    if CORPUS.exists():
+        pages += corpus_scored_pages(args.pages, args.dpi)
+    if args.only:
+        pages = [p for p in pages if args.only in p.document_class or args.only in p.name]
+    bench_fidelity(pages, args.show)
 
 
 if __name__ == "__main__":

@@ -21,15 +21,17 @@ from preciso_dagster.ingest.ocr_engines import OCR_ENGINES, OcrEngine, OcrResult
 from preciso_dagster.ingest.storage import sha256_of
 from preciso_dagster.ingest.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.ingest.text_gates import judge_text_layer
-from preciso_dagster.numeric.coverage import unread_regions, without_rules
+from preciso_dagster.numeric.coverage import without_rules
 from preciso_dagster.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
     confirm_disputed,
+    corrected_text,
     crop,
     page_convention,
     second_reading,
     text_numbers,
+    unread_ink,
     verify_numbers,
 )
 
@@ -346,8 +348,8 @@ def _verify_page_numbers(
     convention = page_convention(result, second)
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
     confirmed = confirm_disputed(unruled, numbers, engines, convention)
-    read_boxes = [line.box for reading in (result, second) for line in reading.lines]
-    regions = unread_regions(unruled, read_boxes)
+    page.text = corrected_text(page.text, numbers)
+    regions = unread_ink(unruled, numbers, result, second)
     page.ocr_numbers = numbers + [
         PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
         for box in regions

@@ -1,9 +1,10 @@
 """Ink no engine read: agreement between engines cannot see what both of them skip.
 
-Every region of text-like ink on an OCR'd page must lie under a line some engine read. What
-does not (rotated margin microtext, tiny print) becomes an `unread_region` review item with its
-crop. Ruled lines are not text: they are found here too, and taken off the page before OCR,
-since Tesseract garbles bordered tables it reads perfectly without their lines.
+Every character-sized mark on an OCR'd page must lie under a word some engine read. Marks that
+do not (rotated margin microtext, a cell both engines skipped, the second "1" of "11" both
+engines read as "1") are found here. Ruled lines are not text: they are found here too, and
+taken off the page before OCR, since Tesseract garbles bordered tables it reads perfectly
+without their lines.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ Box = tuple[int, int, int, int]
 
 INK_LEVEL = 128  # grey levels below this are ink
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
-LINE_PADDING = 4  # pixels around a read line that still count as read
-# A character: at least this many pixels on its longer side, at most MAX_GLYPH.
-MIN_GLYPH, MAX_GLYPH = 4, 120
-MIN_GLYPHS = 3  # unread ink with fewer character-sized marks is a speck or a stroke
-MIN_INK = 60  # pixels of ink in an unread region
+WORD_PADDING = 2  # pixels around a read word that still count as read
+# A mark is character-sized when its height is at least MIN_GLYPH of the page's text height
+# (dots, commas and dashes are smaller and carry no digit) and no side is over MAX_GLYPH.
+MIN_GLYPH, MAX_GLYPH = 0.5, 3.0
+MIN_PIXELS = 4  # specks smaller than this on their longer side are scanner noise
 
 
 def rule_mask(image: Image.Image) -> np.ndarray:
@@ -51,33 +52,62 @@ def without_rules(image: Image.Image) -> tuple[Image.Image, int]:
     return Image.fromarray(pixels), removed
 
 
-def unread_regions(image: Image.Image, read_boxes: list[Box]) -> list[Box]:
-    """Boxes of text-like ink that lies under no read line, largest first (deterministic)."""
+def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) -> list[Box]:
+    """Boxes of character-sized marks under no read word, grouped: marks closer than a text
+    height on the same line are one box. In reading order (deterministic)."""
     ink = np.asarray(image.convert("L")) < INK_LEVEL
     ink &= ~rule_mask(image)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    read = np.zeros(ink.shape, dtype=bool)
     for left, top, right, bottom in read_boxes:
-        ink[
-            max(0, top - LINE_PADDING) : bottom + LINE_PADDING,
-            max(0, left - LINE_PADDING) : right + LINE_PADDING,
-        ] = False
-    if ink.sum() < MIN_INK:
-        return []
-    marks = ink.astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
-    sizes = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    glyph_like = (sizes >= MIN_GLYPH) & (sizes <= MAX_GLYPH)
-    glyph_like[0] = False  # the background
-    glyphs = np.isin(labels, np.flatnonzero(glyph_like)).astype(np.uint8)
-    # Glyphs a few pixels apart are one region (a word, a line of microtext, a column).
-    joined = cv2.dilate(glyphs, np.ones((9, 9), np.uint8))
-    count, regions, region_stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    found = []
-    for region in range(1, count):
-        left, top, width, height, _area = (int(v) for v in region_stats[region])
-        inside = regions[top : top + height, left : left + width] == region
-        glyph_labels = set(np.unique(labels[top : top + height, left : left + width][inside]))
-        glyph_count = sum(1 for label in glyph_labels if label and glyph_like[label])
-        ink_count = int(glyphs[top : top + height, left : left + width][inside].sum())
-        if glyph_count >= MIN_GLYPHS and ink_count >= MIN_INK:
-            found.append((left, top, left + width, top + height))
-    return sorted(found, key=lambda box: (-(box[2] - box[0]) * (box[3] - box[1]), box))
+        read[
+            max(0, top - WORD_PADDING) : bottom + WORD_PADDING,
+            max(0, left - WORD_PADDING) : right + WORD_PADDING,
+        ] = True
+    marks = []
+    for label in range(1, count):
+        left, top, width, height, _area = (int(v) for v in stats[label])
+        if max(width, height) < MIN_PIXELS or max(width, height) > MAX_GLYPH * text_height:
+            continue
+        if max(width, height) < MIN_GLYPH * text_height:
+            continue
+        pixels = labels[top : top + height, left : left + width] == label
+        if read[top : top + height, left : left + width][pixels].mean() > 0.5:
+            continue
+        marks.append((left, top, left + width, top + height))
+    return _grouped(marks, text_height)
+
+
+def _grouped(marks: list[Box], gap: int) -> list[Box]:
+    """Merge marks whose boxes come within `gap` of each other, until none do."""
+    boxes = sorted(marks, key=lambda box: (box[1], box[0]))
+    merged = True
+    while merged:
+        merged = False
+        result: list[Box] = []
+        for box in boxes:
+            for index, other in enumerate(result):
+                if near(box, other, gap):
+                    result[index] = union(box, other)
+                    merged = True
+                    break
+            else:
+                result.append(box)
+        boxes = result
+    return sorted(boxes, key=lambda box: (box[1], box[0]))
+
+
+def near(a: Box, b: Box, gap: int) -> bool:
+    """The boxes come within `gap` pixels of each other in both directions."""
+    return a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
+
+
+def beside(a: Box, b: Box, gap: int) -> bool:
+    """On the same line (half the smaller height overlaps) and within `gap` pixels across."""
+    smaller = min(a[3] - a[1], b[3] - b[1])
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= smaller / 2 and a[0] - gap < b[2] and b[0] - gap < a[2]
+
+
+def union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))

@@ -316,7 +316,14 @@ def _amount(
         start, end = match.span()
         groups = match.groupdict()
     if parsed is None:
-        return None, end
+        # Marks no convention can read ("1,234.5612,345.67"): listed, malformed, no value.
+        # Digits are never dropped, whatever they look like.
+        end = core_start + len(core)
+        raw = text[core_start:end]
+        mantissa = _NON_DIGIT.sub("", core)
+        span = (core_start + offset, end + offset)
+        key = f"{NumberKind.AMOUNT}:?{core}"
+        return NumberToken(raw, span, NumberKind.AMOUNT, None, key, mantissa, malformed=True), end
     value, alternatives, mantissa = parsed
     if space_doubt and not alternatives:
         alternatives = (value,)  # the grouped reading; the pieces are the other

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
-from preciso_dagster.ingest.ocr_engines import OcrEngine, OcrResult
+from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, OcrResult
+from preciso_dagster.numeric.coverage import beside, union, unread_marks
 from preciso_dagster.numeric.numbers import (
     DecimalConvention,
     NumberToken,
@@ -25,6 +26,9 @@ RESCALE_FACTOR = 1.5
 MIN_OVERLAP = 0.5
 CROP_SCALE = 2
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+# A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
+# count as reading the ink under it.
+_DIGIT_LOOKALIKE = re.compile(r"[oOlI|()[\]{}!/\\]{1,3}")
 
 
 NUMBER = "number"
@@ -145,76 +149,99 @@ def verify_numbers(
     secondary: OcrResult,
     convention: DecimalConvention | None = None,
 ) -> list[PageNumber]:
-    """Check each number of each primary line against the secondary lines over the same region.
+    """Check each number the primary engine read against what the second reading has at the
+    same place on the page (its own box, not just its line: a table row holds many numbers).
 
     Numbers only the second reading saw are review items too: the first engine may have
     dropped them, and a dropped number must not pass silently.
     """
     convention = convention or page_convention(primary, secondary)
-    # The second reading only confirms: its spaces never join digits unless the page groups
-    # with spaces, so "20303 435,68" can confirm "20 303 435,68" on a French page.
-    second_tokens = [(line, _confirming_tokens(line.text, convention)) for line in secondary.lines]
-    unused = {id(token) for _, tokens in second_tokens for token in tokens}
+    seconds = [
+        (token, line.box_of(*span))
+        for line in secondary.lines
+        for token, span in _confirming_tokens(line.text, convention)
+    ]
+    unused = set(range(len(seconds)))
     numbers: list[PageNumber] = []
     offset = 0
     for line in primary.lines:
-        candidates = [
-            token
-            for second_line, tokens in second_tokens
-            if _overlap(line.box, second_line.box) >= MIN_OVERLAP
-            for token in tokens
-            if id(token) in unused
+        tokens = ocr_tokens(line.text, convention)
+        boxes = [line.box_of(*token.span) for token in tokens]
+        nearby = [
+            [i for i, (_, box) in enumerate(seconds) if _same_place(box, token_box)]
+            for token_box in boxes
         ]
+        matches: dict[int, int] = {}
+        for position, token in enumerate(tokens):
+            match = next(
+                (i for i in nearby[position] if i in unused and seconds[i][0].key == token.key),
+                None,
+            )
+            if match is not None:
+                matches[position] = match
+                unused.discard(match)
         line_numbers: list[PageNumber] = []
-        for token in ocr_tokens(line.text, convention):
-            span = (offset + token.span[0], offset + token.span[1])
-            match = next((c for c in candidates if c.key == token.key), None)
-            other = match or _closest(token, candidates)
-            if other is not None:
-                candidates.remove(other)
-                unused.discard(id(other))
-            readings = {primary_engine: token.raw, secondary_engine: other.raw if other else None}
+        for position, token in enumerate(tokens):
+            match = matches.get(position)
+            other = match
+            if other is None:
+                others = [i for i in nearby[position] if i in unused]
+                other = min(
+                    others, key=lambda i: _distance(seconds[i][1], boxes[position]), default=None
+                )
+                if other is not None:
+                    unused.discard(other)
+            other_raw = seconds[other][0].raw if other is not None else None
             reason = _doubt(token)
             if match is None:
                 reason = (
-                    f"{secondary_engine} read {other.raw!r} here"
-                    if other
+                    f"{secondary_engine} read {other_raw!r} here"
+                    if other_raw
                     else f"{secondary_engine} found no number in this region"
                 )
             line_numbers.append(
                 PageNumber(
                     token.raw,
                     _value(token),
-                    span,
-                    line.box_of(*token.span),
+                    (offset + token.span[0], offset + token.span[1]),
+                    boxes[position],
                     reason is None,
-                    readings,
+                    {primary_engine: token.raw, secondary_engine: other_raw},
                     reason,
                 )
             )
         numbers.extend(_merge_adjacent_disagreements(line_numbers, line.text, offset))
         offset += len(line.text) + 1  # lines are joined with "\n"
-    for second_line, tokens in second_tokens:
-        for token in tokens:
-            if id(token) in unused:
-                numbers.append(
-                    PageNumber(
-                        token.raw,
-                        _value(token),
-                        None,
-                        second_line.box_of(*token.span),
-                        False,
-                        {primary_engine: None, secondary_engine: token.raw},
-                        f"only {secondary_engine} read a number here; {primary_engine} did not",
-                    )
-                )
+    for index in sorted(unused):
+        token, box = seconds[index]
+        numbers.append(
+            PageNumber(
+                token.raw,
+                _value(token),
+                None,
+                box,
+                False,
+                {primary_engine: None, secondary_engine: token.raw},
+                f"only {secondary_engine} read a number here; {primary_engine} did not",
+            )
+        )
     return numbers
 
 
-def _confirming_tokens(text: str, convention: DecimalConvention) -> list[NumberToken]:
-    if convention.space_groups:
-        return ocr_tokens(_DIGIT_SPACE.sub("", text), convention)
-    return ocr_tokens(text, replace(convention, space_groups=False))
+def _confirming_tokens(
+    text: str, convention: DecimalConvention
+) -> list[tuple[NumberToken, tuple[int, int]]]:
+    """The second reading's numbers, each with its span in `text`. On a page that groups
+    digits with spaces, spaces between digits are dropped first, so "20303 435,68" can confirm
+    "20 303 435,68"."""
+    if not convention.space_groups:
+        return [(token, token.span) for token in ocr_tokens(text, convention)]
+    origin = [i for i in range(len(text)) if not _DIGIT_SPACE.match(text, i)]
+    collapsed = "".join(text[i] for i in origin)
+    return [
+        (token, (origin[token.span[0]], origin[token.span[1] - 1] + 1))
+        for token in ocr_tokens(collapsed, convention)
+    ]
 
 
 def _doubt(token: NumberToken) -> str | None:
@@ -240,38 +267,115 @@ def confirm_disputed(
     engines: dict[str, OcrEngine],
     convention: DecimalConvention,
 ) -> int:
-    """A third reading of each disputed number's crop, at twice the scale, by the engine that
-    missed or misread it. When it now reads what the other engine read, two engines agree and
-    the number is verified. Returns how many were confirmed."""
-    by_engine: dict[str, list[tuple[PageNumber, str]]] = {}
-    for number in numbers:
-        if number.verified or number.kind != NUMBER or number.box is None:
-            continue
-        read = {name: raw for name, raw in number.readings.items() if raw}
-        if len(read) != 1 or len(number.readings) != 2:
-            continue  # the engines disagree on what is there: a person decides
-        ((reader, raw),) = read.items()
-        checker = next(name for name in number.readings if name != reader)
-        if checker in engines and hasattr(engines[checker], "read_crops"):
-            by_engine.setdefault(checker, []).append((number, raw))
+    """A third reading of each disputed number: its crop at twice the scale, read again by
+    every engine. The number is verified when the crop readings agree with each other on one
+    number and two different engines have read that number (on the crop or on the page).
+    When that outvotes what the primary engine read, `raw` takes the agreed writing and the
+    caller corrects the page text (`corrected_text`). Returns how many were confirmed."""
+    disputed = [
+        number
+        for number in numbers
+        if not number.verified
+        and number.kind == NUMBER
+        and number.box is not None
+        and _single_reading_is_clear(number, convention)
+    ]
+    readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
+    if not disputed or not readers:
+        return 0
+    crops = [_upscaled(crop(image, number.box, padding=6), CROP_SCALE) for number in disputed]  # type: ignore[arg-type]
+    crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
     confirmed = 0
-    for checker, disputed in by_engine.items():
-        crops = [
-            _upscaled(crop(image, number.box, padding=6), CROP_SCALE) for number, _ in disputed
-        ]
-        for (number, raw), text in zip(disputed, engines[checker].read_crops(crops), strict=True):
-            expected = extract_numbers(raw, convention=convention)
-            found = ocr_tokens(text, convention)
-            if (
-                len(expected) == 1
-                and len(found) == 1
-                and found[0].key == expected[0].key
-                and _doubt(expected[0]) is None
-            ):
-                number.readings[f"{checker}@crop"] = found[0].raw
-                number.verified, number.reason = True, None
-                confirmed += 1
+    for index, number in enumerate(disputed):
+        crop_keys: dict[str, NumberToken] = {}
+        for name, texts in crop_texts.items():
+            found = ocr_tokens(texts[index], convention)
+            if len(found) == 1 and _doubt(found[0]) is None:
+                crop_keys[name] = found[0]
+        if len({token.key for token in crop_keys.values()}) != 1:
+            continue  # the crops disagree too, or nobody read one clear number: a person decides
+        token = next(iter(crop_keys.values()))
+        page_readers = {
+            name
+            for name, raw in number.readings.items()
+            if raw and [t.key for t in extract_numbers(raw, convention=convention)] == [token.key]
+        }
+        for name, crop_token in crop_keys.items():
+            number.readings[f"{name}@crop"] = crop_token.raw
+        if len(set(crop_keys) | page_readers) < 2:
+            continue
+        primary, primary_raw = next(iter(number.readings.items()))
+        if primary_raw is not None and primary not in page_readers:
+            # Every other reading outvotes the primary one: its text is corrected (the lines
+            # as the engine read them stay in the provenance), unless it read more or less
+            # than this one number.
+            if number.span is None or len(crop_keys) < 2:
+                continue
+            number.raw = token.raw
+        number.value = _value(token)
+        number.verified, number.reason = True, None
+        confirmed += 1
     return confirmed
+
+
+def corrected_text(text: str, numbers: list[PageNumber]) -> str:
+    """The page text with each number whose `raw` differs from the text at its span replaced
+    by `raw`; the spans of the numbers are moved to match."""
+    shift = 0
+    pieces, position = [], 0
+    spanned = [(number.span, number) for number in numbers if number.span is not None]
+    for (start, end), number in sorted(spanned, key=lambda pair: pair[0]):
+        if text[start:end] != number.raw and number.kind == NUMBER:
+            pieces += [text[position:start], number.raw]
+            position = end
+            number.span = (start + shift, start + shift + len(number.raw))
+            shift += len(number.raw) - (end - start)
+        else:
+            number.span = (start + shift, end + shift)
+    return "".join(pieces) + text[position:]
+
+
+def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
+    """Each engine read at most one number here, and none of them is doubtful in itself."""
+    for raw in number.readings.values():
+        if raw is None:
+            continue
+        tokens = extract_numbers(raw, convention=convention)
+        if len(tokens) != 1 or _doubt(tokens[0]) is not None:
+            return False
+    return any(number.readings.values())
+
+
+def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResult) -> list[Box]:
+    """Regions of ink no reading explains. Ink right beside a number (the second "1" of an
+    "11" both engines read as "1") takes the number back to review, its box widened to show
+    it; the other regions are returned, to become `unread_region` review items."""
+    words = [
+        word.box
+        for reading in readings
+        for line in reading.lines
+        for word in line.words
+        if not _DIGIT_LOOKALIKE.fullmatch(line.text[word.start : word.end])
+    ]
+    words += [line.box for reading in readings for line in reading.lines if not line.words]
+    heights = sorted(box[3] - box[1] for box in words)
+    if not heights:
+        return []
+    text_height = heights[len(heights) // 2]
+    regions = []
+    for region in unread_marks(image, words, text_height):
+        touched = False
+        for number in numbers:
+            if number.box is None or not beside(region, number.box, text_height // 2):
+                continue
+            touched = True
+            number.box = union(number.box, region)
+            if number.verified:
+                number.verified = False
+                number.reason = "ink beside this number was read by no engine (a lost digit?)"
+        if not touched:
+            regions.append(region)
+    return regions
 
 
 def _upscaled(image: Image.Image, factor: int) -> Image.Image:
@@ -292,6 +396,7 @@ def _merge_adjacent_disagreements(
             and previous.span
             and number.span
             and number.span[0] - previous.span[1] <= 1
+            and not line_text[previous.span[1] - offset : number.span[0] - offset].isspace()
         ):
             span = (previous.span[0], number.span[1])
             raw = line_text[span[0] - offset : span[1] - offset]
@@ -339,15 +444,17 @@ def _value(token: NumberToken) -> str | None:
     return str(token.value)
 
 
-def _closest(token: NumberToken, candidates: list[NumberToken]) -> NumberToken | None:
-    """The candidate most likely to be another reading of `token`: nearest in length."""
-    return min(candidates, key=lambda c: abs(len(c.mantissa) - len(token.mantissa)), default=None)
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Vertical overlap of two line boxes relative to the smaller height, if they meet at all."""
-    if a[2] < b[0] or b[2] < a[0]:
-        return 0.0
-    intersection = min(a[3], b[3]) - max(a[1], b[1])
+def _same_place(a: Box, b: Box) -> bool:
+    """Two number boxes on the same line (half the smaller height overlaps) that meet, or
+    nearly: within half a line height of each other."""
     smaller = min(a[3] - a[1], b[3] - b[1])
-    return max(0.0, intersection / smaller) if smaller > 0 else 0.0
+    vertical = min(a[3], b[3]) - max(a[1], b[1])
+    if smaller <= 0 or vertical < MIN_OVERLAP * smaller:
+        return False
+    slack = smaller // 2
+    return a[0] - slack < b[2] and b[0] - slack < a[2]
+
+
+def _distance(a: Box, b: Box) -> int:
+    """Horizontal distance between box centres."""
+    return abs((a[0] + a[2]) - (b[0] + b[2]))
