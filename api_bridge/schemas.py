@@ -107,6 +107,7 @@ class ReviewItemPublic(BaseModel):
     review_item_id: int
     document_id: str
     page_index: int
+    kind: Literal["number", "unread_region"]
     box: list[int] | None
     raw: str
     readings: dict[str, Any]

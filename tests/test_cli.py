@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,23 @@ def test_check_numbers_exit_codes_and_json(tmp_path: Path) -> None:
     args = ("check-numbers", str(umsatz), str(plain), "--locale")
     assert run(*args, "de_DE", tmp_path=tmp_path).returncode == 0  # 1.234 is 1234 in German
     assert run(*args, "en_US", tmp_path=tmp_path).returncode == 1  # ... and 1.234 in English
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
+def test_extract_json_lists_every_number_verified_or_with_a_review_crop(tmp_path: Path) -> None:
+    source = tmp_path / "damaged.pdf"
+    source.write_bytes(fixtures.damaged_number_scan())
+    crops = tmp_path / "crops"
+    result = run("extract", str(source), "--json", "--crops", str(crops), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["status"] == "needs_review"
+    (page,) = body["document"]["pages"]
+    assert all(isinstance(number["verified"], bool) for number in page["numbers"])
+    unverified = [number for number in page["numbers"] if not number["verified"]]
+    assert unverified and len(page["review_items"]) == len(unverified)
+    for item in page["review_items"]:
+        assert Path(item["crop"]).read_bytes().startswith(b"\x89PNG")
+        assert item["kind"] in ("number", "unread_region")
+        if item["kind"] == "unread_region":
+            assert item["value"] is None and item["raw"] == ""

@@ -180,13 +180,15 @@ class ReviewStatus(enum.StrEnum):
 
 
 class ReviewItem(Base):
-    """A number no second reading confirmed, waiting for a person: where it is and both readings."""
+    """A number no second reading confirmed (kind `number`), or ink no engine read (kind
+    `unread_region`), waiting for a person: where it is and the readings."""
 
     __tablename__ = "review_items"
 
     review_item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.document_id"), index=True)
     page_index: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="number", server_default="number")
     box: Mapped[list[int] | None] = mapped_column(JSON)
     raw: Mapped[str] = mapped_column(String(255))
     readings: Mapped[dict[str, Any]] = mapped_column(default=dict)

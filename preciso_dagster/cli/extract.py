@@ -2,18 +2,22 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from preciso_dagster.cli.exit_codes import exit_code_for
 from preciso_dagster.errors import PrecisoError
-from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
+from preciso_dagster.ingest.extraction import ExtractedPage, ExtractionConfig, extract_document
 from preciso_dagster.settings import get_settings
 
 
 def extract(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+    crops: Path | None = typer.Option(
+        None, "--crops", file_okay=False, help="Write each review item's PNG crop here"
+    ),
 ) -> None:
     """Extract pages of text from PATH with the configured engine order. Exit 2 on bad input."""
     settings = get_settings()
@@ -35,6 +39,8 @@ def extract(
             {key: value for key, value in page.to_dict().items() if key != "ocr_lines"}
             for page in document.pages
         ]
+        if crops is not None:
+            _write_crops(document.pages, pages, crops)
         body = {"sha256": document.sha256, "format": document.format, "pages": pages}
         typer.echo(json.dumps({"document": body, "status": status}, ensure_ascii=False))
         return
@@ -42,3 +48,15 @@ def extract(
         typer.echo(f"--- page {page.index} ({page.engine}, confidence {page.confidence}) ---")
         typer.echo(page.text)
     typer.echo(f"status: {status}")
+
+
+def _write_crops(extracted: list[ExtractedPage], pages: list[dict[str, Any]], folder: Path) -> None:
+    """Each review item's crop as `p<page>-<item>.png` in `folder`, named in its `crop`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for page, body in zip(extracted, pages, strict=True):
+        for position, (item, png) in enumerate(
+            zip(body["review_items"], page.review_crops, strict=True)
+        ):
+            path = folder / f"p{page.index}-{position}.png"
+            path.write_bytes(png)
+            item["crop"] = str(path)

@@ -283,7 +283,11 @@ def confirm_disputed(
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     if not disputed or not readers:
         return 0
-    crops = [_upscaled(crop(image, number.box, padding=6), CROP_SCALE) for number in disputed]  # type: ignore[arg-type]
+    crops = [
+        _upscaled(crop(image, number.box, padding=6), CROP_SCALE)
+        for number in disputed
+        if number.box is not None
+    ]
     crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
     confirmed = 0
     for index, number in enumerate(disputed):

@@ -31,7 +31,8 @@ def replace_open_items(
     pages: list[dict[str, Any]],
     save_crop: Callable[[int, int], str | None],
 ) -> int:
-    """Open one item per unverified number; a re-extraction replaces the still-open ones."""
+    """Open one item per unverified number or unread region; a re-extraction replaces the
+    still-open ones."""
     session.execute(
         delete(ReviewItem).where(
             ReviewItem.document_id == document_id, ReviewItem.status == ReviewStatus.OPEN
@@ -44,6 +45,7 @@ def replace_open_items(
                 ReviewItem(
                     document_id=document_id,
                     page_index=page["index"],
+                    kind=number.get("kind", "number"),
                     box=number["box"],
                     raw=number["raw"][:255],
                     readings=number["readings"],
