@@ -53,11 +53,21 @@ class TruthNumber:
 
 
 @dataclass
+class TruthRow:
+    """A statement row as drawn: its label and its amounts, left to right."""
+
+    label: str
+    amounts: list[NumberToken]
+    baseline: float
+
+
+@dataclass
 class GeneratedPage:
     name: str
     document_class: str
     pdf: bytes
     truth: list[TruthNumber] = field(default_factory=list)
+    rows: list[TruthRow] = field(default_factory=list)
 
 
 class _Canvas:
@@ -68,6 +78,7 @@ class _Canvas:
         self.page = self.document.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
         self.convention = convention
         self.truth: list[TruthNumber] = []
+        self.rows: list[TruthRow] = []
         font_file = next((path for path in UNICODE_FONTS if path.exists()), None)
         if font_file is not None:
             self.page.insert_font(fontname="uni", fontfile=str(font_file))
@@ -80,6 +91,11 @@ class _Canvas:
         self.page.insert_text((x, y), text, fontsize=size, fontname=self.fontname, rotate=rotate)
         return self.font.text_length(text, fontsize=size)
 
+    def label(self, x: float, y: float, text: str) -> None:
+        """Draw a row's label: numbers drawn later on the same baseline are its amounts."""
+        self.text(x, y, text, 10)
+        self.rows.append(TruthRow(text, [], y))
+
     def number(
         self, x: float, y: float, written: str, size: float = 10, right: bool = False
     ) -> None:
@@ -89,6 +105,8 @@ class _Canvas:
         self.text(left, y, written, size)
         for token in extract_numbers(written, convention=self.convention):
             self.truth.append(TruthNumber(token, (left, y - size, left + width, y + 2)))
+            if self.rows and abs(self.rows[-1].baseline - y) < 1:
+                self.rows[-1].amounts.append(token)
 
     def vertical_number(self, x: float, y: float, written: str, size: float) -> None:
         """Draw a number rotated 90 degrees (reading bottom to top), as margin microtext is."""
@@ -100,7 +118,7 @@ class _Canvas:
     def finish(self, name: str, document_class: str) -> GeneratedPage:
         pdf = self.document.tobytes()
         self.document.close()
-        return GeneratedPage(name, document_class, pdf, self.truth)
+        return GeneratedPage(name, document_class, pdf, self.truth, self.rows)
 
 
 def _amount(rng: random.Random, low: int, high: int) -> int:
@@ -122,7 +140,7 @@ def currency_glyphs(rng: random.Random, index: int) -> GeneratedPage:
         symbol = symbols[row % len(symbols)]
         value = _amount(rng, 100, 9_999_999)
         cents = f"{rng.randint(0, 99):02d}" if symbol in "$€£" and row % 2 else ""
-        canvas.text(72, y, label, 10)
+        canvas.label(72, y, label)
         canvas.number(360, y, symbol + _grouped(value, ",", cents), right=False)
         y += 24
     return canvas.finish(f"currency-{index}", "currency glyphs")
@@ -137,7 +155,7 @@ def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage
             canvas.number(edge, 100, str(2025 - column), right=True)
         y = 124.0
         for label in rng.sample(LABELS, 12):
-            canvas.text(72, y, label, 10)
+            canvas.label(72, y, label)
             for edge in right_edges:
                 canvas.number(edge, y, _grouped(_amount(rng, 1_000, 99_999_999), ","), right=True)
             y += 22
@@ -161,7 +179,7 @@ def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
         canvas.page.draw_line((edge, top), (edge, top + rows * row_height))
     for row, label in enumerate(rng.sample(LABELS, rows)):
         baseline = top + row * row_height + 15
-        canvas.text(edges[0] + 6, baseline, label, 10)
+        canvas.label(edges[0] + 6, baseline, label)
         canvas.number(
             edges[2] - 6,
             baseline,
@@ -188,7 +206,7 @@ def space_grouping(rng: random.Random, index: int) -> GeneratedPage:
             if swiss
             else _grouped(value, " ", cents, ",") + " €"
         )
-        canvas.text(72, y, label, 10)
+        canvas.label(72, y, label)
         canvas.number(470, y, written, right=True)
         y += 24
     return canvas.finish(f"grouping-{index}", "space and apostrophe grouping")
@@ -200,7 +218,7 @@ def decimal_commas(rng: random.Random, index: int) -> GeneratedPage:
     canvas.text(72, 72, "Gewinn- und Verlustrechnung", 13)
     y = 110.0
     for label in rng.sample(LABELS, 14):
-        canvas.text(72, y, label, 10)
+        canvas.label(72, y, label)
         for edge in (400, 480):
             written = _grouped(
                 _amount(rng, 1_000, 9_999_999), ".", f"{rng.randint(0, 99):02d}", ","
@@ -216,7 +234,7 @@ def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
     canvas.text(72, 72, "Account summary", 13)
     y = 110.0
     for label in rng.sample(LABELS, 8):
-        canvas.text(72, y, label, 10)
+        canvas.label(72, y, label)
         canvas.number(
             470,
             y,

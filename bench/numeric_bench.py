@@ -13,12 +13,14 @@ Usage: python -m bench.numeric_bench [--pages N] [--mb N] [--dpi N] [--skip-thro
 from __future__ import annotations
 
 import argparse
+import difflib
 import io
 import re
 import statistics
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pymupdf
 from PIL import Image
@@ -31,6 +33,7 @@ from preciso_dagster.numeric.assets import normalize_page_text
 from preciso_dagster.numeric.compare import compare_texts
 from preciso_dagster.numeric.numbers import NumberToken, convention_for, extract_numbers
 from preciso_dagster.numeric.verification import UNREAD_REGION, PageNumber
+from preciso_dagster.training.line_items import page_line_items
 from preciso_dagster.training.synthetic_labels import generated_labels
 
 REPEATS = 5
@@ -88,6 +91,7 @@ class ScoredPage:
     # Where the page has real text (ground truth) at all; verified readings elsewhere
     # (pictures of text) cannot be scored. None: everywhere.
     text_bands: list[tuple[float, float]] | None = None
+    rows: list[tuple[str, list[str]]] = field(default_factory=list)  # label, amount keys
 
     def has_ground_truth(self, box: Box) -> bool:
         return self.text_bands is None or any(
@@ -105,6 +109,8 @@ class Tally:
     review_items: int = 0
     unread_regions: int = 0
     false_regions: int = 0  # unread regions that hold no number of the truth
+    rows: int = 0  # table rows of the truth, and how many came out as line items
+    rows_found: int = 0
     findings: list[str] = field(default_factory=list)  # each loss and wrong number, for --show
     chain_seconds: list[float] = field(default_factory=list)
     raw_seconds: list[float] = field(default_factory=list)
@@ -112,7 +118,7 @@ class Tally:
     def add(self, other: Tally) -> None:
         for name in ("pages", "truth", "silent_losses", "wrong_verified", "reviewed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("review_items", "unread_regions", "false_regions"):
+        for name in ("review_items", "unread_regions", "false_regions", "rows", "rows_found"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.chain_seconds += other.chain_seconds
         self.raw_seconds += other.raw_seconds
@@ -128,7 +134,8 @@ class Tally:
             f"{name:<32} pages {self.pages:>2} numbers {self.truth:>5}  silent losses "
             f"{share(self.silent_losses)}  wrong verified {share(self.wrong_verified)}  "
             f"review {share(self.reviewed)}  unread regions {self.unread_regions} "
-            f"({self.false_regions} hold no number){timing}"
+            f"({self.false_regions} hold no number)  rows {self.rows_found}/{self.rows}"
+            f"{timing}"
         )
 
 
@@ -190,6 +197,30 @@ def score_page(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
     return tally
 
 
+def row_recall(truth: list[tuple[str, list[str]]], page: dict[str, Any]) -> tuple[int, int]:
+    """How many true rows came out as a line item with a like label (OCR may misread a
+    letter) and exactly the same amounts in the same order."""
+    items = [
+        (item.label.lower(), [_match_key(str(cell.amount), cell.raw) for cell in item.columns])
+        for item in page_line_items(page)
+    ]
+    found = 0
+    for label, keys in truth:
+        match = next(
+            (
+                item
+                for item in items
+                if item[1] == keys
+                and difflib.SequenceMatcher(None, item[0], label.lower()).ratio() >= 0.8
+            ),
+            None,
+        )
+        if match is not None:
+            items.remove(match)
+            found += 1
+    return len(truth), found
+
+
 def generated_scored_pages(per_class: int, dpi: int) -> list[ScoredPage]:
     pages = []
     for page in generated_pages(per_class):
@@ -197,7 +228,8 @@ def generated_scored_pages(per_class: int, dpi: int) -> list[ScoredPage]:
             image = _render(document[0], dpi)
         scale = dpi / 72
         truth = [(_truth_key(number.token), _scaled(number.rect, scale)) for number in page.truth]
-        pages.append(ScoredPage(page.name, page.document_class, image, truth, dpi))
+        rows = [(row.label, [_truth_key(token) for token in row.amounts]) for row in page.rows]
+        pages.append(ScoredPage(page.name, page.document_class, image, truth, dpi, rows=rows))
     return pages
 
 
@@ -214,7 +246,15 @@ def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
             bands.append((box[1], box[3]))
             for token in extract_numbers(word[4], convention=convention):
                 truth.append((_truth_key(token), box))
-        pages.append(ScoredPage(name, "corpus (real pages)", image, truth, dpi, bands))
+        text_layer = {
+            "text": document_page.get_text(),
+            "words": [{"text": w[4], "box": w[:4]} for w in document_page.get_text("words")],
+        }
+        rows = [
+            (item.label, [_match_key(str(cell.amount), cell.raw) for cell in item.columns])
+            for item in page_line_items(text_layer)
+        ]
+        pages.append(ScoredPage(name, "corpus (real pages)", image, truth, dpi, bands, rows))
     return pages
 
 
@@ -229,6 +269,19 @@ def _scaled(rect: tuple[float, float, float, float], scale: float) -> Box:
 
 def _box(rect: pymupdf.Rect) -> Box:
     return (int(rect.x0), int(rect.y0), int(rect.x1 + 0.999), int(rect.y1 + 0.999))
+
+
+def _unturned(box: Box, rotation: int, size: tuple[int, int]) -> Box:
+    """A box of the page turned clockwise by `rotation` degrees, in the unturned page."""
+    width, height = size
+    left, top, right, bottom = box
+    if rotation == 90:
+        return (top, height - bottom, bottom, height - top)
+    if rotation == 180:
+        return (width - right, height - bottom, width - left, height - top)
+    if rotation == 270:
+        return (width - bottom, left, width - top, right)
+    return box
 
 
 def scan_pdf(image: Image.Image, dpi: int) -> bytes:
@@ -254,7 +307,12 @@ def bench_fidelity(pages: list[ScoredPage], show: bool = False) -> None:
             scan_pdf(page.image, page.dpi), "scan.pdf", ExtractionConfig(dpi=page.dpi), engines
         )
         seconds = time.perf_counter() - started
-        tally = score_page(page, extracted.pages[0].numbers)
+        result = extracted.pages[0]
+        for number in result.numbers:  # boxes back into the scan as it was, before turning
+            if number.box is not None and result.rotation:
+                number.box = _unturned(number.box, result.rotation, page.image.size)
+        tally = score_page(page, result.numbers)
+        tally.rows, tally.rows_found = row_recall(page.rows, extracted.pages[0].to_dict())
         tally.chain_seconds, tally.raw_seconds = [seconds], [raw]
         by_class.setdefault(page.document_class, Tally()).add(tally)
         print("  " + tally.line(page.name), flush=True)

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bench.generated_pages import GENERATORS, generated_pages
-from bench.numeric_bench import generated_scored_pages, scan_pdf, score_page
+from bench.numeric_bench import generated_scored_pages, row_recall, scan_pdf, score_page
 from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
 from preciso_dagster.ingest.ocr_engines import OcrLine, OcrResult, OcrWord, _line_from_pieces
 from preciso_dagster.numeric.coverage import unread_marks, without_rules
@@ -26,6 +26,7 @@ from preciso_dagster.numeric.verification import (
     unread_ink,
     verify_numbers,
 )
+from preciso_dagster.training.line_items import rows_to_line_items
 
 POINT = DecimalConvention(".", False)
 
@@ -176,3 +177,33 @@ def test_generated_pages_are_the_same_for_the_same_seed() -> None:
         return [[(t.token.key, t.rect) for t in page.truth] for page in generated_pages(1, seed)]
 
     assert drawn(3) == drawn(3) != drawn(4)
+
+
+def test_table_rows_come_from_word_positions_with_column_headers() -> None:
+    # A text layer that puts every cell on a line of its own, as many PDFs do.
+    words = [
+        ("2025", (300, 10, 330, 20)),
+        ("2024", (380, 10, 410, 20)),
+        ("Income", (10, 30, 60, 40)),
+        ("before", (62, 30, 100, 40)),
+        ("tax", (102, 30, 120, 40)),
+        ("74,715,297", (260, 30, 330, 40)),
+        ("38,871,700", (340, 30, 410, 40)),
+        ("Finance", (10, 50, 60, 60)),
+        ("costs", (62, 50, 100, 60)),
+        ("(1,200)", (280, 50, 330, 60)),
+        ("950", (385, 50, 410, 60)),
+    ]
+    text = "\n".join(word for word, _ in words)
+    items = rows_to_line_items(words, text)
+    assert [(i.label, [(c.header, str(c.amount)) for c in i.columns]) for i in items] == [
+        ("Income before tax", [("2025", "74715297"), ("2024", "38871700")]),
+        ("Finance costs", [("2025", "-1200"), ("2024", "950")]),
+    ]
+    assert items[0].columns[0].box == (260, 30, 330, 40)
+
+
+def test_every_generated_statement_row_is_a_line_item_from_the_text_layer() -> None:
+    for generated, scored in zip(generated_pages(1), generated_scored_pages(1, 200), strict=True):
+        page = extract_document(generated.pdf, "statement.pdf").pages[0].to_dict()
+        assert row_recall(scored.rows, page) == (len(scored.rows),) * 2, generated.name

@@ -78,7 +78,7 @@ def _document(settings: Settings, text: str, status: DocumentStatus) -> str:
     return registration.document_id
 
 
-STATEMENT = "Revenue 1,000\nCost of sales (600)\nGross profit 400\nNet income 120\nCash 55"
+STATEMENT = "Revenue 1,000,000\nCost of sales (600)\nGross profit 400\nNet income 120\nCash 55"
 
 
 def test_rejected_documents_never_reach_a_dataset(settings: Settings) -> None:
@@ -133,7 +133,7 @@ def test_the_trainer_beats_the_rules_on_generated_labels() -> None:
 
 def _approved_generated_set(settings: Settings, count: int, seed: int) -> None:
     labels, concepts = generated_labels(count, seed=seed)
-    text = "\n".join(f"{label} {i + 1},000" for i, label in enumerate(labels))
+    text = "\n".join(f"{label} {i + 1},000.00" for i, label in enumerate(labels))
     document_id = _document(settings, text, DocumentStatus.EXTRACTED)
     with session_scope(settings.database_url) as session:
         examples = session.scalars(
@@ -218,7 +218,7 @@ def test_examples_keep_their_provenance(settings: Settings) -> None:
     with session_scope(settings.database_url) as session:
         example = session.scalars(select(TrainingExample)).first()
         assert example and example.document_id == document_id
-        assert STATEMENT[example.span_start : example.span_end] == "Revenue 1,000"
+        assert STATEMENT[example.span_start : example.span_end] == "Revenue 1,000,000"
         assert example.approval_state == ApprovalState.PROPOSED and example.quality == 0.8
 
 

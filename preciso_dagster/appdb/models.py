@@ -236,6 +236,9 @@ class TrainingExample(Base):
     span_end: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(512))
     amount: Mapped[str] = mapped_column(String(64))  # a Decimal, kept as its exact string
+    # Every amount of the row: [{"header": "2025", "amount": "1234.50", "raw": ..., "box": ...}]
+    columns: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    box: Mapped[list[float] | None] = mapped_column(JSON)
     proposed_concept: Mapped[str] = mapped_column(String(64))
     concept: Mapped[str | None] = mapped_column(String(64))
     quality: Mapped[float] = mapped_column(default=0.0)

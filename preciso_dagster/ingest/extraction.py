@@ -76,6 +76,9 @@ class ExtractedPage:
     seconds: float = 0.0
     ocr_lines: list[dict[str, Any]] = field(default_factory=list)
     ocr_numbers: list[PageNumber] = field(default_factory=list)  # each with its second reading
+    # Every word with its box (PDF points for a text layer, image pixels for OCR): table rows
+    # are rebuilt from these, since many pages put each cell on a line of its own.
+    words: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
     # PNG crops of the unverified numbers, in the order of `review_items`; kept out of to_dict.
     review_crops: list[bytes] = field(default_factory=list, repr=False)
 
@@ -108,6 +111,7 @@ class ExtractedPage:
             "rotation": self.rotation,
             "seconds": self.seconds,
             "ocr_lines": self.ocr_lines,
+            "words": [{"text": text, "box": list(box)} for text, box in self.words],
             "numbers": [number.to_dict() for number in self.numbers],
             "review_items": [number.to_dict() for number in self.review_items],
         }
@@ -201,7 +205,8 @@ def _pdf_page(
     attempts: list[EngineAttempt] = []
     if TEXT_LAYER in config.engine_order:
         started = time.perf_counter()
-        text = page.get_text()
+        text_page = page.get_textpage()  # parsed once, for the text and for its words
+        text = page.get_text(textpage=text_page)
         verdict = judge_text_layer(text)
         seconds = round(time.perf_counter() - started, 4)
         attempts.append(
@@ -214,7 +219,10 @@ def _pdf_page(
             )
         )
         if verdict.accepted:
-            return ExtractedPage(index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds)
+            words = [(w[4], tuple(w[:4])) for w in page.get_text("words", textpage=text_page)]
+            return ExtractedPage(
+                index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds, words=words
+            )
     pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
     image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
     return _ocr_page(index, image, config, engines, dpi=config.dpi, attempts=attempts)
@@ -388,6 +396,11 @@ def _ocr_result_page(
     started: float,
 ) -> ExtractedPage:
     lines = [asdict(line) for line in result.lines]
+    words = [
+        (line.text[word.start : word.end], tuple(map(float, word.box)))
+        for line in result.lines
+        for word in line.words
+    ]
     return ExtractedPage(
         index,
         engine,
@@ -398,6 +411,7 @@ def _ocr_result_page(
         rotation=rotation,
         seconds=round(time.perf_counter() - started, 4),
         ocr_lines=lines,
+        words=words,
     )
 
 

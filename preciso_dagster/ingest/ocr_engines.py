@@ -41,6 +41,8 @@ class OcrLine:
                 max(box[3] for box in touched),
             )
         left, top, right, bottom = self.box
+        if bottom - top > 2 * (right - left):
+            return self.box  # vertical text: which end it starts at is unknown
         width = max(1, len(self.text))
         return (
             left + (right - left) * start // width,
@@ -174,10 +176,18 @@ class RapidOcrEngine:
         lines = []
         for points, text, score, *glyphs in found or []:
             line = None
-            if glyphs and len(glyphs[0]) == len(glyphs[1]) and "".join(glyphs[1]) == text:
+            box = _box_of_points(points)
+            vertical = box[3] - box[1] > 2 * (box[2] - box[0])  # glyph boxes are not to scale
+            if (
+                glyphs
+                and not vertical
+                and len(glyphs[0]) == len(glyphs[1])
+                and "".join(glyphs[1]) == text
+            ):
                 boxes = [_box_of_points(quad) for quad in glyphs[0]]
-                line = _line_from_pieces(list(zip(glyphs[1], boxes, strict=True)), float(score))
-            lines.append(line or OcrLine(text, _box_of_points(points), float(score)))
+                pieces = list(zip(glyphs[1], boxes, strict=True))
+                line = _line_from_pieces(pieces, float(score))
+            lines.append(line or OcrLine(text, box, float(score)))
         return OcrResult(_sorted_lines(lines))
 
     def read_crops(self, crops: list[Image.Image]) -> list[str]:

@@ -22,6 +22,7 @@ WORD_PADDING = 2  # pixels around a read word that still count as read
 # (dots, commas and dashes are smaller and carry no digit) and no side is over MAX_GLYPH.
 MIN_GLYPH, MAX_GLYPH = 0.5, 3.0
 MIN_PIXELS = 4  # specks smaller than this on their longer side are scanner noise
+MIN_SMALL = 3  # marks smaller than a character that together make small print
 
 
 def rule_mask(image: Image.Image) -> np.ndarray:
@@ -64,18 +65,34 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
             max(0, top - WORD_PADDING) : bottom + WORD_PADDING,
             max(0, left - WORD_PADDING) : right + WORD_PADDING,
         ] = True
-    marks = []
+    marks, small = [], []
     for label in range(1, count):
         left, top, width, height, _area = (int(v) for v in stats[label])
-        if max(width, height) < MIN_PIXELS or max(width, height) > MAX_GLYPH * text_height:
-            continue
-        if max(width, height) < MIN_GLYPH * text_height:
+        size = max(width, height)
+        if size < MIN_PIXELS or size > MAX_GLYPH * text_height:
             continue
         pixels = labels[top : top + height, left : left + width] == label
         if read[top : top + height, left : left + width][pixels].mean() > 0.5:
             continue
-        marks.append((left, top, left + width, top + height))
-    return _grouped(marks, text_height)
+        box = (left, top, left + width, top + height)
+        (marks if size >= MIN_GLYPH * text_height else small).append(box)
+    # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
+    # of them together are small print: rotated margin microtext, a footnote in 3 pt.
+    microtext = [
+        box for box in _grouped(small, text_height // 2) if _count_in(box, small) >= MIN_SMALL
+    ]
+    return _grouped(marks + microtext, text_height)
+
+
+def _count_in(region: Box, boxes: list[Box]) -> int:
+    return sum(
+        1
+        for box in boxes
+        if region[0] <= box[0]
+        and region[1] <= box[1]
+        and box[2] <= region[2]
+        and box[3] <= region[3]
+    )
 
 
 def _grouped(marks: list[Box], gap: int) -> list[Box]:

@@ -387,8 +387,12 @@ def _trim_core(core: str, convention: DecimalConvention) -> tuple[str, bool, boo
         last = index + 2 >= len(parts)
         groups_ok = len(digits) == 3
         if separator == " ":
-            if not groups_ok or convention.space_groups is False or len(parts[0]) > 3:
+            if not groups_ok or convention.space_groups is False:
                 return kept, True, space_doubt
+            if len(parts[0]) > 3 and not convention.space_groups:
+                return kept, True, space_doubt  # "2024 100": no grouping starts with 4 digits
+            # On a page that groups with spaces, "2511 524,56" is one broken number
+            # (malformed), not "2511" and "524,56".
             space_doubt = space_doubt or convention.space_groups is None
         if separator in ("'", _GROUPING_SPACE) and not groups_ok:
             return kept, True, space_doubt
@@ -438,7 +442,8 @@ def _is_malformed(core: str) -> bool:
     first group at most three. "37.499.96" and "1234,567,890" fit no convention."""
     separators = _ANY_SEPARATOR.findall(core)
     groups = _ANY_SEPARATOR.split(core)
-    grouping = {mark for mark in separators if separators.count(mark) > 1}
+    # A repeated mark groups, and so does a space between digits, even once.
+    grouping = {mark for mark in separators if separators.count(mark) > 1 or mark == " "}
     if not grouping:
         return False
     after_grouping = (

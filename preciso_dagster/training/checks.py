@@ -20,7 +20,8 @@ from preciso_dagster.training.assets import line_item_candidates
 def candidate_amounts_match_pages(
     line_item_candidates: list[dict[str, Any]], pages: dict[str, Any]
 ) -> dg.AssetCheckResult:
-    """Each candidate's amount equals a number read on its page (no digit lost in parsing)."""
+    """Each candidate's amounts (every column) equal numbers read on its page (no digit lost
+    in parsing)."""
     return candidate_amounts_result(line_item_candidates, pages)
 
 
@@ -34,7 +35,10 @@ def candidate_amounts_result(
     wrong = [
         c
         for c in line_item_candidates
-        if Decimal(c["amount"]) not in values_by_page.get(c["page"], set())
+        if any(
+            Decimal(amount) not in values_by_page.get(c["page"], set())
+            for amount in [c["amount"], *(column["amount"] for column in c.get("columns", []))]
+        )
     ]
     return dg.AssetCheckResult(
         passed=not wrong,

@@ -19,7 +19,7 @@ from preciso_dagster.appdb.models import (
     TrainingExample,
 )
 from preciso_dagster.errors import InvalidRequestError, NotFoundError
-from preciso_dagster.training.line_items import parse_line_items
+from preciso_dagster.training.line_items import page_line_items
 from preciso_dagster.training.taxonomy import UNKNOWN, concepts, propose_concept
 
 # Only documents in these states may feed training; a rejected document never does.
@@ -78,7 +78,16 @@ def propose_examples(
     reviewed = document.status == DocumentStatus.APPROVED
     candidates = []
     for page in pages:
-        for item in parse_line_items(page["text"]):
+        for item in page_line_items(page):
+            columns = [
+                {
+                    "header": cell.header,
+                    "amount": str(cell.amount),
+                    "raw": cell.raw,
+                    "box": list(cell.box) if cell.box else None,
+                }
+                for cell in item.columns
+            ]
             example = TrainingExample(
                 document_id=document_id,
                 page_index=page["index"],
@@ -86,6 +95,8 @@ def propose_examples(
                 span_end=item.span[1],
                 label=item.label[:512],
                 amount=str(item.amount),
+                columns=columns,
+                box=list(item.box) if item.box else None,
                 proposed_concept=propose_concept(item.label),
                 quality=quality_score(page, reviewed),
             )
@@ -95,6 +106,7 @@ def propose_examples(
                     "page": page["index"],
                     "label": example.label,
                     "amount": example.amount,
+                    "columns": columns,
                     "concept": example.proposed_concept,
                 }
             )
