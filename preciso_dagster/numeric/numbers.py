@@ -120,6 +120,7 @@ _IDENTIFIER = re.compile(
 # A mark that groups thousands twice ("1,234,567") is not the decimal mark: the other one is.
 _POINT_EVIDENCE = re.compile(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}|\d,\d{3},\d{3}")
 _COMMA_EVIDENCE = re.compile(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3}\.\d{3}")
+_MARK_THEN_DIGITS = {mark: re.compile(rf"(?<=\d)\{mark}(\d+)") for mark in ",."}
 _SPACE_GROUPING_EVIDENCE = re.compile(
     r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+[.,]\d{1,2}(?!\d)|\d\u00a0\d{3}(?!\d)"
 )
@@ -194,7 +195,21 @@ def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
     point = len(_POINT_EVIDENCE.findall(folded))
     comma = len(_COMMA_EVIDENCE.findall(folded))
     mark = "." if point and not comma else "," if comma and not point else None
+    if mark is None and not (point or comma):
+        mark = _mark_by_groups(folded)
     return DecimalConvention(mark, _space_grouping(folded))
+
+
+def _mark_by_groups(folded: str) -> str | None:
+    """With no decimal seen, a mark used by two or more numbers, always before exactly three
+    digits ("1,000", "(3,100)", "2,000"), groups thousands: money is not written to three
+    decimals page after page. The other mark is then the decimal one."""
+    after = {mark: _MARK_THEN_DIGITS[mark].findall(folded) for mark in ",."}
+    for mark, other in ((",", "."), (".", ",")):
+        digits = after[mark]
+        if len(digits) >= 2 and all(len(run) == 3 for run in digits) and not after[other]:
+            return other
+    return None
 
 
 def _space_grouping(folded: str) -> bool | None:
