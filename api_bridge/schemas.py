@@ -8,7 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from preciso_dagster.appdb.models import DocumentStatus, JobSource, JobStatus, ReviewStatus
+from preciso_dagster.appdb.models import (
+    DocumentStatus,
+    JobSource,
+    JobStatus,
+    ReviewItem,
+    ReviewStatus,
+)
 from preciso_dagster.appdb.storable import RowId, StorableText
 
 
@@ -112,11 +118,16 @@ class ReviewItemPublic(BaseModel):
     raw: str
     readings: dict[str, Any]
     reason: str
-    crop_path: str | None
+    crop_url: str | None  # GET it with the same token; the server's paths are never shown
     status: ReviewStatus
     value: str | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, item: ReviewItem) -> ReviewItemPublic:
+        crop_url = f"/api/v1/review-items/{item.review_item_id}/crop" if item.crop_path else None
+        return cls.model_validate({**_columns(item), "crop_url": crop_url})
 
 
 class ReviewItemsPublic(BaseModel):
@@ -184,3 +195,8 @@ class PredictRequest(BaseModel):
 class PredictResponse(BaseModel):
     model_version: int
     concepts: list[str]
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """A mapped row's column values by name."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}

@@ -234,18 +234,31 @@ def generated_scored_pages(per_class: int, dpi: int) -> list[ScoredPage]:
 
 
 def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
-    """The corpus's text-layer pages as scans; truth from each text-layer word."""
+    """The corpus's text-layer pages as scans; truth from each text-layer line, each number
+    boxed by the words it spans."""
     pages = []
     for name, document_page in corpus_text_layer_pages(limit):
         image = _render(document_page, dpi)
         to_pixels = document_page.rotation_matrix * pymupdf.Matrix(dpi / 72, dpi / 72)
         convention = convention_for(document_page.get_text())
-        truth, bands = [], []
-        for word in document_page.get_text("words"):
+        words = document_page.get_text("words")
+        bands = [(box[1], box[3]) for box in (_box(pymupdf.Rect(w[:4]) * to_pixels) for w in words)]
+        truth = []
+        lines: dict[tuple[int, int], list[tuple[str, Box]]] = {}
+        for word in words:  # a date or a number may span words: tokenise whole lines
             box = _box(pymupdf.Rect(word[:4]) * to_pixels)
-            bands.append((box[1], box[3]))
-            for token in extract_numbers(word[4], convention=convention):
-                truth.append((_truth_key(token), box))
+            lines.setdefault((word[5], word[6]), []).append((word[4], box))
+        for line in lines.values():
+            text, spans = "", []
+            for word, box in line:
+                text += " " if text else ""
+                spans.append((len(text), len(text) + len(word), box))
+                text += word
+            for token in extract_numbers(text, convention=convention):
+                boxes = [
+                    b for start, end, b in spans if start < token.span[1] and token.span[0] < end
+                ]
+                truth.append((_truth_key(token), _union(boxes)))
         text_layer = {
             "text": document_page.get_text(),
             "words": [{"text": w[4], "box": w[:4]} for w in document_page.get_text("words")],
@@ -256,6 +269,15 @@ def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
         ]
         pages.append(ScoredPage(name, "corpus (real pages)", image, truth, dpi, bands, rows))
     return pages
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _render(page: pymupdf.Page, dpi: int) -> Image.Image:

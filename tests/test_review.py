@@ -15,6 +15,7 @@ from preciso_dagster.ingest.registration import register_document
 from preciso_dagster.ingest.storage import DocumentStore
 from preciso_dagster.review.items import replace_open_items
 from preciso_dagster.settings import Settings
+from tests import fixtures
 
 REVIEWER = {"Authorization": "Bearer reviewer-token"}
 
@@ -117,3 +118,40 @@ def test_decisions_need_the_reviewer_role_and_a_value_to_correct(
         ).status_code
         == 404
     )
+
+
+def test_crops_and_page_images_are_served_over_http_and_no_path_is_shown(
+    settings: Settings,
+) -> None:
+    assert settings.storage_dir
+    store = DocumentStore(settings.storage_dir)
+    png = fixtures.image_bytes(fixtures.page_image(fixtures.text_pdf()), "png")
+    with session_scope(settings.database_url) as session:
+        scan = register_document(session, store, fixtures.scanned_pdf(), "scan.pdf")
+        text = register_document(session, store, b"Revenue 12 and 34", "r.txt")
+        session.flush()
+        document = session.get(Document, scan.document_id)
+        assert document
+        document.pages = [{"index": 0, "dpi": 200, "rotation": 0}]
+        office_document = session.get(Document, text.document_id)
+        assert office_document
+        office_document.pages = [{"index": 0}]
+        pages = [{"index": 0, "review_items": [_number("12")]}]
+        crop = store.save_crop(scan.document_id, "p0-n0", png)
+        replace_open_items(session, scan.document_id, pages, lambda page, n: str(crop))
+    with TestClient(create_app(settings)) as client:
+        listing = client.get("/api/v1/review-items?status=open", headers=REVIEWER)
+        (item,) = listing.json()["items"]
+        assert str(settings.storage_dir) not in listing.text and "crop_path" not in item
+        assert item["crop_url"] == f"/api/v1/review-items/{item['review_item_id']}/crop"
+        assert client.get(item["crop_url"]).status_code == 401
+        served = client.get(item["crop_url"], headers=REVIEWER)
+        assert served.headers["content-type"] == "image/png" and served.content == png
+        image = client.get(f"/api/v1/documents/{scan.document_id}/pages/0/image", headers=REVIEWER)
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+        missing = client.get(
+            f"/api/v1/documents/{scan.document_id}/pages/1/image", headers=REVIEWER
+        )
+        assert missing.status_code == 404
+        office = client.get(f"/api/v1/documents/{text.document_id}/pages/0/image", headers=REVIEWER)
+        assert office.status_code == 404 and "no image" in office.text

@@ -23,6 +23,7 @@ WORD_PADDING = 2  # pixels around a read word that still count as read
 MIN_GLYPH, MAX_GLYPH = 0.5, 3.0
 MIN_PIXELS = 4  # specks smaller than this on their longer side are scanner noise
 MIN_SMALL = 3  # marks smaller than a character that together make small print
+SOLID = 0.7  # share of a mark's box that is ink above which it is a filled shape
 
 
 def rule_mask(image: Image.Image) -> np.ndarray:
@@ -67,15 +68,18 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
         ] = True
     marks, small = [], []
     for label in range(1, count):
-        left, top, width, height, _area = (int(v) for v in stats[label])
+        left, top, width, height, area = (int(v) for v in stats[label])
         size = max(width, height)
         if size < MIN_PIXELS or size > MAX_GLYPH * text_height:
             continue
+        if area > SOLID * width * height and width > MIN_GLYPH * text_height:
+            continue  # a filled box (a shaded header cell), not a stroke of a character
         pixels = labels[top : top + height, left : left + width] == label
         if read[top : top + height, left : left + width][pixels].mean() > 0.5:
             continue
         box = (left, top, left + width, top + height)
-        (marks if size >= MIN_GLYPH * text_height else small).append(box)
+        # Character height, not length: a dash or a rule stub is long and flat.
+        (marks if height >= MIN_GLYPH * text_height else small).append(box)
     # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
     # of them together are small print: rotated margin microtext, a footnote in 3 pt.
     microtext = [

@@ -192,6 +192,9 @@ def verify_numbers(
                 if other is not None:
                     unused.discard(other)
             other_raw = seconds[other][0].raw if other is not None else None
+            box = boxes[position]
+            if match is None and other is not None:
+                box = union(box, seconds[other][1])  # the crop shows what both engines saw
             reason = _doubt(token)
             if match is None:
                 reason = (
@@ -204,7 +207,7 @@ def verify_numbers(
                     token.raw,
                     _value(token),
                     (offset + token.span[0], offset + token.span[1]),
-                    boxes[position],
+                    box,
                     reason is None,
                     {primary_engine: token.raw, secondary_engine: other_raw},
                     reason,
@@ -212,8 +215,11 @@ def verify_numbers(
             )
         numbers.extend(_merge_adjacent_disagreements(line_numbers, line.text, offset))
         offset += len(line.text) + 1  # lines are joined with "\n"
+    primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
         token, box = seconds[index]
+        if any(_same_place(box, other) for other in primary_boxes):
+            continue  # part of a number the primary engine read here ("2019" of a date)
         numbers.append(
             PageNumber(
                 token.raw,

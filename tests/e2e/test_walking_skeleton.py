@@ -143,7 +143,9 @@ def test_an_unreadable_number_on_a_scan_becomes_exactly_one_review_item(
     items = api.get("/api/v1/review-items?status=open&limit=500").json()["items"]
     mine = [item for item in items if item["document_id"] == document_id]
     assert len(mine) == 1, mine
-    assert mine[0]["page_index"] == 0 and mine[0]["box"] and mine[0]["crop_path"]
+    assert mine[0]["page_index"] == 0 and mine[0]["box"] and mine[0]["crop_url"]
+    crop = api.get(mine[0]["crop_url"])
+    assert crop.status_code == 200 and crop.content.startswith(b"\x89PNG")
     assert "777" in mine[0]["raw"]
 
 

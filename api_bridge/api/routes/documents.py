@@ -1,10 +1,13 @@
 """Documents: upload one, read one with per-page provenance."""
 
-from fastapi import APIRouter, HTTPException, Request, UploadFile, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, Response, UploadFile, status
 
 from api_bridge.deps import OperatorDep, SessionDep, SettingsDep, ViewerDep
 from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
 from api_bridge.services.documents import get_document, submit_document
+from api_bridge.services.page_images import page_png
 from preciso_dagster.appdb.models import JobStatus
 from preciso_dagster.ingest.storage import DocumentStore
 
@@ -57,6 +60,25 @@ async def upload_document(
 def read_document(document_id: str, session: SessionDep, _: ViewerDep) -> DocumentPublic:
     """The document, its status and every page with engine, attempts, confidence and timings."""
     return DocumentPublic.model_validate(get_document(session, document_id))
+
+
+@router.get(
+    "/{document_id}/pages/{page_index}/image",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The page, as a PNG"}},
+)
+def read_page_image(
+    document_id: str,
+    page_index: Annotated[int, Path(ge=0, le=100_000)],
+    session: SessionDep,
+    settings: SettingsDep,
+    _: ViewerDep,
+) -> Response:
+    """The page as extraction saw it, upright: OCR number boxes are in its pixels."""
+    assert settings.storage_dir is not None
+    document = get_document(session, document_id)
+    store = DocumentStore(settings.storage_dir)
+    return Response(page_png(document, store, page_index, settings.ocr_dpi), media_type="image/png")
 
 
 def _too_large(settings: SettingsDep) -> str:

@@ -2,12 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
 from api_bridge.schemas import ReviewDecisionCreate, ReviewItemPublic, ReviewItemsPublic
-from preciso_dagster.appdb.models import ReviewStatus
+from api_bridge.services.page_images import crop_png
+from preciso_dagster.appdb.models import ReviewItem, ReviewStatus
 from preciso_dagster.appdb.storable import MAX_ROW_ID
+from preciso_dagster.errors import NotFoundError
 from preciso_dagster.review.items import decide, list_items
 
 router = APIRouter(prefix="/api/v1/review-items", tags=["review"])
@@ -24,7 +26,7 @@ def read_review_items(
     """Review items, oldest first, filtered by status."""
     items, total = list_items(session, status=status, offset=offset, limit=limit)
     return ReviewItemsPublic(
-        items=[ReviewItemPublic.model_validate(i) for i in items],
+        items=[ReviewItemPublic.of(i) for i in items],
         total=total,
         offset=offset,
         limit=limit,
@@ -41,4 +43,19 @@ def decide_review_item(
     """Approve, reject or correct one item; audited with who, when, and the value before/after."""
     item = decide(session, review_item_id, body.decision, body.value, principal.name)
     session.commit()
-    return ReviewItemPublic.model_validate(item)
+    return ReviewItemPublic.of(item)
+
+
+@router.get(
+    "/{review_item_id}/crop",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The crop, as a PNG"}},
+)
+def read_review_crop(
+    review_item_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], session: SessionDep, _: ViewerDep
+) -> Response:
+    """The item's crop: the number (or unread region) as the page shows it."""
+    item = session.get(ReviewItem, review_item_id)
+    if item is None:
+        raise NotFoundError(f"review item {review_item_id} not found")
+    return Response(crop_png(item), media_type="image/png")

@@ -1,0 +1,55 @@
+"""Page images and review crops as PNG bytes, for clients that cannot read the server's disk.
+
+A page is rendered from the stored original the way extraction saw it (PDF pages at the OCR
+resolution, image frames as they are), turned upright by the rotation extraction recorded, so
+number boxes land on it. Office files have no page images.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from preciso_dagster.appdb.models import Document, ReviewItem
+from preciso_dagster.errors import NotFoundError
+from preciso_dagster.ingest.formats import IMAGE_FORMATS
+from preciso_dagster.ingest.storage import DocumentStore
+
+
+def crop_png(item: ReviewItem) -> bytes:
+    """The review item's crop, as extraction saved it."""
+    if not item.crop_path or not Path(item.crop_path).is_file():
+        raise NotFoundError(f"review item {item.review_item_id} has no crop")
+    return Path(item.crop_path).read_bytes()
+
+
+def page_png(document: Document, store: DocumentStore, page_index: int, dpi: int) -> bytes:
+    """Page `page_index` of the document as a grayscale PNG."""
+    from PIL import Image
+
+    pages = document.pages or []
+    if not 0 <= page_index < len(pages):
+        raise NotFoundError(f"document {document.document_id} has no page {page_index}")
+    page = pages[page_index]
+    content = store.read(document.sha256)
+    if document.detected_format == "pdf":
+        import pymupdf
+
+        with pymupdf.open(stream=content, filetype="pdf") as pdf:
+            render_dpi = page.get("dpi") or dpi
+            pixmap = pdf.load_page(page_index).get_pixmap(dpi=render_dpi, colorspace=pymupdf.csGRAY)
+            image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+    elif document.detected_format in IMAGE_FORMATS:
+        image = Image.open(io.BytesIO(content))
+        image.seek(page_index)
+        image = image.convert("L")
+    else:
+        raise NotFoundError(
+            f"document {document.document_id} is a {document.detected_format} file: "
+            "its pages are text, with no image"
+        )
+    if page.get("rotation"):
+        image = image.rotate(-int(page["rotation"]), expand=True)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
