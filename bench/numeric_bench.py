@@ -28,7 +28,13 @@ from PIL import Image
 from bench.corpus import CORPUS, corpus_text_layer_pages, text_layer_texts
 from bench.generated_pages import generated_pages
 from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, RapidOcrEngine, TesseractEngine
+from preciso_dagster.ingest.ocr_engines import (
+    Box,
+    OcrEngine,
+    RapidOcrEngine,
+    TesseractEngine,
+    union_of,
+)
 from preciso_dagster.numeric.assets import normalize_page_text
 from preciso_dagster.numeric.compare import compare_texts
 from preciso_dagster.numeric.numbers import NumberToken, convention_for, extract_numbers
@@ -258,7 +264,7 @@ def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
                 boxes = [
                     b for start, end, b in spans if start < token.span[1] and token.span[0] < end
                 ]
-                truth.append((_truth_key(token), _union(boxes)))
+                truth.append((_truth_key(token), union_of(boxes)))
         text_layer = {
             "text": document_page.get_text(),
             "words": [{"text": w[4], "box": w[:4]} for w in document_page.get_text("words")],
@@ -269,15 +275,6 @@ def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
         ]
         pages.append(ScoredPage(name, "corpus (real pages)", image, truth, dpi, bands, rows))
     return pages
-
-
-def _union(boxes: list[Box]) -> Box:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _render(page: pymupdf.Page, dpi: int) -> Image.Image:

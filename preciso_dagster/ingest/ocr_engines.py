@@ -121,18 +121,19 @@ def _line_from_pieces(pieces: list[tuple[str, Box]], confidence: float) -> OcrLi
             text = text.rstrip(" ") + "\t"
         if text and text[-1] in " \t":
             if word_boxes:
-                words.append(OcrWord(word_start, len(text.rstrip(" \t")), _union(word_boxes)))
+                words.append(OcrWord(word_start, len(text.rstrip(" \t")), union_of(word_boxes)))
             word_start, word_boxes = len(text), []
         text += piece
         word_boxes.append(box)
         previous = box
-    words.append(OcrWord(word_start, len(text), _union(word_boxes)))
+    words.append(OcrWord(word_start, len(text), union_of(word_boxes)))
     return OcrLine(
-        text, _union([box for piece, box in pieces if piece.strip()]), confidence, tuple(words)
+        text, union_of([box for piece, box in pieces if piece.strip()]), confidence, tuple(words)
     )
 
 
-def _union(boxes: list[Box]) -> Box:
+def union_of(boxes: list[Box]) -> Box:
+    """The smallest box holding all of `boxes`."""
     return (
         min(box[0] for box in boxes),
         min(box[1] for box in boxes),

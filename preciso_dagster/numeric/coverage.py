@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-Box = tuple[int, int, int, int]
+from preciso_dagster.ingest.ocr_engines import Box, union_of
 
 INK_LEVEL = 128  # grey levels below this are ink
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
@@ -109,7 +109,7 @@ def _grouped(marks: list[Box], gap: int) -> list[Box]:
         for box in boxes:
             for index, other in enumerate(result):
                 if near(box, other, gap):
-                    result[index] = union(box, other)
+                    result[index] = union_of([box, other])
                     merged = True
                     break
             else:
@@ -128,7 +128,3 @@ def beside(a: Box, b: Box, gap: int) -> bool:
     smaller = min(a[3] - a[1], b[3] - b[1])
     overlap = min(a[3], b[3]) - max(a[1], b[1])
     return overlap >= smaller / 2 and a[0] - gap < b[2] and b[0] - gap < a[2]
-
-
-def union(a: Box, b: Box) -> Box:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))

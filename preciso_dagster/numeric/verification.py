@@ -13,8 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, OcrResult
-from preciso_dagster.numeric.coverage import beside, union, unread_marks
+from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, OcrResult, union_of
+from preciso_dagster.numeric.coverage import beside, unread_marks
 from preciso_dagster.numeric.numbers import (
     DecimalConvention,
     NumberToken,
@@ -194,7 +194,7 @@ def verify_numbers(
             other_raw = seconds[other][0].raw if other is not None else None
             box = boxes[position]
             if match is None and other is not None:
-                box = union(box, seconds[other][1])  # the crop shows what both engines saw
+                box = union_of([box, seconds[other][1]])  # the crop shows what both engines saw
             reason = _doubt(token)
             if match is None:
                 reason = (
@@ -379,7 +379,7 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
             if number.box is None or not beside(region, number.box, text_height // 2):
                 continue
             touched = True
-            number.box = union(number.box, region)
+            number.box = union_of([number.box, region])
             if number.verified:
                 number.verified = False
                 number.reason = "ink beside this number was read by no engine (a lost digit?)"

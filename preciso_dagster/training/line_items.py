@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from preciso_dagster.ingest.ocr_engines import union_of
 from preciso_dagster.numeric.numbers import (
     DecimalConvention,
     NumberKind,
@@ -104,7 +105,7 @@ def rows_to_line_items(words: Sequence[tuple[str, Box]], text: str) -> list[Line
         if label and columns:
             span = _span_in(text, row, cursor)
             cursor = max(cursor, span[1])
-            items.append(LineItem(label, columns, span, _union([b for _, b in row])))
+            items.append(LineItem(label, columns, span, union_of([b for _, b in row])))
     return items
 
 
@@ -177,7 +178,7 @@ def _row_cells(
         if not group:
             continue
         written = " ".join(word for word, _ in group)
-        box = _union([b for _, b in group])
+        box = union_of([b for _, b in group])
         cells += [(token, box) for token in extract_numbers(written, convention=convention)]
     return cells
 
@@ -202,12 +203,3 @@ def _span_in(text: str, row: list[tuple[str, Box]], cursor: int) -> tuple[int, i
         if start >= 0 and end >= 0:
             return (start, end + len(row[-1][0]))
     return (0, 0)
-
-
-def _union(boxes: list[Box]) -> Box:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
