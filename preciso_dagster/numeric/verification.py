@@ -167,9 +167,11 @@ def verify_numbers(
     for line in primary.lines:
         tokens = ocr_tokens(line.text, convention)
         boxes = [line.box_of(*token.span) for token in tokens]
+        in_band = [
+            i for i, (_, box) in enumerate(seconds) if box[1] < line.box[3] and line.box[1] < box[3]
+        ]
         nearby = [
-            [i for i, (_, box) in enumerate(seconds) if _same_place(box, token_box)]
-            for token_box in boxes
+            [i for i in in_band if _same_place(seconds[i][1], token_box)] for token_box in boxes
         ]
         matches: dict[int, int] = {}
         for position, token in enumerate(tokens):
