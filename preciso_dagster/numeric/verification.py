@@ -220,7 +220,7 @@ def verify_numbers(
     primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
         token, box = seconds[index]
-        if any(_same_place(box, other) for other in primary_boxes):
+        if any(_mostly_inside(box, other) for other in primary_boxes):
             continue  # part of a number the primary engine read here ("2019" of a date)
         numbers.append(
             PageNumber(
@@ -463,8 +463,17 @@ def _same_place(a: Box, b: Box) -> bool:
     vertical = min(a[3], b[3]) - max(a[1], b[1])
     if smaller <= 0 or vertical < MIN_OVERLAP * smaller:
         return False
-    slack = smaller // 2
+    # Half the thinner side: a line height, or a line's width when it runs vertically.
+    slack = min(smaller, a[2] - a[0], b[2] - b[0]) // 2
     return a[0] - slack < b[2] and b[0] - slack < a[2]
+
+
+def _mostly_inside(a: Box, b: Box) -> bool:
+    """At least half of box `a` lies inside box `b`."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return width > 0 and height > 0 and 2 * width * height >= area
 
 
 def _distance(a: Box, b: Box) -> int:
