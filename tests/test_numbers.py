@@ -230,3 +230,10 @@ def test_separators_no_convention_writes_mark_a_number_malformed(
 ) -> None:
     (token,) = extract_numbers(text)
     assert token.malformed is malformed
+
+
+def test_a_decimal_with_a_space_after_its_mark_is_ambiguous() -> None:
+    # A Chinese lab report sets "[0. 4-8. 0]": 0.4 to 8.0, or the numbers 0, 4, 8 and 0.
+    tokens = extract_numbers("[0. 4-8. 0]")
+    assert [t.raw for t in tokens] == ["0. 4", "8. 0"]
+    assert all(t.ambiguous for t in tokens)

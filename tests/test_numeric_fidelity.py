@@ -115,9 +115,9 @@ def _page_with_text(lines: list[tuple[tuple[int, int], str]]) -> Image.Image:
 def test_ink_no_engine_read_is_found_and_read_ink_is_not() -> None:
     image = _page_with_text([((50, 50), "Revenue 1,234"), ((50, 400), "ref 88812 99213 41")])
     read = [(45, 45, 200, 65)]  # only the first line was read
-    (region,) = unread_marks(image, read, text_height=10)
+    (region,) = unread_marks(image, read, text_height=10).regions
     assert region[1] <= 405 <= region[3]
-    assert unread_marks(image, [*read, (45, 395, 300, 415)], text_height=10) == []
+    assert unread_marks(image, [*read, (45, 395, 300, 415)], text_height=10).regions == []
 
 
 def test_a_digit_both_engines_dropped_takes_the_number_back_to_review() -> None:
@@ -149,7 +149,7 @@ def test_ruled_lines_are_not_unread_ink_and_are_taken_off_before_ocr() -> None:
     for y in range(100, 500, 40):
         draw.line((50, y, 750, y), fill=0, width=2)
     draw.line((400, 100, 400, 460), fill=0, width=2)
-    assert unread_marks(image, [], text_height=10) == []
+    assert unread_marks(image, [], text_height=10) == ([], [])
     cleaned, removed = without_rules(image)
     assert removed > 0 and np.asarray(cleaned).min() == 255
 
@@ -207,3 +207,19 @@ def test_every_generated_statement_row_is_a_line_item_from_the_text_layer() -> N
     for generated, scored in zip(generated_pages(1), generated_scored_pages(1, 200), strict=True):
         page = extract_document(generated.pdf, "statement.pdf").pages[0].to_dict()
         assert row_recall(scored.rows, page) == (len(scored.rows),) * 2, generated.name
+
+
+def test_a_decimal_point_both_engines_dropped_takes_the_numbers_back_to_review() -> None:
+    # "0.4" read as "0" and "4" by both engines: the point between them is unread ink.
+    image = Image.new("L", (400, 100), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((100, 40), "0", fill=0)
+    draw.rectangle((109, 49, 110, 50), fill=0)  # the point, 2 x 2 pixels
+    draw.text((114, 40), "4", fill=0)
+    words = (OcrWord(0, 1, (100, 41, 106, 51)), OcrWord(2, 3, (114, 41, 120, 51)))
+    reading = OcrResult((OcrLine("0 4", (100, 41, 120, 51), 0.9, words),))
+    numbers = verify_numbers("tesseract", reading, "rapidocr", reading, POINT)
+    assert [n.verified for n in numbers] == [True, True]
+    unread_ink(image, numbers, reading, reading)
+    assert not any(n.verified for n in numbers)
+    assert "decimal point" in (numbers[0].reason or "")

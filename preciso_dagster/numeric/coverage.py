@@ -9,6 +9,8 @@ without their lines.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -21,7 +23,8 @@ WORD_PADDING = 2  # pixels around a read word that still count as read
 # A mark is character-sized when its height is at least MIN_GLYPH of the page's text height
 # (dots, commas and dashes are smaller and carry no digit) and no side is over MAX_GLYPH.
 MIN_GLYPH, MAX_GLYPH = 0.5, 3.0
-MIN_PIXELS = 4  # specks smaller than this on their longer side are scanner noise
+MIN_PIXELS = 4  # marks smaller than this on their longer side count only as lone specks
+MIN_SPECK = 2  # a decimal point at 200 DPI is 2-3 pixels
 MIN_SMALL = 3  # marks smaller than a character that together make small print
 SOLID = 0.7  # share of a mark's box that is ink above which it is a filled shape
 
@@ -54,9 +57,14 @@ def without_rules(image: Image.Image) -> tuple[Image.Image, int]:
     return Image.fromarray(pixels), removed
 
 
-def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) -> list[Box]:
-    """Boxes of character-sized marks under no read word, grouped: marks closer than a text
-    height on the same line are one box. In reading order (deterministic)."""
+class UnreadInk(NamedTuple):
+    regions: list[Box]  # character-sized marks and small print, grouped, in reading order
+    specks: list[Box]  # lone marks smaller than a character: a dot, a comma, a minus sign
+
+
+def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) -> UnreadInk:
+    """Ink under no read word: regions of character-sized marks (closer than a text height on
+    the same line are one region) and of small print, and the lone specks left over."""
     ink = np.asarray(image.convert("L")) < INK_LEVEL
     ink &= ~rule_mask(image)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
@@ -70,7 +78,7 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     for label in range(1, count):
         left, top, width, height, area = (int(v) for v in stats[label])
         size = max(width, height)
-        if size < MIN_PIXELS or size > MAX_GLYPH * text_height:
+        if size < MIN_SPECK or size > MAX_GLYPH * text_height:
             continue
         if area > SOLID * width * height and width > MIN_GLYPH * text_height:
             continue  # a filled box (a shaded header cell), not a stroke of a character
@@ -82,10 +90,13 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
         (marks if height >= MIN_GLYPH * text_height else small).append(box)
     # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
     # of them together are small print: rotated margin microtext, a footnote in 3 pt.
-    microtext = [
-        box for box in _grouped(small, text_height // 2) if _count_in(box, small) >= MIN_SMALL
-    ]
-    return _grouped(marks + microtext, text_height)
+    clustered = _grouped(
+        [box for box in small if max(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS],
+        text_height // 2,
+    )
+    microtext = [box for box in clustered if _count_in(box, small) >= MIN_SMALL]
+    specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
+    return UnreadInk(_grouped(marks + microtext, text_height), specks)
 
 
 def _count_in(region: Box, boxes: list[Box]) -> int:

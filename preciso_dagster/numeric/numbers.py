@@ -133,6 +133,8 @@ _GLYPH_AMOUNT = re.compile(
     r"(?<![\w.,])[WSECY#](?P<core>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?"
     r"|\d+[.,]\d{2})(?![\d\w])"
 )
+# "0. 4": a decimal set with a space after its mark (CJK typesetting does), or two numbers.
+_SPACED_DECIMAL = re.compile(r"(?<![\d.,])\d{1,3}[.,] \d+(?![\d.,]\d)")
 # The same letters before bare digits ("S100"): an identifier or a misread amount, undecidable.
 _GLYPH_DOUBT = re.compile(r"^[WSECY]\d+$")
 _YEAR = re.compile(r"(?<![\d.,])(?:FY|CY)?(?:19|20)\d{2}(?![\d.,%])")
@@ -256,6 +258,9 @@ def extract_numbers(
                     "date:" + _date_key(match.group(0)),
                 )
             )
+    for match in _SPACED_DECIMAL.finditer(folded):
+        if claim(*match.span()):
+            tokens.append(_spaced_decimal(text, match, offset))
     for match in _GLYPH_AMOUNT.finditer(folded):
         token = _glyph_amount(text, match, convention, offset)
         if token is not None and claim(match.start(), match.end()):
@@ -291,6 +296,22 @@ def extract_numbers(
 _IDENTIFIER_EXCLUSIONS = re.compile(
     r"^\d+(?:[.,]\d+)?(?:k|m|mn|bn|b|tn|K|M|B)$|^\d+(?:st|nd|rd|th)$"
 )
+
+
+def _spaced_decimal(text: str, match: re.Match[str], offset: int) -> NumberToken:
+    """ "0. 4": 0.4 or the numbers 0 and 4; ambiguous, so never verified nor valued."""
+    whole, fraction = re.split(r"[.,] ", match.group(0))
+    joined = Decimal(f"{whole}.{fraction}")
+    return NumberToken(
+        text[match.start() : match.end()],
+        (match.start() + offset, match.end() + offset),
+        NumberKind.AMOUNT,
+        joined,
+        f"amount:~{match.group(0)}",
+        whole + fraction,
+        ambiguous=True,
+        alternatives=(joined,),
+    )
 
 
 def _glyph_amount(

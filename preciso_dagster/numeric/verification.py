@@ -374,8 +374,17 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     if not heights:
         return []
     text_height = heights[len(heights) // 2]
+    ink = unread_marks(image, words, text_height)
+    for speck in ink.specks:
+        for number in numbers:
+            if number.verified and number.box and beside(speck, number.box, text_height // 2):
+                number.verified = False
+                number.reason = (
+                    "an unread mark beside this number was read by no engine "
+                    "(a lost decimal point or sign?)"
+                )
     regions = []
-    for region in unread_marks(image, words, text_height):
+    for region in ink.regions:
         touched = False
         for number in numbers:
             if number.box is None or not beside(region, number.box, text_height // 2):
