@@ -17,6 +17,8 @@ from bench.generated_pages import GENERATORS, generated_pages
 from bench.numeric_bench import generated_scored_pages, row_recall, scan_pdf, score_page
 from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
 from preciso_dagster.ingest.ocr_engines import OcrLine, OcrResult, OcrWord, _line_from_pieces
+from preciso_dagster.numeric.assets import normalize_page_text
+from preciso_dagster.numeric.compare import compare_texts
 from preciso_dagster.numeric.coverage import unread_marks, without_rules
 from preciso_dagster.numeric.numbers import DecimalConvention
 from preciso_dagster.numeric.verification import (
@@ -223,3 +225,10 @@ def test_a_decimal_point_both_engines_dropped_takes_the_numbers_back_to_review()
     unread_ink(image, numbers, reading, reading)
     assert not any(n.verified for n in numbers)
     assert "decimal point" in (numbers[0].reason or "")
+
+
+def test_normalisation_keeps_cell_and_column_tabs_so_numbers_stay_apart() -> None:
+    # A table row (or an OCR column gap) "12<tab>500" is two numbers; "12 500" may be one.
+    page = "Cash 12\t500\nEquity 3\t400"
+    assert normalize_page_text(page) == page
+    assert compare_texts(page, normalize_page_text(page)).passed

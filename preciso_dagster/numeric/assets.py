@@ -10,8 +10,16 @@ from preciso_dagster.ingest.partitions import documents_partitions
 
 
 def normalize_page_text(text: str) -> str:
-    """NFKC (full-width digits become ASCII) and one space between words, one line per line."""
-    lines = (" ".join(unicodedata.normalize("NFKC", line).split()) for line in text.splitlines())
+    """NFKC (full-width digits become ASCII), one space between words, one line per line.
+    Tabs (table cells, OCR column gaps) stay: "12<tab>500" is two numbers, "12 500" may be one."""
+    lines = (
+        "\t".join(
+            " ".join(cell.split())
+            for cell in unicodedata.normalize("NFKC", line).split("\t")
+            if cell.strip()
+        )
+        for line in text.splitlines()
+    )
     return "\n".join(line for line in lines if line)
 
 
