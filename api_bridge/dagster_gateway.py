@@ -48,6 +48,16 @@ mutation Reexecute($parentRunId: String!) {
 }
 """
 
+_SENSOR_STATUS = """
+query SensorStatus($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status } }
+  }
+}
+"""
+REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION_NAME, "repositoryName": REPOSITORY_NAME}
+
 
 class DagsterGateway:
     """Submits runs tagged with their job id and checks that Dagster answers."""
@@ -65,10 +75,7 @@ class DagsterGateway:
         result = self._graphql(
             _ADD_PARTITION,
             {
-                "selector": {
-                    "repositoryLocationName": LOCATION_NAME,
-                    "repositoryName": REPOSITORY_NAME,
-                },
+                "selector": REPOSITORY_SELECTOR,
                 "name": partitions_def,
                 "key": key,
             },
@@ -118,6 +125,14 @@ class DagsterGateway:
             self._client.terminate_run(run_id)
         except (DagsterGraphQLClientError, OSError) as error:
             raise DagsterUnavailableError(f"terminating {run_id} failed: {error}") from error
+
+    def sensor_status(self, sensor_name: str) -> str:
+        """RUNNING or STOPPED as Dagster says; DagsterUnavailableError if it cannot say."""
+        selector = {**REPOSITORY_SELECTOR, "sensorName": sensor_name}
+        result = self._graphql(_SENSOR_STATUS, {"selector": selector})["sensorOrError"]
+        if result["__typename"] != "Sensor":
+            raise DagsterUnavailableError(f"sensor {sensor_name}: {result['__typename']}")
+        return result["sensorState"]["status"]
 
     def _graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         try:

@@ -1,7 +1,7 @@
 """The one place where Preciso errors become HTTP responses."""
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from preciso_dagster.errors import (
     BadDocumentError,
@@ -29,8 +29,12 @@ def status_for(error: PrecisoError) -> int:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def handle(_: Request, error: Exception) -> JSONResponse:
+    async def handle(request: Request, error: Exception) -> Response:
         assert isinstance(error, PrecisoError)
+        if request.url.path.startswith("/ui/"):  # a console page: the same words, as a page
+            return await request.app.state.console_error_page(
+                request, status_for(error), str(error)
+            )
         return JSONResponse({"detail": str(error)}, status_code=status_for(error))
 
     app.add_exception_handler(PrecisoError, handle)

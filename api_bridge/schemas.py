@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from preciso_dagster.appdb.models import (
+    ApprovalState,
     DocumentStatus,
     JobSource,
     JobStatus,
@@ -160,6 +161,35 @@ class ApprovalsPublic(BaseModel):
     approved: int
     approval_ids: list[int]
     example_ids: list[int]
+    needs_concept: list[int] = Field(
+        default_factory=list,
+        description="Examples of the approved documents left proposed: they have no concept",
+    )
+
+
+class TrainingExamplePublic(BaseModel):
+    """A proposed or decided line item: its label, amounts, concept and where it came from."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    example_id: int
+    document_id: str
+    page_index: int
+    label: str
+    amount: str
+    columns: list[dict[str, Any]]
+    box: list[float] | None
+    proposed_concept: str
+    concept: str | None
+    quality: float
+    approval_state: ApprovalState
+
+
+class TrainingExamplesPublic(BaseModel):
+    items: list[TrainingExamplePublic]
+    total: int
+    offset: int
+    limit: int
 
 
 class ModelVersionPublic(BaseModel):

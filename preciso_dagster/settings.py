@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     mlflow_port: int = 5000
 
     api_tokens: dict[str, Role] = Field(default_factory=dict, repr=False)
+    # Signs console session cookies. Unset: a random key per bridge process, so sessions end
+    # when it restarts; set it when several bridge processes serve the console.
+    console_secret_key: SecretStr | None = Field(default=None, repr=False)
+    console_session_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+    # Where people's browsers reach the Dagster webserver (links to run pages).
+    dagster_ui_url: str = ""
+    mlflow_ui_url: str = ""
 
     max_upload_bytes: int = 100 * 1024 * 1024
     max_pdf_pages: int = 500
@@ -77,6 +84,8 @@ class Settings(BaseSettings):
         self.storage_dir = (self.storage_dir or var_dir / "storage").resolve()
         self.inbox_dir = (self.inbox_dir or var_dir / "inbox").resolve()
         self.dagster_home = (self.dagster_home or var_dir / "dagster").resolve()
+        self.dagster_ui_url = self.dagster_ui_url or f"http://127.0.0.1:{self.web_port}"
+        self.mlflow_ui_url = self.mlflow_ui_url or f"http://127.0.0.1:{self.mlflow_port}"
         if self.env == "prod" and not self.api_tokens:
             raise ValueError("PRECISO_API_TOKENS must be set when PRECISO_ENV=prod")
         return self

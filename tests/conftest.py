@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from preciso_dagster.appdb.migrate import upgrade
+from preciso_dagster.appdb.models import Document, DocumentStatus
 from preciso_dagster.appdb.session import engine_for, session_scope
 from preciso_dagster.ingest.registration import register_document
 from preciso_dagster.ingest.storage import DocumentStore
 from preciso_dagster.settings import Settings
+from preciso_dagster.training.dataset import propose_examples
 
 POSTGRES_URL = os.environ.get("PRECISO_TEST_POSTGRES_URL")
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +96,18 @@ def register(settings: Settings, content: bytes, name: str) -> str:
         return register_document(
             session, DocumentStore(settings.storage_dir), content, name
         ).document_id
+
+
+def document_with_examples(settings: Settings, text: str, status: DocumentStatus) -> str:
+    """A one-page text document in `status`, with its line items proposed for training."""
+    document_id = register(settings, text.encode(), "fs.txt")
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document
+        document.status = status
+        page = {"index": 0, "text": text, "confidence": 1.0, "numbers": [{"verified": True}]}
+        propose_examples(session, document_id, [page])
+    return document_id
 
 
 def corpus_file(name: str) -> Path:

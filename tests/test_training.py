@@ -18,8 +18,6 @@ from preciso_dagster.appdb.models import (
 )
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.errors import ConflictError, InvalidRequestError
-from preciso_dagster.ingest.registration import register_document
-from preciso_dagster.ingest.storage import DocumentStore
 from preciso_dagster.resources import resources_for
 from preciso_dagster.settings import Settings
 from preciso_dagster.training.assets import concept_model, model_evaluation, training_dataset
@@ -27,7 +25,6 @@ from preciso_dagster.training.dataset import (
     DatasetSelection,
     analytics,
     approve,
-    propose_examples,
     select_dataset,
 )
 from preciso_dagster.training.line_items import parse_line_items
@@ -36,6 +33,7 @@ from preciso_dagster.training.serving import ServingModelCache, promote, rollbac
 from preciso_dagster.training.synthetic_labels import generated_labels
 from preciso_dagster.training.taxonomy import propose_concept
 from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
+from tests.conftest import document_with_examples
 
 
 @pytest.mark.parametrize(
@@ -63,27 +61,12 @@ def test_line_items_are_label_then_amount() -> None:
     ]
 
 
-def _document(settings: Settings, text: str, status: DocumentStatus) -> str:
-    assert settings.storage_dir
-    with session_scope(settings.database_url) as session:
-        registration = register_document(
-            session, DocumentStore(settings.storage_dir), text.encode(), "fs.txt"
-        )
-        session.flush()
-        document = session.get(Document, registration.document_id)
-        assert document
-        document.status = status
-        page = {"index": 0, "text": text, "confidence": 1.0, "numbers": [{"verified": True}]}
-        propose_examples(session, registration.document_id, [page])
-    return registration.document_id
-
-
 STATEMENT = "Revenue 1,000,000\nCost of sales (600)\nGross profit 400\nNet income 120\nCash 55"
 
 
 def test_rejected_documents_never_reach_a_dataset(settings: Settings) -> None:
-    good = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
-    bad = _document(settings, STATEMENT + "\nTotal assets 9", DocumentStatus.EXTRACTED)
+    good = document_with_examples(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    bad = document_with_examples(settings, STATEMENT + "\nTotal assets 9", DocumentStatus.EXTRACTED)
     with session_scope(settings.database_url) as session:
         approve(session, approved_by="r", example_ids=[], document_ids=[good, bad], corrections={})
         session.get(Document, bad).status = DocumentStatus.REJECTED  # type: ignore[union-attr]
@@ -105,7 +88,7 @@ def test_rejected_documents_never_reach_a_dataset(settings: Settings) -> None:
 
 
 def test_dataset_version_is_a_content_hash_and_filters_apply(settings: Settings) -> None:
-    document_id = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    document_id = document_with_examples(settings, STATEMENT, DocumentStatus.EXTRACTED)
     with session_scope(settings.database_url) as session:
         approve(
             session, approved_by="r", example_ids=[], document_ids=[document_id], corrections={}
@@ -134,7 +117,7 @@ def test_the_trainer_beats_the_rules_on_generated_labels() -> None:
 def _approved_generated_set(settings: Settings, count: int, seed: int) -> None:
     labels, concepts = generated_labels(count, seed=seed)
     text = "\n".join(f"{label} {i + 1},000.00" for i, label in enumerate(labels))
-    document_id = _document(settings, text, DocumentStatus.EXTRACTED)
+    document_id = document_with_examples(settings, text, DocumentStatus.EXTRACTED)
     with session_scope(settings.database_url) as session:
         examples = session.scalars(
             select(TrainingExample)
@@ -214,7 +197,7 @@ def test_approval_sensor_requests_each_dataset_version_once(settings: Settings) 
 
 
 def test_examples_keep_their_provenance(settings: Settings) -> None:
-    document_id = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    document_id = document_with_examples(settings, STATEMENT, DocumentStatus.EXTRACTED)
     with session_scope(settings.database_url) as session:
         example = session.scalars(select(TrainingExample)).first()
         assert example and example.document_id == document_id
@@ -233,7 +216,7 @@ def test_approvals_api_needs_a_reviewer_and_reports_what_it_approved(settings: S
 
     from api_bridge.main import create_app
 
-    document_id = _document(settings, STATEMENT, DocumentStatus.EXTRACTED)
+    document_id = document_with_examples(settings, STATEMENT, DocumentStatus.EXTRACTED)
     with TestClient(create_app(settings)) as client:
         body = {"document_ids": [document_id]}
         operator = {"Authorization": "Bearer operator-token"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from preciso_dagster.appdb.models import Document, ReviewItem
 from preciso_dagster.errors import NotFoundError
@@ -23,8 +24,43 @@ def crop_png(item: ReviewItem) -> bytes:
     return Path(item.crop_path).read_bytes()
 
 
+VERIFIED_COLOUR, UNVERIFIED_COLOUR, HIGHLIGHT_COLOUR = (27, 127, 59), (179, 38, 30), (0, 90, 220)
+PDF_POINTS_PER_INCH = 72
+
+
 def page_png(document: Document, store: DocumentStore, page_index: int, dpi: int) -> bytes:
     """Page `page_index` of the document as a grayscale PNG."""
+    return _png(_page_image(document, store, page_index, dpi))
+
+
+def annotated_page_png(
+    document: Document,
+    store: DocumentStore,
+    page_index: int,
+    dpi: int,
+    highlight: list[float] | None = None,
+) -> bytes:
+    """The page with every number's box: green verified, red unverified; `highlight` in blue."""
+    from PIL import ImageDraw
+
+    page = (document.pages or [])[page_index] if document.pages else {}
+    image = _page_image(document, store, page_index, dpi).convert("RGB")
+    # Text-layer boxes are PDF points; OCR boxes are pixels of the image OCR read.
+    scale = (
+        (page.get("dpi") or dpi) / PDF_POINTS_PER_INCH if page.get("engine") == "text_layer" else 1
+    )
+    draw = ImageDraw.Draw(image)
+    for number in page.get("numbers", []):
+        if number.get("box"):
+            colour = VERIFIED_COLOUR if number["verified"] else UNVERIFIED_COLOUR
+            draw.rectangle([c * scale for c in number["box"]], outline=colour, width=2)
+    if highlight:
+        x0, y0, x1, y1 = (c * scale for c in highlight)
+        draw.rectangle([x0 - 6, y0 - 6, x1 + 6, y1 + 6], outline=HIGHLIGHT_COLOUR, width=5)
+    return _png(image)
+
+
+def _page_image(document: Document, store: DocumentStore, page_index: int, dpi: int) -> Any:
     from PIL import Image
 
     pages = document.pages or []
@@ -50,6 +86,10 @@ def page_png(document: Document, store: DocumentStore, page_index: int, dpi: int
         )
     if page.get("rotation"):
         image = image.rotate(-int(page["rotation"]), expand=True)
+    return image
+
+
+def _png(image: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

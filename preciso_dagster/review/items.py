@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from preciso_dagster.appdb.models import (
@@ -58,17 +59,44 @@ def replace_open_items(
     return created
 
 
+@dataclass(frozen=True)
+class ReviewFilter:
+    """Which items a queue shows: by status, document, reason and kind (all optional)."""
+
+    status: ReviewStatus | None = None
+    document_id: str | None = None
+    reason: str | None = None
+    kind: str | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        for column, wanted in (
+            (ReviewItem.status, self.status),
+            (ReviewItem.document_id, self.document_id),
+            (ReviewItem.reason, self.reason),
+            (ReviewItem.kind, self.kind),
+        ):
+            if wanted is not None:
+                query = query.where(column == wanted)
+        return query
+
+
 def list_items(
-    session: Session, *, status: ReviewStatus | None, offset: int, limit: int
+    session: Session, review_filter: ReviewFilter, *, offset: int, limit: int
 ) -> tuple[list[ReviewItem], int]:
-    query = select(ReviewItem)
-    if status is not None:
-        query = query.where(ReviewItem.status == status)
+    """A page of items, oldest first, and how many match the filter."""
+    query = review_filter.apply(select(ReviewItem))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
         query.order_by(ReviewItem.review_item_id).offset(offset).limit(limit)
     ).all()
     return list(items), total
+
+
+def count_by(session: Session, review_filter: ReviewFilter, column: Any) -> dict[str, int]:
+    """Matching items counted per value of `column` (kind, reason, ...), largest first."""
+    query = review_filter.apply(select(column, func.count()).group_by(column))
+    rows = session.execute(query.order_by(func.count().desc(), column)).all()
+    return {str(value): count for value, count in rows}
 
 
 def decide(

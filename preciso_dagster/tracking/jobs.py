@@ -107,15 +107,19 @@ def list_jobs(
     *,
     status: JobStatus | None = None,
     job_type: str | None = None,
+    source: JobSource | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[PipelineJob], int]:
     """A page of jobs, newest first, and the total matching the filters."""
     query = select(PipelineJob)
-    if status is not None:
-        query = query.where(PipelineJob.status == status)
-    if job_type is not None:
-        query = query.where(PipelineJob.job_type == job_type)
+    for column, wanted in (
+        (PipelineJob.status, status),
+        (PipelineJob.job_type, job_type),
+        (PipelineJob.source, source),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(PipelineJob.created_at.desc(), PipelineJob.job_id)

@@ -113,6 +113,15 @@ def propose_examples(
     return candidates
 
 
+@dataclass
+class ApprovalOutcome:
+    """What an approval did: the audited approvals, and the examples of approved documents
+    left proposed because they have no concept yet (a person must give one)."""
+
+    approvals: list[Approval] = field(default_factory=list)
+    needs_concept: list[int] = field(default_factory=list)
+
+
 def approve(
     session: Session,
     *,
@@ -120,8 +129,12 @@ def approve(
     example_ids: list[int],
     document_ids: list[str],
     corrections: dict[int, str],
-) -> list[Approval]:
-    """Approve examples (or every proposed example of whole documents), audited one by one."""
+) -> ApprovalOutcome:
+    """Approve examples (or every proposed example of whole documents), audited one by one.
+
+    An example named by id must have a concept (proposed or corrected); a whole document
+    approves the examples that have one and returns the others as `needs_concept`.
+    """
     known = set(concepts())
     for example_id, concept in corrections.items():
         if concept not in known:
@@ -137,7 +150,7 @@ def approve(
     missing = set(example_ids) - {e.example_id for e in examples}
     if missing:
         raise NotFoundError(f"unknown example ids: {sorted(missing)}")
-    approvals = []
+    outcome = ApprovalOutcome()
     for example in examples:
         document = session.get(Document, example.document_id)
         if document is None or document.status not in TRAINABLE_DOCUMENT_STATUSES:
@@ -147,6 +160,9 @@ def approve(
             )
         concept = corrections.get(example.example_id, example.concept or example.proposed_concept)
         if concept == UNKNOWN:
+            if example.example_id not in example_ids:
+                outcome.needs_concept.append(example.example_id)
+                continue
             raise InvalidRequestError(
                 f"example {example.example_id} has no concept; send a correction"
             )
@@ -161,9 +177,30 @@ def approve(
         if document.status != DocumentStatus.APPROVED:  # else counted when it was proposed
             example.quality = round(min(1.0, example.quality + REVIEWER_WEIGHT), 3)
         session.add(approval)
-        approvals.append(approval)
+        outcome.approvals.append(approval)
     session.flush()
-    return approvals
+    return outcome
+
+
+def list_examples(
+    session: Session,
+    *,
+    document_id: str | None,
+    state: ApprovalState | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[TrainingExample], int]:
+    """A page of examples in document and line order, and how many match."""
+    query = select(TrainingExample)
+    if document_id is not None:
+        query = query.where(TrainingExample.document_id == document_id)
+    if state is not None:
+        query = query.where(TrainingExample.approval_state == state)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(TrainingExample.example_id).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
 
 
 def select_dataset(session: Session, selection: DatasetSelection) -> DatasetSnapshot:

@@ -1,6 +1,6 @@
 """Review items: the numbers waiting for a person, and their decisions."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -8,9 +8,9 @@ from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
 from api_bridge.schemas import ReviewDecisionCreate, ReviewItemPublic, ReviewItemsPublic
 from api_bridge.services.page_images import crop_png
 from preciso_dagster.appdb.models import ReviewItem, ReviewStatus
-from preciso_dagster.appdb.storable import MAX_ROW_ID
+from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
 from preciso_dagster.errors import NotFoundError
-from preciso_dagster.review.items import decide, list_items
+from preciso_dagster.review.items import ReviewFilter, decide, list_items
 
 router = APIRouter(prefix="/api/v1/review-items", tags=["review"])
 
@@ -20,11 +20,15 @@ def read_review_items(
     session: SessionDep,
     _: ViewerDep,
     status: Annotated[ReviewStatus | None, Query()] = None,
+    document_id: Annotated[StorableText | None, Query(max_length=64)] = None,
+    reason: Annotated[StorableText | None, Query(max_length=500)] = None,
+    kind: Annotated[Literal["number", "unread_region"] | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ReviewItemsPublic:
-    """Review items, oldest first, filtered by status."""
-    items, total = list_items(session, status=status, offset=offset, limit=limit)
+    """Review items, oldest first, filtered by status, document, reason and kind."""
+    review_filter = ReviewFilter(status=status, document_id=document_id, reason=reason, kind=kind)
+    items, total = list_items(session, review_filter, offset=offset, limit=limit)
     return ReviewItemsPublic(
         items=[ReviewItemPublic.of(i) for i in items],
         total=total,

@@ -1,12 +1,19 @@
 """Approvals that feed training, and the training data analytics."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
-from api_bridge.schemas import ApprovalCreate, ApprovalsPublic
-from preciso_dagster.training.dataset import analytics, approve
+from api_bridge.schemas import (
+    ApprovalCreate,
+    ApprovalsPublic,
+    TrainingExamplePublic,
+    TrainingExamplesPublic,
+)
+from preciso_dagster.appdb.models import ApprovalState
+from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
+from preciso_dagster.training.dataset import analytics, approve, list_examples
 
 router = APIRouter(prefix="/api/v1", tags=["training"])
 
@@ -16,7 +23,7 @@ def create_approvals(
     body: ApprovalCreate, session: SessionDep, principal: ReviewerDep
 ) -> ApprovalsPublic:
     """Approve examples or whole documents (audited); approval_sensor may then start training."""
-    approvals = approve(
+    outcome = approve(
         session,
         approved_by=principal.name,
         example_ids=body.example_ids,
@@ -25,9 +32,31 @@ def create_approvals(
     )
     session.commit()
     return ApprovalsPublic(
-        approved=len(approvals),
-        approval_ids=[a.approval_id for a in approvals],
-        example_ids=[a.example_id for a in approvals],
+        approved=len(outcome.approvals),
+        approval_ids=[a.approval_id for a in outcome.approvals],
+        example_ids=[a.example_id for a in outcome.approvals],
+        needs_concept=outcome.needs_concept,
+    )
+
+
+@router.get("/training/examples", response_model=TrainingExamplesPublic)
+def read_training_examples(
+    session: SessionDep,
+    _: ViewerDep,
+    document_id: Annotated[StorableText | None, Query(max_length=64)] = None,
+    status: Annotated[ApprovalState | None, Query()] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> TrainingExamplesPublic:
+    """Line items proposed for training, with their proposed concept, amounts and state."""
+    rows, total = list_examples(
+        session, document_id=document_id, state=status, offset=offset, limit=limit
+    )
+    return TrainingExamplesPublic(
+        items=[TrainingExamplePublic.model_validate(row) for row in rows],
+        total=total,
+        offset=offset,
+        limit=limit,
     )
 
 

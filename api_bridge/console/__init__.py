@@ -1,0 +1,1 @@
+"""The review and operations console, served by the bridge at /ui."""
