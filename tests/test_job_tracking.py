@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from sqlalchemy import select
 
-from preciso_dagster.appdb.models import JobSource, JobStatus, PipelineJob, PipelineJobEvent
+from preciso_dagster.appdb.models import (
+    Document,
+    DocumentStatus,
+    JobSource,
+    JobStatus,
+    PipelineJob,
+    PipelineJobEvent,
+)
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.tracking.jobs import (
     BackfillProgress,
@@ -16,7 +24,10 @@ from preciso_dagster.tracking.jobs import (
     list_jobs,
     mirror_run,
 )
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG
+from preciso_dagster.settings import Settings
+from preciso_dagster.tracking.error_wording import plain_error
+from preciso_dagster.tracking.run_tags import JOB_ID_TAG, PARTITION_TAG
+from tests.conftest import register
 
 
 def events(url: str, job_id: uuid.UUID) -> list[tuple[str, str | None, str | None]]:
@@ -188,3 +199,42 @@ def test_runs_of_one_backfill_are_attempts_of_one_job_whichever_ends_last(
         assert job.source == JobSource.BACKFILL and job.attempts == 2
         assert job.status == JobStatus.FAILED and job.error == "1 of 2 failed"
         assert job.params == {"backfill_id": "bf-1", "documents": 2}
+
+
+def _document_in(settings: Settings, status: DocumentStatus) -> str:
+    document_id = register(settings, f"Cash {status.value}".encode(), "doc.txt")
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, document_id)
+        assert document
+        document.status = status
+    return document_id
+
+
+def test_a_run_stopped_for_review_ends_its_job_needs_review_not_failed(
+    settings: Settings,
+) -> None:
+    url = settings.database_url
+    waiting = _document_in(settings, DocumentStatus.NEEDS_REVIEW)
+    broken = _document_in(settings, DocumentStatus.FAILED)
+    review_error = "check numbers_verified: 31 numbers need review"
+    damaged = "document_pages: x.pdf: pymupdf.mupdf.FzErrorSyntax: code=8: invalid key in dict"
+    outcomes = {}
+    for document_id, error in ((waiting, review_error), (broken, damaged)):
+        tags = {PARTITION_TAG: document_id}
+        with session_scope(url) as session:
+            run = RunObservation(f"run-{document_id[:8]}", "ocr_extraction_job", "FAILURE", tags)
+            job = mirror_run(session, replace(run, error=error))
+            outcomes[document_id] = (job.status, job.error, job.events[-1].detail)
+    status, error, detail = outcomes[waiting]
+    assert status == JobStatus.NEEDS_REVIEW and status.is_terminal
+    assert error == "numbers waiting for a reviewer: 31"
+    assert detail["library_error"] == review_error
+    status, error, detail = outcomes[broken]
+    assert status == JobStatus.FAILED
+    assert error == "the PDF is damaged: its structure cannot be read"
+    assert "FzErrorSyntax" in detail["library_error"]
+
+
+def test_errors_no_rule_knows_keep_their_words() -> None:
+    assert plain_error("document_pages: disk full") == "document_pages: disk full"
+    assert plain_error(None) is None

@@ -43,6 +43,9 @@ class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    # Extraction stopped because numbers wait for a person: a business outcome, not a failure.
+    # When review settles, the pipeline continues and the job moves on as a new attempt.
+    NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
     CANCELED = "canceled"
     DEAD_LETTER = "dead_letter"
@@ -53,7 +56,13 @@ class JobStatus(enum.StrEnum):
 
 
 TERMINAL_STATUSES = frozenset(
-    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.DEAD_LETTER}
+    {
+        JobStatus.SUCCEEDED,
+        JobStatus.NEEDS_REVIEW,
+        JobStatus.FAILED,
+        JobStatus.CANCELED,
+        JobStatus.DEAD_LETTER,
+    }
 )
 
 

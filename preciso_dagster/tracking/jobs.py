@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from preciso_dagster.appdb.models import (
+    Document,
+    DocumentStatus,
     JobSource,
     JobStatus,
     PipelineJob,
@@ -19,6 +21,7 @@ from preciso_dagster.appdb.models import (
     utcnow,
 )
 from preciso_dagster.errors import NotFoundError
+from preciso_dagster.tracking.error_wording import NEEDS_REVIEW_CHECK, plain_error
 from preciso_dagster.tracking.run_tags import (
     BACKFILL_TAG,
     DOCUMENTS_TAG,
@@ -177,16 +180,30 @@ def mirror_run(session: Session, run: RunObservation) -> PipelineJob:
         return job  # an earlier attempt; the job already follows a newer run
     attach_run(session, job, run.run_id)
     status = RUN_STATUS_TO_JOB_STATUS.get(run.status, JobStatus.RUNNING)
-    if status == JobStatus.FAILED and run.retries_exhausted:
+    if status == JobStatus.FAILED and _stopped_for_review(session, run):
+        status = JobStatus.NEEDS_REVIEW
+    elif status == JobStatus.FAILED and run.retries_exhausted:
         status = JobStatus.DEAD_LETTER
     if job.started_at is None and run.start_time:
         job.started_at = run.start_time  # a short run may go from queued to done between ticks
-    detail = None
+    detail: dict[str, Any] = {}
     if status.is_terminal and run.end_time is not None:
         # How long after the run ended this job learned of it: the mirror's lag.
-        detail = {"mirror_lag_seconds": round((utcnow() - run.end_time).total_seconds(), 3)}
-    set_status(session, job, status, error=run.error if status.is_terminal else None, detail=detail)
+        detail["mirror_lag_seconds"] = round((utcnow() - run.end_time).total_seconds(), 3)
+    error = plain_error(run.error) if status.is_terminal else None
+    if error != run.error and status.is_terminal:
+        detail["library_error"] = run.error  # the library's words, for operators
+    set_status(session, job, status, error=error, detail=detail)
     return job
+
+
+def _stopped_for_review(session: Session, run: RunObservation) -> bool:
+    """The run stopped at the numbers check of a document that now waits for a reviewer."""
+    document_id = run.tags.get(PARTITION_TAG)
+    if document_id is None or f"check {NEEDS_REVIEW_CHECK}:" not in (run.error or ""):
+        return False
+    document = session.get(Document, document_id)
+    return document is not None and document.status == DocumentStatus.NEEDS_REVIEW
 
 
 def _mirror_backfill_run(
