@@ -10,6 +10,8 @@ from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.numeric.jobs import numeric_check_job
 from preciso_dagster.resources import resources_for
+from preciso_dagster.review.assets import confirmed_pages, numbers_settled
+from preciso_dagster.review.sensors import review_continuation_job, review_settled_sensor
 from preciso_dagster.settings import get_settings
 from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
 from preciso_dagster.training.assets import (
@@ -25,15 +27,32 @@ from preciso_dagster.training.sensors import approval_sensor
 defs = dg.Definitions(
     assets=[
         document_pages,
+        confirmed_pages,
         normalized_text,
         line_item_candidates,
         training_dataset,
         concept_model,
         model_evaluation,
     ],
-    asset_checks=[numbers_verified, normalized_text_keeps_numbers, candidate_amounts_match_pages],
-    jobs=[ocr_extraction_job, ocr_batch_job, numeric_check_job, training_job],
-    sensors=[document_inbox_sensor, pipeline_jobs_mirror_sensor, approval_sensor],
+    asset_checks=[
+        numbers_verified,
+        numbers_settled,
+        normalized_text_keeps_numbers,
+        candidate_amounts_match_pages,
+    ],
+    jobs=[
+        ocr_extraction_job,
+        ocr_batch_job,
+        numeric_check_job,
+        review_continuation_job,
+        training_job,
+    ],
+    sensors=[
+        document_inbox_sensor,
+        pipeline_jobs_mirror_sensor,
+        review_settled_sensor,
+        approval_sensor,
+    ],
     resources=resources_for(get_settings()),
     # One process per run: every step in a new process would re-import the code location
     # (seconds each on two cores). Outputs still go to the persistent filesystem IO manager,

@@ -17,6 +17,7 @@ from preciso_dagster.ingest.sensors import document_inbox_sensor
 from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.resources import resources_for
+from preciso_dagster.review.assets import confirmed_pages
 from preciso_dagster.settings import Settings
 from preciso_dagster.tracking.jobs import attach_run, create_job
 from preciso_dagster.tracking.rollups import document_rollup, record_outcome
@@ -47,7 +48,12 @@ def test_batch_run_reports_each_document_on_its_own_partition(settings: Settings
         }
         assert materialized == {
             (asset, document)
-            for asset in ("document_pages", "normalized_text", "line_item_candidates")
+            for asset in (
+                "document_pages",
+                "confirmed_pages",
+                "normalized_text",
+                "line_item_candidates",
+            )
             for document in (good, office)
         }
         checks = [
@@ -59,6 +65,7 @@ def test_batch_run_reports_each_document_on_its_own_partition(settings: Settings
             (name, document, True)
             for name in (
                 "numbers_verified",
+                "numbers_settled",
                 "normalized_text_keeps_numbers",
                 "candidate_amounts_match_pages",
             )
@@ -66,7 +73,13 @@ def test_batch_run_reports_each_document_on_its_own_partition(settings: Settings
         }
         # Any one document can be re-checked alone: the partitioned job reads the batch's outputs.
         single = dg.materialize(
-            [document_pages, normalized_text, numbers_verified, normalized_text_keeps_numbers],
+            [
+                document_pages,
+                confirmed_pages,
+                normalized_text,
+                numbers_verified,
+                normalized_text_keeps_numbers,
+            ],
             selection=dg.AssetSelection.assets(normalized_text),
             partition_key=office,
             resources=resources,

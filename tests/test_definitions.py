@@ -26,6 +26,7 @@ from preciso_dagster.ingest.sensors import document_inbox_sensor
 from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.resources import resources_for
+from preciso_dagster.review.assets import confirmed_pages, numbers_settled
 from preciso_dagster.settings import Settings
 from preciso_dagster.tracking.run_observer import backfill_progress
 from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
@@ -47,7 +48,14 @@ def test_definitions_load_with_the_named_jobs() -> None:
             assert asset.group_names_by_key[key] != "default"
 
 
-EXTRACTION = [document_pages, normalized_text, numbers_verified, normalized_text_keeps_numbers]
+EXTRACTION = [
+    document_pages,
+    confirmed_pages,
+    normalized_text,
+    numbers_verified,
+    numbers_settled,
+    normalized_text_keeps_numbers,
+]
 
 
 def test_document_pages_materializes_with_provenance(settings: Settings) -> None:
@@ -63,7 +71,11 @@ def test_document_pages_materializes_with_provenance(settings: Settings) -> None
         )
         assert result.success
         checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-        assert checks == {"numbers_verified": True, "normalized_text_keeps_numbers": True}
+        assert checks == {
+            "numbers_verified": True,
+            "numbers_settled": True,
+            "normalized_text_keeps_numbers": True,
+        }
         (materialization,) = result.asset_materializations_for_node("document_pages")
         assert materialization.metadata["engines"].data == {"text_layer": 1}
         assert "accepted" in materialization.metadata["provenance"].value

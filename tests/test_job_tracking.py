@@ -16,6 +16,8 @@ from preciso_dagster.appdb.models import (
     PipelineJobEvent,
 )
 from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.settings import Settings
+from preciso_dagster.tracking.error_wording import plain_error
 from preciso_dagster.tracking.jobs import (
     BackfillProgress,
     RunObservation,
@@ -24,8 +26,6 @@ from preciso_dagster.tracking.jobs import (
     list_jobs,
     mirror_run,
 )
-from preciso_dagster.settings import Settings
-from preciso_dagster.tracking.error_wording import plain_error
 from preciso_dagster.tracking.run_tags import JOB_ID_TAG, PARTITION_TAG
 from tests.conftest import register
 

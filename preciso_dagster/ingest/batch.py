@@ -28,6 +28,12 @@ from preciso_dagster.numeric.checks import (
     pages_numbers_result,
 )
 from preciso_dagster.retries import TRANSIENT_RETRY_POLICY
+from preciso_dagster.review.assets import (
+    confirm_document,
+    confirmed_pages,
+    numbers_settled,
+    pages_settled_result,
+)
 from preciso_dagster.tracking.rollups import record_outcome
 from preciso_dagster.tracking.run_tags import QUEUE_TAG
 from preciso_dagster.training.assets import line_item_candidates, propose_candidates
@@ -89,23 +95,33 @@ class DocumentSteps:
         )
         if failed:
             return DocumentOutcome.NEEDS_REVIEW, failed
-        normalized = normalize_pages(pages.value)
+        confirmed = confirm_document(self.app_db, document_id, pages.value)
+        failed = self._report(
+            document_id,
+            confirmed_pages,
+            confirmed,
+            numbers_settled,
+            pages_settled_result(confirmed.value),
+        )
+        if failed:
+            return DocumentOutcome.NEEDS_REVIEW, failed
+        normalized = normalize_pages(confirmed.value)
         failed = self._report(
             document_id,
             normalized_text,
             normalized,
             normalized_text_keeps_numbers,
-            normalization_result(pages.value, normalized.value),
+            normalization_result(confirmed.value, normalized.value),
         )
         if failed:
             return DocumentOutcome.NEEDS_REVIEW, failed
-        candidates = propose_candidates(self.app_db, document_id, pages.value)
+        candidates = propose_candidates(self.app_db, document_id, confirmed.value)
         failed = self._report(
             document_id,
             line_item_candidates,
             candidates,
             candidate_amounts_match_pages,
-            candidate_amounts_result(candidates.value, pages.value),
+            candidate_amounts_result(candidates.value, confirmed.value),
         )
         if failed:
             return DocumentOutcome.NEEDS_REVIEW, failed

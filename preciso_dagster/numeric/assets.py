@@ -31,13 +31,14 @@ def normalize_page_text(text: str) -> str:
     code_version="1",
     io_manager_key=DOCUMENT_OUTPUTS,
 )
-def normalized_text(document_pages: dict[str, Any]) -> dg.Output[list[str]]:
-    """Each page's text normalised for search and training; every number must survive it."""
-    return normalize_pages(document_pages)
+def normalized_text(confirmed_pages: dict[str, Any]) -> dg.Output[list[str]]:
+    """Each confirmed page's text (reviewers' corrections in) normalised for search and
+    training; every number must survive it."""
+    return normalize_pages(confirmed_pages)
 
 
-def normalize_pages(document_pages: dict[str, Any]) -> dg.Output[list[str]]:
-    pages = [normalize_page_text(page["text"]) for page in document_pages["pages"]]
+def normalize_pages(pages_output: dict[str, Any]) -> dg.Output[list[str]]:
+    pages = [normalize_page_text(page["text"]) for page in pages_output["pages"]]
     return dg.Output(
         pages, metadata={"pages": len(pages), "characters": sum(len(page) for page in pages)}
     )

@@ -8,6 +8,7 @@ from preciso_dagster.ingest.assets import document_pages
 from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.numeric.assets import normalized_text
 from preciso_dagster.numeric.compare import compare_texts
+from preciso_dagster.review.assets import confirmed_pages
 
 FINDINGS_SHOWN = 10
 
@@ -47,13 +48,13 @@ def pages_numbers_result(document_pages: dict[str, Any]) -> dg.AssetCheckResult:
     asset=normalized_text,
     blocking=True,
     partitions_def=documents_partitions,
-    additional_ins={"document_pages": dg.AssetIn(key=document_pages.key)},
+    additional_ins={"confirmed_pages": dg.AssetIn(key=confirmed_pages.key)},
 )
 def normalized_text_keeps_numbers(
-    document_pages: dict[str, Any], normalized_text: list[str]
+    confirmed_pages: dict[str, Any], normalized_text: list[str]
 ) -> dg.AssetCheckResult:
-    """Normalisation changed no number: none missing, altered or added on any page."""
-    return normalization_result(document_pages, normalized_text)
+    """Normalisation changed no number of the confirmed pages: none missing, altered or added."""
+    return normalization_result(confirmed_pages, normalized_text)
 
 
 def normalization_result(

@@ -17,6 +17,7 @@ from preciso_dagster.appdb.models import (
     ReviewStatus,
 )
 from preciso_dagster.errors import ConflictError, InvalidRequestError, NotFoundError
+from preciso_dagster.review.overlay import corrected_number
 
 Decision = Literal["approve", "reject", "correct"]
 STATUS_FOR_DECISION = {
@@ -110,6 +111,8 @@ def decide(
         raise ConflictError(f"review item {item_id} was already decided ({item.status})")
     if decision == "correct" and not value:
         raise InvalidRequestError("a correction needs the correct value")
+    if decision == "correct" and item.kind == "number":
+        value = corrected_number(value or "")
     before = item.value
     item.status = STATUS_FOR_DECISION[decision]
     if decision == "correct":

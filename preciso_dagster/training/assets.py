@@ -6,10 +6,10 @@ import dagster as dg
 from pydantic import Field
 
 from preciso_dagster.appdb.resource import AppDatabaseResource
-from preciso_dagster.ingest.assets import document_pages
 from preciso_dagster.ingest.outputs import DOCUMENT_OUTPUTS
 from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.retries import TRANSIENT_RETRY_POLICY
+from preciso_dagster.review.assets import confirmed_pages
 from preciso_dagster.tracking.jobs import RunObservation, mirror_run
 from preciso_dagster.training.dataset import DatasetSelection, propose_examples, select_dataset
 from preciso_dagster.training.registry import MlflowResource, confusion_matrix_png
@@ -22,7 +22,7 @@ from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_e
     group_name="training",
     kinds={"python"},
     owners=["team:ml"],
-    ins={"pages": dg.AssetIn(key=document_pages.key)},
+    ins={"pages": dg.AssetIn(key=confirmed_pages.key)},
     deps=["normalized_text"],
     code_version="1",
     io_manager_key=DOCUMENT_OUTPUTS,
@@ -30,7 +30,8 @@ from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_e
 def line_item_candidates(
     context: dg.AssetExecutionContext, pages: dict[str, Any], app_db: AppDatabaseResource
 ) -> dg.Output[list[dict[str, Any]]]:
-    """Label-and-amount lines proposed as training examples, with a rules-proposed concept."""
+    """Label-and-amount lines of the confirmed pages (reviewers' corrections in), proposed as
+    training examples with a rules-proposed concept."""
     return propose_candidates(app_db, context.partition_key, pages)
 
 

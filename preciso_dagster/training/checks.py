@@ -5,9 +5,9 @@ from typing import Any
 
 import dagster as dg
 
-from preciso_dagster.ingest.assets import document_pages
 from preciso_dagster.ingest.partitions import documents_partitions
 from preciso_dagster.numeric.numbers import extract_numbers
+from preciso_dagster.review.assets import confirmed_pages
 from preciso_dagster.training.assets import line_item_candidates
 
 
@@ -15,7 +15,7 @@ from preciso_dagster.training.assets import line_item_candidates
     asset=line_item_candidates,
     blocking=True,
     partitions_def=documents_partitions,
-    additional_ins={"pages": dg.AssetIn(key=document_pages.key)},
+    additional_ins={"pages": dg.AssetIn(key=confirmed_pages.key)},
 )
 def candidate_amounts_match_pages(
     line_item_candidates: list[dict[str, Any]], pages: dict[str, Any]

@@ -20,7 +20,12 @@ from tests.conftest import (
     fresh_postgres_database,
 )
 
-TOKENS = {"e2e-operator": "operator", "e2e-admin": "admin", "e2e-reviewer": "reviewer"}
+TOKENS = {
+    "e2e-operator": "operator",
+    "e2e-admin": "admin",
+    "e2e-reviewer": "reviewer",
+    "e2e-viewer": "viewer",
+}
 OPERATOR = {"Authorization": "Bearer e2e-operator"}
 
 

@@ -1,0 +1,209 @@
+"""The console in a real browser (Debian's Chromium, driven by Playwright) on a real stack.
+
+Every page is saved as a screenshot into docs/ui/, which docs/ui.md shows.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from preciso_dagster.resources import mlflow_resource
+from preciso_dagster.training.registry import confusion_matrix_png
+from preciso_dagster.training.synthetic_labels import generated_labels
+from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
+from tests import fixtures
+from tests.conftest import REPO_ROOT
+from tests.e2e.conftest import RunningStack
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO_ROOT / "docs" / "ui"
+# The flags Chromium needs as root on a machine without a network beyond localhost.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STATE_CHANGING_HOOKS = (
+    "review-approve",
+    "review-reject",
+    "review-correct",
+    "model-promote",
+    "model-rollback",
+    "job-retry",
+    "job-cancel",
+    "training-launch",
+)
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def console(running_stack: RunningStack, browser: object) -> Iterator[Console]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    yield Console(context, f"http://127.0.0.1:{running_stack.settings.api_port}")
+    context.close()
+
+
+class Console:
+    """A browser tab on the console, signed in as one role at a time."""
+
+    def __init__(self, context: object, base_url: str) -> None:
+        self.context = context
+        self.base_url = base_url
+        self.page = context.new_page()  # type: ignore[attr-defined]
+        self.page.on("dialog", lambda dialog: dialog.accept())  # the confirmations
+
+    def sign_in(self, token: str) -> None:
+        self.context.clear_cookies()  # type: ignore[attr-defined]
+        self.page.goto(f"{self.base_url}/ui/login")
+        self.page.get_by_test_id("login-token").fill(token)
+        self.page.get_by_test_id("login-submit").click()
+        self.page.wait_for_url("**/ui/review*")
+
+    def open(self, path: str) -> None:
+        self.page.goto(f"{self.base_url}{path}")
+
+    def image_width(self, testid: str) -> int:
+        """The natural width of an <img> once the browser has loaded it (0: it failed)."""
+        selector = f"[data-testid={testid}]"
+        self.page.wait_for_function(f"() => document.querySelector('{selector}').complete")
+        return self.page.locator(selector).evaluate("img => img.naturalWidth")
+
+    def shoot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _register_two_model_versions(running_stack: RunningStack) -> None:
+    registry = mlflow_resource(running_stack.settings)
+    for seed in (1, 2):
+        labels, concepts = generated_labels(240, seed=seed)
+        trained = train_and_evaluate(SklearnConceptTrainer(), labels, concepts)
+        registry.log_training(
+            model=trained.model,
+            params=trained.params,
+            metrics=trained.metrics,
+            tags={"preciso/dataset_version": f"browser-test-{seed}"},
+            manifest={"version": f"browser-test-{seed}"},
+            confusion_png=confusion_matrix_png(trained.labels, trained.y_true, trained.y_pred),
+            sample_input=labels[:5],
+        )
+
+
+def test_reviewer_operator_admin_and_viewer_work_in_the_console(
+    running_stack: RunningStack, console: Console
+) -> None:
+    api = running_stack.api
+    scan = api.post(
+        "/api/v1/documents", files={"file": ("scan.pdf", fixtures.damaged_number_scan())}
+    )
+    broken = api.post(
+        "/api/v1/documents", files={"file": ("broken.pdf", b"%PDF-1.7\n" + b"\0" * 64)}
+    )
+    assert scan.status_code == broken.status_code == 202
+    running_stack.wait_for_job(scan.json()["job_id"], {"needs_review", "failed"}, 240)
+    failed = running_stack.wait_for_job(broken.json()["job_id"], {"failed", "dead_letter"}, 240)
+    _register_two_model_versions(running_stack)
+
+    # A reviewer corrects the unreadable number with the keyboard.
+    console.sign_in("e2e-reviewer")
+    page = console.page
+    assert page.get_by_test_id("review-open-count").inner_text() == "1"
+    assert console.image_width("review-crop") > 0
+    console.shoot("review")
+    page.keyboard.press("c")
+    page.get_by_test_id("review-correct-input").fill("777")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.get_by_test_id("review-open-count").inner_text() == "0"
+    (item,) = api.get(f"/api/v1/review-items?document_id={scan.json()['document_id']}").json()[
+        "items"
+    ]
+    assert (item["status"], item["value"]) == ("corrected", "777")
+
+    console.open("/ui/documents")
+    page.get_by_test_id("document-row").filter(has_text="scan.pdf").get_by_role("link").click()
+    assert console.image_width("page-image") > 0
+    console.shoot("document")
+    console.open("/ui/documents")
+    console.shoot("documents")
+
+    # An operator retries the failed job: a new attempt.
+    console.sign_in("e2e-operator")
+    console.open(f"/ui/jobs/{failed['job_id']}")
+    assert (
+        page.get_by_test_id("job-dagster-link")
+        .get_attribute("href")
+        .endswith(failed["dagster_run_id"])
+    )
+    page.get_by_test_id("job-retry").click()
+    page.wait_for_load_state()
+    assert api.get(f"/api/v1/jobs/{failed['job_id']}").json()["attempts"] == 2
+    console.shoot("job")
+    console.open("/ui/jobs")
+    assert page.get_by_test_id("job-row").count() >= 2
+    console.shoot("jobs")
+    console.open("/ui/training")
+    assert page.get_by_test_id("training-auto-panel").is_visible()
+    assert page.get_by_test_id("training-launch").is_visible()
+    console.shoot("training")
+
+    # An admin promotes both versions in turn, then rolls back to the first.
+    console.sign_in("e2e-admin")
+    console.open("/ui/models")
+    for version in ("1", "2"):
+        page.locator(f"[data-testid=model-row][data-version='{version}']").get_by_test_id(
+            "model-promote"
+        ).click()
+        page.wait_for_load_state()
+    serving_row = page.get_by_test_id("model-serving").locator("xpath=ancestor::tr")
+    assert serving_row.get_attribute("data-version") == "2"
+    page.get_by_test_id("model-rollback").click()
+    page.wait_for_load_state()
+    serving_row = page.get_by_test_id("model-serving").locator("xpath=ancestor::tr")
+    assert serving_row.get_attribute("data-version") == "1"
+    assert page.get_by_test_id("serving-history-row").count() == 3
+    console.shoot("models")
+
+    # A viewer sees no state-changing button, and a forged POST without CSRF is refused.
+    console.sign_in("e2e-viewer")
+    for path in (
+        "/ui/review",
+        "/ui/documents",
+        "/ui/training",
+        "/ui/models",
+        "/ui/jobs",
+        f"/ui/jobs/{failed['job_id']}",
+    ):
+        console.open(path)
+        for hook in STATE_CHANGING_HOOKS:
+            assert page.get_by_test_id(hook).count() == 0, (path, hook)
+    forged = page.evaluate(
+        "async () => (await fetch('/ui/models/rollback', {method: 'POST'})).status"
+    )
+    assert forged == 403
+    console.sign_in("e2e-admin")
+    forged = page.evaluate(
+        "async () => (await fetch('/ui/models/rollback', {method: 'POST'})).status"
+    )
+    assert forged == 403
