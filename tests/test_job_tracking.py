@@ -214,7 +214,7 @@ def test_a_run_stopped_for_review_ends_its_job_needs_review_not_failed(
     settings: Settings,
 ) -> None:
     url = settings.database_url
-    waiting = _document_in(settings, DocumentStatus.NEEDS_REVIEW)
+    waiting = _document_in(settings, DocumentStatus.APPROVED)  # reviewed since: still the same
     broken = _document_in(settings, DocumentStatus.FAILED)
     review_error = "check numbers_verified: 31 numbers need review"
     damaged = "document_pages: x.pdf: pymupdf.mupdf.FzErrorSyntax: code=8: invalid key in dict"

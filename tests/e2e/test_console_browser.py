@@ -91,6 +91,7 @@ class Console:
 
     def shoot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.wait_for_function("() => [...document.images].every(image => image.complete)")
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
@@ -121,7 +122,8 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
         "/api/v1/documents", files={"file": ("broken.pdf", b"%PDF-1.7\n" + b"\0" * 64)}
     )
     assert scan.status_code == broken.status_code == 202
-    running_stack.wait_for_job(scan.json()["job_id"], {"needs_review", "failed"}, 240)
+    waiting = running_stack.wait_for_job(scan.json()["job_id"], {"needs_review", "failed"}, 240)
+    assert waiting["status"] == "needs_review", (waiting["error"], waiting["params"])
     failed = running_stack.wait_for_job(broken.json()["job_id"], {"failed", "dead_letter"}, 240)
     _register_two_model_versions(running_stack)
 
@@ -132,14 +134,20 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     assert console.image_width("review-crop") > 0
     console.shoot("review")
     page.keyboard.press("c")
-    page.get_by_test_id("review-correct-input").fill("777")
+    page.get_by_test_id("review-correct-input").fill("777,778.88")
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert page.get_by_test_id("review-open-count").inner_text() == "0"
-    (item,) = api.get(f"/api/v1/review-items?document_id={scan.json()['document_id']}").json()[
-        "items"
-    ]
-    assert (item["status"], item["value"]) == ("corrected", "777")
+    document_id = scan.json()["document_id"]
+    (item,) = api.get(f"/api/v1/review-items?document_id={document_id}").json()["items"]
+    assert (item["status"], item["value"]) == ("corrected", "777,778.88")
+
+    # The pipeline continues by itself: the job moves on as a new attempt, and the corrected
+    # value is in the line items proposed for training.
+    job = running_stack.wait_for_job(scan.json()["job_id"], {"succeeded", "failed"}, 240)
+    assert (job["status"], job["attempts"]) == ("succeeded", 2), job
+    examples = api.get(f"/api/v1/training/examples?document_id={document_id}").json()["items"]
+    assert {e["label"]: e["amount"] for e in examples}.get("Net income") == "777778.88"
 
     console.open("/ui/documents")
     page.get_by_test_id("document-row").filter(has_text="scan.pdf").get_by_role("link").click()
