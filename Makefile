@@ -36,11 +36,13 @@ $(INSTALLED): $(BIN)/python pyproject.toml requirements.lock
 	touch $@
 
 # Tesseract comes from Debian; without apt (or root) the OCR chain skips it and says why.
+# Tesseract (an OCR engine) and Chromium (the console's browser tests) come from Debian.
 system-packages:
-	@if command -v tesseract >/dev/null; then :; \
+	@if command -v tesseract >/dev/null && command -v chromium >/dev/null; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
-	else echo "note: tesseract-ocr is not installed; extraction will skip that engine"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			tesseract-ocr chromium chromium-driver >/dev/null; \
+	else echo "note: tesseract-ocr or chromium is missing; their engine and tests are skipped"; fi
 
 lock: $(BIN)/python  ## Re-resolve and pin every dependency
 	$(BIN)/python -m pip install --quiet -e '.[test]'
