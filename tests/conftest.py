@@ -15,8 +15,10 @@ from preciso_dagster.appdb.models import Document, DocumentStatus
 from preciso_dagster.appdb.session import engine_for, session_scope
 from preciso_dagster.ingest.registration import register_document
 from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.review.items import replace_open_items
 from preciso_dagster.settings import Settings
 from preciso_dagster.training.dataset import propose_examples
+from tests import fixtures
 
 POSTGRES_URL = os.environ.get("PRECISO_TEST_POSTGRES_URL")
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -116,3 +118,56 @@ def corpus_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent")
     return path
+
+
+def review_number(raw: str, kind: str = "number", reason: str = "engines disagree") -> dict:
+    return {
+        "raw": raw,
+        "value": raw,
+        "kind": kind,
+        "box": [40, 40, 160, 80],
+        "span": [0, len(raw)],
+        "readings": {"tesseract": raw, "rapidocr": raw[::-1]},
+        "reason": reason,
+    }
+
+
+@pytest.fixture
+def scanned_document(settings: Settings) -> str:
+    """A scanned PDF with two open items (two reasons, two kinds) and a crop for each."""
+    assert settings.storage_dir
+    store = DocumentStore(settings.storage_dir)
+    crop = fixtures.image_bytes(fixtures.page_image(fixtures.text_pdf()), "png")
+    with session_scope(settings.database_url) as session:
+        scan = register_document(session, store, fixtures.scanned_pdf(), "scan.pdf")
+        session.flush()
+        document = session.get(Document, scan.document_id)
+        assert document
+        page = {
+            "index": 0,
+            "engine": "tesseract",
+            "text": "Revenue 1,250.00\nCash 75",
+            "confidence": 0.91,
+            "dpi": 200,
+            "rotation": 0,
+            "attempts": [{"engine": "text_layer", "accepted": False, "reason": "no text layer"}],
+            "numbers": [
+                {**review_number("1,250.00"), "verified": True},
+                {**review_number("75"), "verified": False},
+                {**review_number("", "unread_region", "ink no engine read"), "verified": False},
+            ],
+            "review_items": [
+                review_number("75"),
+                review_number("", "unread_region", "ink no engine read"),
+            ],
+        }
+        document.pages = [page]
+        document.detected_format = "pdf"
+        document.status = DocumentStatus.NEEDS_REVIEW
+        replace_open_items(
+            session,
+            scan.document_id,
+            [page],
+            lambda index, n: str(store.save_crop(scan.document_id, f"p{index}-n{n}", crop)),
+        )
+        return scan.document_id

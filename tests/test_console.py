@@ -2,76 +2,29 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api_bridge.main import create_app
 from preciso_dagster.appdb.models import (
-    Document,
     DocumentStatus,
     ReviewDecision,
     ReviewItem,
     TrainingExample,
 )
 from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.ingest.registration import register_document
-from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.items import replace_open_items
+from preciso_dagster.review.items import decide
 from preciso_dagster.settings import Settings
-from tests import fixtures
 from tests.conftest import document_with_examples
 
 PAGES = ("/ui/review", "/ui/documents", "/ui/training", "/ui/models", "/ui/jobs")
-
-
-def _item(raw: str, kind: str = "number", reason: str = "engines disagree") -> dict:
-    return {
-        "raw": raw,
-        "value": raw,
-        "kind": kind,
-        "box": [40, 40, 160, 80],
-        "span": [0, len(raw)],
-        "readings": {"tesseract": raw, "rapidocr": raw[::-1]},
-        "reason": reason,
-    }
-
-
-@pytest.fixture
-def scanned_document(settings: Settings) -> str:
-    """A scanned PDF with two open items (two reasons, two kinds) and a crop for each."""
-    assert settings.storage_dir
-    store = DocumentStore(settings.storage_dir)
-    crop = fixtures.image_bytes(fixtures.page_image(fixtures.text_pdf()), "png")
-    with session_scope(settings.database_url) as session:
-        scan = register_document(session, store, fixtures.scanned_pdf(), "scan.pdf")
-        session.flush()
-        document = session.get(Document, scan.document_id)
-        assert document
-        page = {
-            "index": 0,
-            "engine": "tesseract",
-            "text": "Revenue 1,250\nCash 75",
-            "confidence": 0.91,
-            "dpi": 200,
-            "rotation": 0,
-            "attempts": [{"engine": "text_layer", "accepted": False, "reason": "no text layer"}],
-            "numbers": [{**_item("1,250"), "verified": True}, {**_item("75"), "verified": False}],
-            "review_items": [_item("75"), _item("", "unread_region", "ink no engine read")],
-        }
-        document.pages = [page]
-        document.detected_format = "pdf"
-        document.status = DocumentStatus.NEEDS_REVIEW
-        replace_open_items(
-            session,
-            scan.document_id,
-            [page],
-            lambda index, n: str(store.save_crop(scan.document_id, f"p{index}-n{n}", crop)),
-        )
-        return scan.document_id
 
 
 @pytest.fixture
@@ -215,3 +168,44 @@ def test_whole_document_approval_returns_lines_without_a_concept(
     with session_scope(settings.database_url) as session:
         states = {e.example_id: e.approval_state for e in session.scalars(select(TrainingExample))}
         assert all(states[i] == "proposed" for i in unknown)
+
+
+def test_export_is_refused_while_review_is_open_then_carries_every_state(
+    client: TestClient, scanned_document: str, settings: Settings
+) -> None:
+    viewer = {"Authorization": "Bearer viewer-token"}
+    url = f"/api/v1/documents/{scanned_document}/export"
+    refused = client.get(url, headers=viewer)
+    assert refused.status_code == 409 and "2 review items" in refused.json()["detail"]
+    with session_scope(settings.database_url) as session:
+        number, region = session.scalars(select(ReviewItem).order_by(ReviewItem.review_item_id))
+        decide(session, number.review_item_id, "correct", "76", "reviewer:t")
+        decide(session, region.review_item_id, "approve", None, "reviewer:t")
+    exported = client.get(url, headers=viewer).json()
+    (page,) = exported["pages"]
+    assert [(n["raw"], n["state"], n["read_as"]) for n in page["numbers"]] == [
+        ("1,250.00", "verified", None),
+        ("76", "corrected", "75"),
+        ("", "confirmed", None),
+    ]
+    assert page["text"] == "Revenue 1,250.00\nCash 76"
+    items = {item["label"]: item["columns"][0] for item in exported["line_items"]}
+    assert items["Cash"]["amount"] == "76" and items["Cash"]["state"] == "corrected"
+    assert items["Revenue"]["amount"] == "1250.00" and items["Revenue"]["state"] == "verified"
+    rows = list(csv.reader(io.StringIO(client.get(f"{url}?format=csv", headers=viewer).text)))
+    assert rows[0] == ["page", "label", "header", "amount", "raw", "state", "box"]
+    assert ["0", "Cash", "", "76", "76", "corrected", ""] in rows
+    xlsx = client.get(f"{url}?format=xlsx", headers=viewer)
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert workbook.sheetnames == ["line_items", "numbers", "pages"]
+    assert ("76", "corrected") in [
+        (r[3], r[5]) for r in workbook["line_items"].iter_rows(values_only=True)
+    ]
+    assert client.get(f"{url}?format=pdf", headers=viewer).status_code == 422
+    sign_in(client, "viewer-token")
+    assert (
+        f"/ui/documents/{scanned_document}/export.csv"
+        in client.get(f"/ui/documents/{scanned_document}").text
+    )
+    console_csv = client.get(f"/ui/documents/{scanned_document}/export.csv")
+    assert console_csv.headers["content-disposition"].endswith('.csv"')

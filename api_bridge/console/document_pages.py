@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -17,6 +17,7 @@ from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.errors import NotFoundError
 from preciso_dagster.ingest.formats import IMAGE_FORMATS
 from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.review.export import MEDIA_TYPES, document_export, render_export
 
 router = APIRouter()
 
@@ -115,3 +116,17 @@ def page_image(
             document, DocumentStore(settings.storage_dir), page_index, settings.ocr_dpi, box
         )
     return Response(png, media_type="image/png", headers=PRIVATE_CACHE)
+
+
+@router.get("/ui/documents/{document_id}/export.{export_format}")
+def export_download(
+    document_id: str, export_format: Literal["json", "csv", "xlsx"], request: Request, _: UserDep
+) -> Response:
+    """The settled document's export, as the API gives it (409 page while review is open)."""
+    with session_scope(request.app.state.settings.database_url) as session:
+        content = render_export(document_export(session, document_id), export_format)
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[export_format],
+        headers={"Content-Disposition": f'attachment; filename="{document_id}.{export_format}"'},
+    )

@@ -1,8 +1,8 @@
 """Documents: upload one, read one with per-page provenance."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response, UploadFile, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, UploadFile, status
 
 from api_bridge.deps import OperatorDep, SessionDep, SettingsDep, ViewerDep
 from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
@@ -10,6 +10,7 @@ from api_bridge.services.documents import get_document, submit_document
 from api_bridge.services.page_images import page_png
 from preciso_dagster.appdb.models import JobStatus
 from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.review.export import MEDIA_TYPES, document_export, render_export
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -79,6 +80,31 @@ def read_page_image(
     document = get_document(session, document_id)
     store = DocumentStore(settings.storage_dir)
     return Response(page_png(document, store, page_index, settings.ocr_dpi), media_type="image/png")
+
+
+@router.get(
+    "/{document_id}/export",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
+        409: {"model": Problem, "description": "Review is still open, or there are no pages"},
+    },
+)
+def export_document(
+    document_id: str,
+    session: SessionDep,
+    _: ViewerDep,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+) -> Response:
+    """Confirmed pages and line items: each number's value, state (verified, confirmed,
+    corrected) and provenance (page, box). Refused with 409 while review is open."""
+    content = render_export(document_export(session, document_id), format)
+    filename = f"{document_id}.{format}"
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _too_large(settings: SettingsDep) -> str:
