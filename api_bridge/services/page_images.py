@@ -13,7 +13,7 @@ from typing import Any
 
 from preciso_dagster.appdb.models import Document, ReviewItem
 from preciso_dagster.errors import NotFoundError
-from preciso_dagster.ingest.formats import IMAGE_FORMATS
+from preciso_dagster.ingest.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
 from preciso_dagster.ingest.storage import DocumentStore
 
 
@@ -25,7 +25,6 @@ def crop_png(item: ReviewItem) -> bytes:
 
 
 VERIFIED_COLOUR, UNVERIFIED_COLOUR, HIGHLIGHT_COLOUR = (27, 127, 59), (179, 38, 30), (0, 90, 220)
-PDF_POINTS_PER_INCH = 72
 
 
 def page_png(document: Document, store: DocumentStore, page_index: int, dpi: int) -> bytes:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import io
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pymupdf
-from PIL import Image, ImageSequence
+from PIL import Image
 
 from preciso_dagster.errors import BadDocumentError, EngineUnavailableError
-from preciso_dagster.ingest.formats import IMAGE_FORMATS, detect_format
+from preciso_dagster.ingest.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH, detect_format
 from preciso_dagster.ingest.ocr_engines import OCR_ENGINES, OcrEngine, OcrResult, TesseractEngine
 from preciso_dagster.ingest.storage import sha256_of
 from preciso_dagster.ingest.structured_formats import STRUCTURED_EXTRACTORS
@@ -38,6 +39,15 @@ from preciso_dagster.numeric.verification import (
 TEXT_LAYER = "text_layer"
 NATIVE = "native"
 TEXT_SOURCES = (TEXT_LAYER, NATIVE)
+# MuPDF errors that mean the file itself is bad (not the machine): never worth a retry.
+BAD_PDF_ERRORS = (
+    pymupdf.FileDataError,
+    pymupdf.mupdf.FzErrorSyntax,
+    pymupdf.mupdf.FzErrorFormat,
+    pymupdf.mupdf.FzErrorLimit,
+    pymupdf.mupdf.FzErrorUnsupported,
+    pymupdf.mupdf.FzErrorArgument,
+)
 
 
 @dataclass(frozen=True)
@@ -205,8 +215,11 @@ def _pdf_page(
     attempts: list[EngineAttempt] = []
     if TEXT_LAYER in config.engine_order:
         started = time.perf_counter()
-        text_page = page.get_textpage()  # parsed once, for the text and for its words
-        text = page.get_text(textpage=text_page)
+        try:
+            text_page = page.get_textpage()  # parsed once, for the text and for its words
+            text = page.get_text(textpage=text_page)
+        except BAD_PDF_ERRORS as error:
+            raise BadDocumentError(f"PDF page {index} text could not be read: {error}") from error
         verdict = judge_text_layer(text)
         seconds = round(time.perf_counter() - started, 4)
         attempts.append(
@@ -223,28 +236,54 @@ def _pdf_page(
             return ExtractedPage(
                 index, TEXT_LAYER, text, 1.0, attempts, seconds=seconds, words=words
             )
-    pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
-    image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
-    return _ocr_page(index, image, config, engines, dpi=config.dpi, attempts=attempts)
+    return _ocr_page(
+        index, _rendered(page, index, config), config, engines, dpi=config.dpi, attempts=attempts
+    )
 
 
-def _image_frames(content: bytes, config: ExtractionConfig) -> list[Image.Image]:
+def _rendered(page: pymupdf.Page, index: int, config: ExtractionConfig) -> Image.Image:
+    """The page as a grayscale image at the OCR resolution, refused beyond the pixel limit."""
+    scale = config.dpi / PDF_POINTS_PER_INCH
+    width, height = page.rect.width * scale, page.rect.height * scale
+    if width * height > config.max_image_pixels:
+        raise BadDocumentError(
+            f"PDF page {index} is {page.rect.width:.0f}x{page.rect.height:.0f} pt: at "
+            f"{config.dpi} DPI that is {width * height:.0f} pixels, over the limit of "
+            f"{config.max_image_pixels}"
+        )
+    try:
+        pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
+    except BAD_PDF_ERRORS as error:
+        raise BadDocumentError(f"PDF page {index} could not be rendered: {error}") from error
+    return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+
+
+def _image_frames(content: bytes, config: ExtractionConfig) -> Iterator[Image.Image]:
+    """Each frame in turn, decoded only when OCR reaches it. The number of frames and every
+    frame's pixels are checked first from the headers alone (a small first frame can hide a
+    bomb behind it), so a refused image costs no OCR."""
     try:
         with warnings.catch_warnings():
             # We enforce our own pixel limit just below; Pillow's warning would only add noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content))
-        if image.width * image.height > config.max_image_pixels:
-            raise BadDocumentError(
-                f"image is {image.width}x{image.height} pixels, over the limit of "
-                f"{config.max_image_pixels} (possible decompression bomb)"
-            )
-        frames = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
-    except BadDocumentError:
-        raise
-    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+            frames = getattr(image, "n_frames", 1)
+            if frames > config.max_pdf_pages:
+                raise BadDocumentError(
+                    f"image has {frames} frames, over the page limit of {config.max_pdf_pages}"
+                )
+            for index in range(frames):
+                image.seek(index)
+                if image.width * image.height > config.max_image_pixels:
+                    raise BadDocumentError(
+                        f"image frame {index} is {image.width}x{image.height} pixels, over the "
+                        f"limit of {config.max_image_pixels} (possible decompression bomb)"
+                    )
+            for index in range(frames):
+                image.seek(index)
+                yield image.convert("L")
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise BadDocumentError(f"image could not be decoded: {error}") from error
-    return frames
 
 
 def _ocr_page(

@@ -19,17 +19,29 @@ def _table_text(rows: Iterable[Iterable[str]]) -> str:
     return "\n".join(CELL_SEPARATOR.join(cells) for cells in rows)
 
 
+def _utf8(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadDocumentError(
+            f"the text is not valid UTF-8 at byte {error.start} ({error.reason})"
+        ) from error
+
+
 def text_pages(content: bytes) -> list[str]:
-    return [content.decode("utf-8-sig")]
+    return [_utf8(content)]
 
 
 def csv_pages(content: bytes) -> list[str]:
-    text = content.decode("utf-8-sig")
+    text = _utf8(content)
     try:
         dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    return [_table_text(csv.reader(io.StringIO(text), dialect))]
+    try:
+        return [_table_text(csv.reader(io.StringIO(text), dialect))]
+    except csv.Error as error:
+        raise BadDocumentError(f"the CSV could not be read: {error}") from error
 
 
 def html_pages(content: bytes) -> list[str]:
@@ -41,7 +53,8 @@ def html_pages(content: bytes) -> list[str]:
     body = tree.body or tree.root
     if body is None:
         return [""]
-    for table in body.css("table"):
+    # Innermost tables first: each is read once, after the tables inside it became text.
+    for table in reversed(body.css("table")):
         rows = [
             [cell.text(separator=" ", strip=True) for cell in row.css("th, td")]
             for row in table.css("tr")
