@@ -7,12 +7,13 @@ from typing import Any
 import httpx
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-from preciso_dagster.errors import DagsterUnavailableError
+from preciso_dagster.errors import DagsterUnavailableError, SubmissionRefusedError
 from preciso_dagster.tracking.submissions import RunSpec
 
 LOCATION_NAME = "preciso"
 REPOSITORY_NAME = "__repository__"
 TIMEOUT_SECONDS = 10
+REASON_CHARS = 2000  # a refusal's reason is stored and logged: keep it bounded
 
 _ADD_PARTITION = """
 mutation AddPartition($selector: RepositorySelector!, $name: String!, $key: String!) {
@@ -44,6 +45,25 @@ mutation Reexecute($parentRunId: String!) {
     ... on LaunchRunSuccess { run { runId } }
     ... on PythonError { message }
     ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+
+_LAUNCH_RUN = """
+mutation LaunchRun($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on PipelineNotFoundError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConflict { message }
+    ... on ConflictingExecutionParamsError { message }
+    ... on PresetNotFoundError { message }
+    ... on UnauthorizedError { message }
+    ... on InvalidStepError { invalidStepKey }
+    ... on InvalidOutputError { stepKey invalidOutputName }
   }
 }
 """
@@ -87,21 +107,28 @@ class DagsterGateway:
             raise DagsterUnavailableError(f"adding partition {key!r} failed: {result}")
 
     def submit(self, spec: RunSpec, tags: dict[str, str]) -> str:
-        """Launch the run (queued by Dagster's coordinator) and return its run id."""
+        """Launch the run (queued by Dagster's coordinator) and return its run id.
+
+        Raises DagsterUnavailableError when Dagster cannot be reached (worth retrying), and
+        SubmissionRefusedError when it answers but refuses this run (never worth retrying).
+        """
         run_tags = dict(tags)
         if spec.partition_key is not None:
             self.add_partition("documents", spec.partition_key)
             run_tags["dagster/partition"] = spec.partition_key
-        try:
-            return self._client.submit_job_execution(
-                spec.job_name,
-                repository_location_name=LOCATION_NAME,
-                repository_name=REPOSITORY_NAME,
-                run_config=spec.run_config,
-                tags=run_tags,
-            )
-        except (DagsterGraphQLClientError, OSError) as error:
-            raise DagsterUnavailableError(f"Dagster refused the run: {error}") from error
+        params = {
+            "selector": {**REPOSITORY_SELECTOR, "pipelineName": spec.job_name},
+            "runConfigData": spec.run_config,
+            "mode": "default",
+            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in run_tags.items()]},
+        }
+        result = self._graphql(_LAUNCH_RUN, {"executionParams": params})["launchRun"]
+        if result["__typename"] == "LaunchRunSuccess":
+            return result["run"]["runId"]
+        reason = result.get("message") or "; ".join(e["message"] for e in result.get("errors", []))
+        raise SubmissionRefusedError(
+            f"Dagster refused the run ({result['__typename']}): {reason or result}"[:REASON_CHARS]
+        )
 
     def runs_for_job(self, job_id: str) -> list[str]:
         """Run ids already tagged with this job id (so a resubmission never makes a second run)."""

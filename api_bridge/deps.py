@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api_bridge.auth import Principal, principal_for
 from api_bridge.dagster_gateway import DagsterGateway
 from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.appdb.storable import DOCUMENT_ID_PATTERN
 from preciso_dagster.settings import Role, Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
@@ -78,3 +79,4 @@ ViewerDep = Annotated[Principal, Depends(require_role("viewer"))]
 OperatorDep = Annotated[Principal, Depends(require_role("operator"))]
 ReviewerDep = Annotated[Principal, Depends(require_role("reviewer"))]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
+DocumentIdPath = Annotated[str, Path(pattern=DOCUMENT_ID_PATTERN, description="doc-<24 hex>")]

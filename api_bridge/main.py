@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api_bridge.api.main import api_router
+from api_bridge.body_limits import BodyLimitMiddleware
 from api_bridge.console.app import install_console
 from api_bridge.dagster_gateway import DagsterGateway
 from api_bridge.errors import install_error_handlers
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_metrics(app)
     app.include_router(api_router)
     install_console(app, settings)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     return app
 
 

@@ -30,7 +30,11 @@ class InvalidRequestError(PrecisoError):
 
 
 class DagsterUnavailableError(PrecisoError):
-    """Dagster's GraphQL endpoint did not answer or refused the submission."""
+    """Dagster's GraphQL endpoint did not answer: worth trying again later."""
+
+
+class SubmissionRefusedError(PrecisoError):
+    """Dagster answered and refused this run (bad config, unknown job): never worth a retry."""
 
 
 class DevModeOnlyError(PrecisoError):

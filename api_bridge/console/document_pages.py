@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from api_bridge.console.deps import UserDep
 from api_bridge.console.rendering import PAGE_SIZE, Pager, render
 from api_bridge.console.review_pages import PRIVATE_CACHE
+from api_bridge.deps import DocumentIdPath
 from api_bridge.services.page_images import annotated_page_png
 from preciso_dagster.appdb.models import Document, DocumentStatus, ReviewItem, ReviewStatus
 from preciso_dagster.appdb.session import session_scope
@@ -64,7 +65,7 @@ def documents_list(
 
 @router.get("/ui/documents/{document_id}", response_class=HTMLResponse)
 def document_viewer(
-    document_id: str,
+    document_id: DocumentIdPath,
     request: Request,
     user: UserDep,
     page: Annotated[int, Query(ge=0, le=100_000)] = 0,
@@ -96,7 +97,7 @@ def document_viewer(
 
 @router.get("/ui/documents/{document_id}/pages/{page_index}.png")
 def page_image(
-    document_id: str,
+    document_id: DocumentIdPath,
     page_index: int,
     request: Request,
     _: UserDep,
@@ -120,7 +121,10 @@ def page_image(
 
 @router.get("/ui/documents/{document_id}/export.{export_format}")
 def export_download(
-    document_id: str, export_format: Literal["json", "csv", "xlsx"], request: Request, _: UserDep
+    document_id: DocumentIdPath,
+    export_format: Literal["json", "csv", "xlsx"],
+    request: Request,
+    _: UserDep,
 ) -> Response:
     """The settled document's export, as the API gives it (409 page while review is open)."""
     with session_scope(request.app.state.settings.database_url) as session:

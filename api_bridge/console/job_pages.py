@@ -13,6 +13,7 @@ from api_bridge.console.rendering import PAGE_SIZE, Pager, render
 from api_bridge.services.jobs import cancel_job, retry_job
 from preciso_dagster.appdb.models import JobSource, JobStatus
 from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.appdb.storable import NO_NUL_PATTERN
 from preciso_dagster.tracking.jobs import get_job, list_jobs
 from preciso_dagster.tracking.rollups import document_rollup
 from preciso_dagster.tracking.run_tags import JOB_TYPES
@@ -25,7 +26,7 @@ def jobs_list(
     request: Request,
     user: UserDep,
     status: Annotated[JobStatus | None, Query()] = None,
-    job_type: Annotated[str | None, Query(max_length=64)] = None,
+    job_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
     source: Annotated[JobSource | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> HTMLResponse:

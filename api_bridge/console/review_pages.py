@@ -13,6 +13,7 @@ from api_bridge.console.rendering import render
 from api_bridge.services.page_images import crop_png
 from preciso_dagster.appdb.models import Document, ReviewItem, ReviewStatus
 from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.appdb.storable import DOCUMENT_FILTER_PATTERN, NO_NUL_PATTERN
 from preciso_dagster.errors import NotFoundError
 from preciso_dagster.review.items import ReviewFilter, count_by, decide, list_items
 
@@ -32,8 +33,8 @@ def _queue_url(document: str | None, reason: str | None, kind: str | None, posit
 def review_queue(
     request: Request,
     user: UserDep,
-    document: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=500)] = None,
+    document: Annotated[str | None, Query(pattern=DOCUMENT_FILTER_PATTERN)] = None,
+    reason: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
     kind: Annotated[Kind | None, Query()] = None,
     position: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> HTMLResponse:

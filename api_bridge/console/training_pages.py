@@ -14,6 +14,7 @@ from api_bridge.console.rendering import PAGE_SIZE, Pager, render
 from api_bridge.services.jobs import submit_job
 from preciso_dagster.appdb.models import Approval, ApprovalState, JobStatus, PipelineJob
 from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.appdb.storable import DOCUMENT_FILTER_PATTERN
 from preciso_dagster.errors import DagsterUnavailableError, InvalidRequestError
 from preciso_dagster.training.dataset import analytics, approve, list_examples
 from preciso_dagster.training.taxonomy import UNKNOWN, concepts
@@ -28,7 +29,7 @@ CHART_BAR_WIDTH = 260
 def training_page(
     request: Request,
     user: UserDep,
-    document: Annotated[str | None, Query(max_length=64)] = None,
+    document: Annotated[str | None, Query(pattern=DOCUMENT_FILTER_PATTERN)] = None,
     state: Annotated[ApprovalState | None, Query()] = ApprovalState.PROPOSED,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> HTMLResponse:

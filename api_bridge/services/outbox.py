@@ -11,7 +11,11 @@ from sqlalchemy import select
 from api_bridge.dagster_gateway import DagsterGateway
 from preciso_dagster.appdb.models import JobStatus, PipelineJob
 from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import DagsterUnavailableError, InvalidRequestError
+from preciso_dagster.errors import (
+    DagsterUnavailableError,
+    InvalidRequestError,
+    SubmissionRefusedError,
+)
 from preciso_dagster.tracking.jobs import attach_run, set_status
 from preciso_dagster.tracking.run_tags import JOB_ID_TAG, SOURCE_TAG
 from preciso_dagster.tracking.submissions import run_spec_for
@@ -43,10 +47,13 @@ def submit_pending(database_url: str, gateway: DagsterGateway) -> int:
             else:
                 try:
                     spec = run_spec_for(job.job_type, job.params)
-                except InvalidRequestError as error:
+                    run_id = gateway.submit(spec, {JOB_ID_TAG: str(job.job_id), SOURCE_TAG: "api"})
+                except (InvalidRequestError, SubmissionRefusedError) as error:
+                    # This job can never run; it must not hold up the jobs behind it.
                     set_status(session, job, JobStatus.FAILED, error=str(error))
+                    session.commit()
+                    log.warning("pending job refused", job_id=str(job.job_id), reason=str(error))
                     continue
-                run_id = gateway.submit(spec, {JOB_ID_TAG: str(job.job_id), SOURCE_TAG: "api"})
             attach_run(session, job, run_id)
             set_status(session, job, JobStatus.QUEUED)
             session.commit()  # one job at a time: a crash never loses a recorded run id

@@ -14,8 +14,12 @@ import psutil
 import pytest
 from sqlalchemy import select
 
+from api_bridge.dagster_gateway import DagsterGateway
 from preciso_dagster.appdb.models import PipelineJobEvent
 from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.errors import DagsterUnavailableError, SubmissionRefusedError
+from preciso_dagster.stack import free_port
+from preciso_dagster.tracking.submissions import RunSpec
 from tests import fixtures
 from tests.e2e.conftest import RunningStack
 
@@ -153,3 +157,13 @@ def test_a_daemon_killed_mid_tick_restarts_and_the_mirror_repairs_what_it_missed
             )
         ).all()
     assert statuses.count("succeeded") == 1  # repaired once, not once per sweep
+
+
+def test_dagster_refusing_a_run_is_told_apart_from_dagster_being_down(
+    running_stack: RunningStack,
+) -> None:
+    refused_config = RunSpec("training_job", run_config={"ops": {"no_such_op": {"config": {}}}})
+    with pytest.raises(SubmissionRefusedError, match="RunConfigValidationInvalid"):
+        running_stack.gateway().submit(refused_config, {})
+    with pytest.raises(DagsterUnavailableError):
+        DagsterGateway("127.0.0.1", free_port()).submit(refused_config, {})

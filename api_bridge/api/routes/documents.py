@@ -1,10 +1,12 @@
 """Documents: upload one, read one with per-page provenance."""
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 
-from api_bridge.deps import OperatorDep, SessionDep, SettingsDep, ViewerDep
+from api_bridge.deps import DocumentIdPath, OperatorDep, SessionDep, SettingsDep, ViewerDep
 from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
 from api_bridge.services.documents import get_document, submit_document
 from api_bridge.services.page_images import page_png
@@ -15,6 +17,7 @@ from preciso_dagster.review.export import MEDIA_TYPES, document_export, render_e
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
 READ_CHUNK_BYTES = 1024 * 1024
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @router.post(
@@ -31,20 +34,23 @@ async def upload_document(
     principal: OperatorDep,
 ) -> DocumentSubmitted:
     """Store the file content-addressed and start its extraction; a re-upload gets the same ids."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 65536:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _too_large(settings))
-    content = bytearray()
+    content = bytearray()  # the body was bounded (and the token checked) by BodyLimitMiddleware
     while chunk := await file.read(READ_CHUNK_BYTES):
         content.extend(chunk)
         if len(content) > settings.max_upload_bytes:
             raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _too_large(settings))
+    filename = file.filename or ""
+    if _CONTROL_CHARACTERS.search(filename):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the file name holds control characters"
+        )
     assert settings.storage_dir is not None
-    submitted = submit_document(
+    submitted = await run_in_threadpool(  # hashing, storing and the database: off the loop
+        submit_document,
         session,
         DocumentStore(settings.storage_dir),
         content=bytes(content),
-        filename=file.filename or "",
+        filename=filename,
         requested_by=principal.name,
     )
     if submitted.job is not None and submitted.job.status == JobStatus.PENDING:
@@ -58,7 +64,7 @@ async def upload_document(
 
 
 @router.get("/{document_id}", response_model=DocumentPublic)
-def read_document(document_id: str, session: SessionDep, _: ViewerDep) -> DocumentPublic:
+def read_document(document_id: DocumentIdPath, session: SessionDep, _: ViewerDep) -> DocumentPublic:
     """The document, its status and every page with engine, attempts, confidence and timings."""
     return DocumentPublic.model_validate(get_document(session, document_id))
 
@@ -69,7 +75,7 @@ def read_document(document_id: str, session: SessionDep, _: ViewerDep) -> Docume
     responses={200: {"content": {"image/png": {}}, "description": "The page, as a PNG"}},
 )
 def read_page_image(
-    document_id: str,
+    document_id: DocumentIdPath,
     page_index: Annotated[int, Path(ge=0, le=100_000)],
     session: SessionDep,
     settings: SettingsDep,
@@ -91,7 +97,7 @@ def read_page_image(
     },
 )
 def export_document(
-    document_id: str,
+    document_id: DocumentIdPath,
     session: SessionDep,
     _: ViewerDep,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
