@@ -100,6 +100,17 @@ def register(settings: Settings, content: bytes, name: str) -> str:
         ).document_id
 
 
+def known_documents(settings: Settings, document_ids: list[str]) -> None:
+    """Bare document rows with these ids, for tests of jobs over documents (unknown ones are
+    refused)."""
+    with session_scope(settings.database_url) as session:
+        for document_id in document_ids:
+            digest = uuid.uuid5(uuid.NAMESPACE_URL, document_id).hex * 2
+            session.add(
+                Document(document_id=document_id, sha256=digest, filename="t.txt", size_bytes=1)
+            )
+
+
 def document_with_examples(settings: Settings, text: str, status: DocumentStatus) -> str:
     """A one-page text document in `status`, with its line items proposed for training."""
     document_id = register(settings, text.encode(), "fs.txt")

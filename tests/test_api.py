@@ -12,13 +12,19 @@ from preciso_dagster.appdb.models import Document, DocumentStatus
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.settings import Settings
 from tests import fixtures
+from tests.conftest import known_documents
 
 OPERATOR = {"Authorization": "Bearer operator-token"}
 VIEWER = {"Authorization": "Bearer viewer-token"}
 
 
+# Documents the job tests name; jobs over unknown documents are refused with 404.
+KNOWN_DOCUMENTS = ("d", "e", "d0", "d1", "d2", "doc-1")
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    known_documents(settings, list(KNOWN_DOCUMENTS))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -161,9 +167,24 @@ def test_bad_uploads_are_422_and_the_original_is_kept(
     assert response.status_code == 422
     assert message in response.json()["detail"]
     with session_scope(settings.database_url) as session:
-        (document,) = session.query(Document).all()
+        (document,) = session.query(Document).filter_by(status=DocumentStatus.FAILED).all()
         assert document.status == DocumentStatus.FAILED and message in document.failure_reason
     assert settings.storage_dir and any(settings.storage_dir.rglob(document.sha256))
+
+
+def test_a_file_refused_for_its_name_is_accepted_under_a_good_one(client: TestClient) -> None:
+    content = b"Cash 12.50\n"
+    bad = client.post(
+        "/api/v1/documents", headers=OPERATOR, files={"file": ("../evil.txt", content)}
+    )
+    assert bad.status_code == 422 and "path separators" in bad.json()["detail"]
+    good = client.post(
+        "/api/v1/documents", headers=OPERATOR, files={"file": ("statement.txt", content)}
+    )
+    assert good.status_code == 202, good.text
+    assert good.json()["status"] == "received" and good.json()["job_id"]
+    document = client.get(f"/api/v1/documents/{good.json()['document_id']}", headers=VIEWER).json()
+    assert document["filename"] == "statement.txt" and document["failure_reason"] is None
 
 
 def test_upload_over_the_size_limit_is_413(settings: Settings) -> None:
@@ -184,10 +205,21 @@ def test_upload_over_the_size_limit_is_413(settings: Settings) -> None:
         ({"job_type": "training", "params": {"example_ids": [1, 2], "min_quality": 0.5}}, 202),
         ({"job_type": "training", "params": {"min_quality": 3}}, 422),
         ({"job_type": "numeric_check", "params": {"document_id": "doc-1"}}, 202),
+        ({"job_type": "numeric_check", "params": {"document_id": "doc-nowhere"}}, 404),
+        ({"job_type": "ocr_extraction", "params": {"document_id": "d\tx\n"}}, 422),
+        ({"job_type": "ocr_batch", "params": {"document_ids": ["d", "doc-nowhere"]}}, 404),
+        ({"job_type": "training", "params": {"min_quality": "0.5"}}, 422),
+        ({"job_type": "training", "params": {"max_per_class": 10**40}}, 422),
+        ({"job_type": "training", "params": {"example_ids": list(range(1, 10_002))}}, 422),
     ],
 )
 def test_every_job_type_validates_its_params(client: TestClient, body: dict, status: int) -> None:
-    assert client.post("/api/v1/jobs", headers=OPERATOR, json=body).status_code == status
+    response = client.post("/api/v1/jobs", headers=OPERATOR, json=body)
+    assert response.status_code == status, response.text
+    if status == 202:  # what is stored is the validated model, with its defaults
+        stored = client.get(f"/api/v1/jobs/{response.json()['job_id']}", headers=VIEWER).json()
+        assert stored["params"] == response.json()["params"]
+        assert "min_quality" not in body["params"] or stored["params"]["min_quality"] == 0.5
 
 
 def test_pending_jobs_cancel_at_once_and_only_failed_jobs_retry(client: TestClient) -> None:

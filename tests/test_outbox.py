@@ -16,6 +16,7 @@ from preciso_dagster.settings import Settings
 from preciso_dagster.stack import free_port
 from preciso_dagster.tracking.run_tags import JOB_ID_TAG
 from preciso_dagster.tracking.submissions import RunSpec
+from tests.conftest import known_documents
 
 
 class CountingGateway(DagsterGateway):
@@ -30,6 +31,7 @@ class CountingGateway(DagsterGateway):
 
 def test_new_jobs_do_not_cut_the_backoff_short_while_dagster_is_down(settings: Settings) -> None:
     gateway = CountingGateway("127.0.0.1", free_port())
+    known_documents(settings, [f"doc-{number}" for number in range(20)])
     outbox = OutboxSubmitter(settings.database_url, gateway)
     outbox.start()
     try:
@@ -70,6 +72,7 @@ class RefusingGateway(DagsterGateway):
 
 
 def test_a_refused_job_fails_with_its_reason_and_never_blocks_the_next(settings: Settings) -> None:
+    known_documents(settings, ["doc-1"])
     with session_scope(settings.database_url) as session:
         refused, _ = submit_job(session, job_type="training", params={}, requested_by="test")
         good, _ = submit_job(

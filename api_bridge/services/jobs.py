@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.appdb.models import JobSource, JobStatus, PipelineJob
-from preciso_dagster.errors import ConflictError
+from preciso_dagster.appdb.models import Document, JobSource, JobStatus, PipelineJob
+from preciso_dagster.errors import ConflictError, NotFoundError
 from preciso_dagster.tracking.jobs import attach_run, create_job, set_status
-from preciso_dagster.tracking.submissions import run_spec_for
+from preciso_dagster.tracking.submissions import validated_params
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +31,8 @@ def submit_job(
     Dagster is never on the request path: the outbox submits pending jobs (at once when woken)
     and is the only submitter, so a job can never be sent twice by two paths racing.
     """
-    run_spec_for(job_type, params)  # unknown types and bad params are refused here, with 4xx
+    params = validated_params(job_type, params)  # unknown types, bad params: 4xx here
+    _refuse_unknown_documents(session, params)
     if idempotency_key:
         existing = _job_with_key(session, idempotency_key, job_type, params)
         if existing is not None:
@@ -55,6 +56,19 @@ def submit_job(
         return existing, False
     log.info("job recorded", job_id=str(job.job_id), job_type=job_type)
     return job, True
+
+
+def _refuse_unknown_documents(session: Session, params: dict[str, Any]) -> None:
+    """A job over documents that were never registered would make partitions and runs of
+    nothing: refused with 404."""
+    wanted = set(params.get("document_ids", ())) | {params.get("document_id")} - {None}
+    if not wanted:
+        return
+    known = set(
+        session.scalars(select(Document.document_id).where(Document.document_id.in_(wanted)))
+    )
+    if missing := sorted(wanted - known):
+        raise NotFoundError(f"unknown documents: {', '.join(missing[:10])}")
 
 
 def _job_with_key(

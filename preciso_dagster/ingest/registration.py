@@ -14,6 +14,7 @@ from preciso_dagster.ingest.formats import detect_format
 from preciso_dagster.ingest.storage import DocumentStore
 
 MAX_FILENAME_LENGTH = 255
+NAME_PROBLEM = "filename"  # how every refusal of a name starts
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,15 @@ def register_document(
     stored = store.store(content)
     existing = session.get(Document, stored.document_id)
     if existing is not None:
+        if _refused_for_its_name(existing) and _judge(existing, content, filename):
+            return _registration(existing, is_new=True)  # the same bytes, now under a good name
         return _registration(existing, is_new=False)
     document = Document(
         document_id=stored.document_id,
         sha256=stored.sha256,
-        filename=filename[:MAX_FILENAME_LENGTH],
         size_bytes=len(content),
-        status=DocumentStatus.RECEIVED,
     )
-    try:
-        validate_filename(filename)
-        detected = detect_format(content, filename)
-        document.detected_format = detected.format
-        document.format_mismatch = detected.mismatch
-    except BadDocumentError as error:
-        document.status = DocumentStatus.FAILED
-        document.failure_reason = str(error)
+    _judge(document, content, filename)
     try:
         with session.begin_nested():
             session.add(document)
@@ -70,6 +64,31 @@ def register_document(
         assert winner is not None
         return _registration(winner, is_new=False)
     return _registration(document, is_new=True)
+
+
+def _judge(document: Document, content: bytes, filename: str) -> bool:
+    """Name and detect the document; False (and status failed, with the reason) when the
+    name or the content is refused."""
+    document.filename = filename[:MAX_FILENAME_LENGTH]
+    try:
+        validate_filename(filename)
+        detected = detect_format(content, filename)
+    except BadDocumentError as error:
+        document.status = DocumentStatus.FAILED
+        document.failure_reason = str(error)
+        return False
+    document.detected_format = detected.format
+    document.format_mismatch = detected.mismatch
+    document.status = DocumentStatus.RECEIVED
+    document.failure_reason = None
+    return True
+
+
+def _refused_for_its_name(document: Document) -> bool:
+    """Only the name was wrong: a later arrival under another name is judged again."""
+    return document.status == DocumentStatus.FAILED and (
+        document.failure_reason or ""
+    ).startswith(NAME_PROBLEM)
 
 
 def _registration(document: Document, *, is_new: bool) -> Registration:

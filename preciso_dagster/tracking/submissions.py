@@ -3,38 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from preciso_dagster.appdb.storable import RowId, StorableText
+from preciso_dagster.appdb.storable import DOCUMENT_ID_PATTERN, RowId
 from preciso_dagster.errors import InvalidRequestError
 from preciso_dagster.tracking.run_tags import JOB_TYPES
 
 MAX_BATCH_DOCUMENTS = 500
+MAX_TRAINING_EXAMPLE_IDS = 10_000
+MAX_PER_CLASS = 1_000_000
+DocumentId = Annotated[str, Field(pattern=DOCUMENT_ID_PATTERN)]
 
 
 class DocumentParams(BaseModel):
     """One registered document: extract it (ocr_extraction) or re-check it (numeric_check)."""
 
-    model_config = ConfigDict(extra="forbid")
-    document_id: StorableText = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    document_id: DocumentId
 
 
 class BatchParams(BaseModel):
     """Many registered documents in one run (ocr_batch); each keeps its own outcome."""
 
-    model_config = ConfigDict(extra="forbid")
-    document_ids: list[StorableText] = Field(min_length=1, max_length=MAX_BATCH_DOCUMENTS)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    document_ids: list[DocumentId] = Field(min_length=1, max_length=MAX_BATCH_DOCUMENTS)
 
 
 class TrainingParams(BaseModel):
     """Batch training: an explicit dataset selection for the `training_dataset` asset."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     min_quality: float = Field(default=0.0, ge=0, le=1)
-    max_per_class: int = Field(default=0, ge=0)
-    example_ids: list[RowId] = Field(default_factory=list)
+    max_per_class: int = Field(default=0, ge=0, le=MAX_PER_CLASS)
+    example_ids: list[RowId] = Field(default_factory=list, max_length=MAX_TRAINING_EXAMPLE_IDS)
 
 
 PARAMS_MODELS: dict[str, type[BaseModel]] = {
@@ -52,8 +55,24 @@ class RunSpec:
     run_config: dict[str, Any] = field(default_factory=dict)
 
 
+def validated_params(job_type: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The params as their model reads them (what is stored); InvalidRequestError otherwise."""
+    return _validated(job_type, params).model_dump(mode="json")
+
+
 def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
     """The Dagster run behind a job; InvalidRequestError for unknown types or bad params."""
+    validated = _validated(job_type, params)
+    if isinstance(validated, DocumentParams):
+        return RunSpec(JOB_TYPES[job_type], partition_key=validated.document_id)
+    if isinstance(validated, BatchParams):
+        config = {"ops": {"extract_document_batch": {"config": validated.model_dump()}}}
+        return RunSpec(JOB_TYPES[job_type], run_config=config)
+    config = {"ops": {"training_dataset": {"config": validated.model_dump()}}}
+    return RunSpec(JOB_TYPES[job_type], run_config=config)
+
+
+def _validated(job_type: str, params: dict[str, Any]) -> BaseModel:
     if job_type not in JOB_TYPES:
         raise InvalidRequestError(
             f"unknown job_type {job_type!r}; known: {', '.join(sorted(JOB_TYPES))}"
@@ -65,10 +84,4 @@ def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
             f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in error.errors()
         )
         raise InvalidRequestError(f"invalid params for {job_type}: {details}") from error
-    if isinstance(validated, DocumentParams):
-        return RunSpec(JOB_TYPES[job_type], partition_key=validated.document_id)
-    if isinstance(validated, BatchParams):
-        config = {"ops": {"extract_document_batch": {"config": validated.model_dump()}}}
-        return RunSpec(JOB_TYPES[job_type], run_config=config)
-    config = {"ops": {"training_dataset": {"config": validated.model_dump()}}}
-    return RunSpec(JOB_TYPES[job_type], run_config=config)
+    return validated
