@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -126,6 +127,26 @@ def test_idempotency_key_replays_and_conflicts(client: TestClient) -> None:
         json={"job_type": "ocr_extraction", "params": {"document_id": "e"}},
     )
     assert other.status_code == 409
+
+
+def test_idempotency_keys_belong_to_their_caller_and_never_to_the_bridge(
+    client: TestClient,
+) -> None:
+    body = {"job_type": "ocr_extraction", "params": {"document_id": "d"}}
+    admin = {"Authorization": "Bearer admin-token", "Idempotency-Key": "shared"}
+    operator_job = client.post(
+        "/api/v1/jobs", headers={**OPERATOR, "Idempotency-Key": "shared"}, json=body
+    ).json()
+    admin_job = client.post("/api/v1/jobs", headers=admin, json=body).json()
+    assert admin_job["job_id"] != operator_job["job_id"]
+    content = b"Cash 99.10\n"
+    document_id = "doc-" + hashlib.sha256(content).hexdigest()[:24]
+    squatter = {**OPERATOR, "Idempotency-Key": f"extract:{document_id}"}
+    client.post("/api/v1/jobs", headers=squatter, json=body)
+    upload = client.post("/api/v1/documents", headers=OPERATOR, files={"file": ("c.txt", content)})
+    assert upload.status_code == 202 and upload.json()["document_id"] == document_id
+    job = client.get(f"/api/v1/jobs/{upload.json()['job_id']}", headers=VIEWER).json()
+    assert job["params"] == {"document_id": document_id}
 
 
 def test_flags_list_defaults_and_risky_ones_are_off(client: TestClient) -> None:

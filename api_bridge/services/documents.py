@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api_bridge.services.jobs import submit_job
+from api_bridge.services.jobs import INTERNAL_KEY_PREFIX, submit_job
 from preciso_dagster.appdb.models import Document, DocumentStatus, PipelineJob
 from preciso_dagster.errors import BadDocumentError, NotFoundError
 from preciso_dagster.ingest.registration import register_document
@@ -23,8 +23,9 @@ class SubmittedDocument:
 
 
 def extraction_key(document_id: str) -> str:
-    """The idempotency key of a document's first extraction job, so a re-upload finds it."""
-    return f"extract:{document_id}"
+    """The idempotency key of a document's first extraction job, so a re-upload finds it.
+    Internal keys have a prefix no caller's key can have (see `caller_key`)."""
+    return f"{INTERNAL_KEY_PREFIX}extract:{document_id}"
 
 
 def submit_document(

@@ -16,6 +16,13 @@ from preciso_dagster.tracking.jobs import attach_run, create_job, set_status
 from preciso_dagster.tracking.submissions import validated_params
 
 log = structlog.get_logger(__name__)
+INTERNAL_KEY_PREFIX = "internal|"
+
+
+def caller_key(principal_name: str, key: str) -> str:
+    """An `Idempotency-Key` in its caller's own namespace: two callers never share a key, and
+    no caller can take a key the bridge uses itself."""
+    return f"{principal_name}|{key}"
 
 
 def submit_job(

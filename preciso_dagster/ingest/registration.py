@@ -86,9 +86,9 @@ def _judge(document: Document, content: bytes, filename: str) -> bool:
 
 def _refused_for_its_name(document: Document) -> bool:
     """Only the name was wrong: a later arrival under another name is judged again."""
-    return document.status == DocumentStatus.FAILED and (
-        document.failure_reason or ""
-    ).startswith(NAME_PROBLEM)
+    return document.status == DocumentStatus.FAILED and (document.failure_reason or "").startswith(
+        NAME_PROBLEM
+    )
 
 
 def _registration(document: Document, *, is_new: bool) -> Registration:

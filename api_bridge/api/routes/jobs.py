@@ -7,15 +7,17 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
 from api_bridge.schemas import DocumentRollup, JobCreate, JobPublic, JobsPublic
-from api_bridge.services.jobs import cancel_job, retry_job, submit_job
+from api_bridge.services.jobs import caller_key, cancel_job, retry_job, submit_job
 from preciso_dagster.appdb.models import JobStatus
-from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
+from preciso_dagster.appdb.storable import MAX_ROW_ID, NO_NUL_PATTERN, StorableText
 from preciso_dagster.tracking.jobs import get_job, list_jobs
 from preciso_dagster.tracking.rollups import document_rollup
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=200, pattern=NO_NUL_PATTERN)
+]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
@@ -33,7 +35,7 @@ def create_job(
         job_type=body.job_type,
         params=body.params,
         requested_by=principal.name,
-        idempotency_key=idempotency_key,
+        idempotency_key=caller_key(principal.name, idempotency_key) if idempotency_key else None,
     )
     if job.status == JobStatus.PENDING:
         request.app.state.outbox.wake()
