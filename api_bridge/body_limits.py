@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import status
 
-from api_bridge.auth import principal_for
+from api_bridge.auth import TokenBook
 from preciso_dagster.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -34,9 +34,10 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 class BodyLimitMiddleware:
     """Authenticate `/api/` writes and bound every request body before the app reads it."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, tokens: TokenBook) -> None:
         self.app = app
         self.settings = settings
+        self.tokens = tokens
 
     def limit_for(self, path: str) -> int:
         if path.rstrip("/") == UPLOAD_PATH:
@@ -99,10 +100,7 @@ class BodyLimitMiddleware:
 
     def _known_caller(self, authorization: str) -> bool:
         scheme, _, token = authorization.partition(" ")
-        return (
-            scheme.lower() == "bearer"
-            and principal_for(token, self.settings.api_tokens) is not None
-        )
+        return scheme.lower() == "bearer" and self.tokens.principal_for(token) is not None
 
 
 async def _answer(

@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api_bridge.auth import Principal, principal_for
+from api_bridge.auth import Principal
 from api_bridge.dagster_gateway import DagsterGateway
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.appdb.storable import DOCUMENT_ID_PATTERN
@@ -45,7 +45,7 @@ DagsterDep = Annotated[DagsterGateway, Depends(get_gateway)]
 
 
 async def get_principal(
-    settings: SettingsDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     unauthorized = HTTPException(
@@ -55,7 +55,7 @@ async def get_principal(
     )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized
-    principal = principal_for(credentials.credentials, settings.api_tokens)
+    principal = request.app.state.tokens.principal_for(credentials.credentials)
     if principal is None:
         raise unauthorized
     return principal

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api_bridge.api.main import api_router
+from api_bridge.auth import TokenBook
 from api_bridge.body_limits import BodyLimitMiddleware
 from api_bridge.console.app import install_console
 from api_bridge.dagster_gateway import DagsterGateway
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.tokens = TokenBook.for_settings(settings)
     app.state.gateway = gateway
     app.state.outbox = outbox
     app.state.registry = mlflow_resource(settings)
@@ -46,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_metrics(app)
     app.include_router(api_router)
     install_console(app, settings)
-    app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(BodyLimitMiddleware, settings=settings, tokens=app.state.tokens)
     return app
 
 

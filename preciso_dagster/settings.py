@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Signs console session cookies. Unset: a random key per bridge process, so sessions end
     # when it restarts; set it when several bridge processes serve the console.
     console_secret_key: SecretStr | None = Field(default=None, repr=False)
+    # Keys the token fingerprints in audit rows and logs (`var/audit-key` when unset).
+    audit_key: SecretStr | None = Field(default=None, repr=False)
     console_session_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     # Where people's browsers reach the Dagster webserver (links to run pages).
     dagster_ui_url: str = ""

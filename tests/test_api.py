@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from api_bridge.auth import TokenBook
 from api_bridge.main import create_app
 from preciso_dagster.appdb.models import Document, DocumentStatus
 from preciso_dagster.appdb.session import session_scope
@@ -268,3 +270,13 @@ def test_metrics_report_jobs_by_status(client: TestClient) -> None:
     assert 'preciso_jobs{status="pending"} 1.0' in body
     assert "preciso_dead_letter_jobs 0.0" in body
     assert "preciso_submission_seconds_count 1.0" in body
+
+
+def test_audit_names_are_keyed_fingerprints_stable_across_restarts(settings: Settings) -> None:
+    first, second = TokenBook.for_settings(settings), TokenBook.for_settings(settings)
+    name = first.principal_for("operator-token").name  # type: ignore[union-attr]
+    assert name == second.principal_for("operator-token").name  # type: ignore[union-attr]
+    plain = hashlib.sha256(b"operator-token").hexdigest()
+    assert name.startswith("operator:") and name.removeprefix("operator:") not in plain
+    other_key = settings.model_copy(update={"audit_key": SecretStr("another server")})
+    assert TokenBook.for_settings(other_key).principal_for("operator-token").name != name  # type: ignore[union-attr]

@@ -34,6 +34,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
     app.state.console_sessions = ConsoleSessions(
         secret.get_secret_value() if secret else secrets.token_urlsafe(32),
         settings.console_session_minutes * 60,
+        app.state.tokens,
     )
     app.mount(
         f"{CONSOLE_PREFIX}/static",

@@ -39,7 +39,7 @@ async def login(
     """Exchange an API token for a session cookie (httpOnly, SameSite=Strict, expiring)."""
     settings = request.app.state.settings
     sessions = request.app.state.console_sessions
-    cookie = sessions.sign_in(token, settings.api_tokens)
+    cookie = sessions.sign_in(token)
     if cookie is None:
         return render(
             request,

@@ -21,9 +21,7 @@ class SignInRequired(Exception):
 
 
 async def current_user(request: Request) -> ConsoleUser:
-    user = request.app.state.console_sessions.user(
-        request.cookies.get(COOKIE_NAME), request.app.state.settings.api_tokens
-    )
+    user = request.app.state.console_sessions.user(request.cookies.get(COOKIE_NAME))
     if user is None:
         raise SignInRequired(request.url.path)
     return user

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from api_bridge.auth import Principal, principal_for, token_fingerprint
+from api_bridge.auth import Principal, TokenBook
 from preciso_dagster.settings import Role
 
 COOKIE_NAME = "preciso_console"
@@ -34,18 +34,19 @@ class ConsoleUser:
 class ConsoleSessions:
     """Issues and reads session cookies for the configured tokens."""
 
-    def __init__(self, secret_key: str, max_age_seconds: int) -> None:
+    def __init__(self, secret_key: str, max_age_seconds: int, tokens: TokenBook) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="preciso-console-session")
         self.max_age_seconds = max_age_seconds
+        self.tokens = tokens
 
-    def sign_in(self, token: str, tokens: dict[str, Role]) -> str | None:
+    def sign_in(self, token: str) -> str | None:
         """The cookie value for a valid token, None for an unknown one."""
-        if principal_for(token, tokens) is None:
+        if self.tokens.principal_for(token) is None:
             return None
-        payload = {"fingerprint": token_fingerprint(token), "csrf": secrets.token_urlsafe(32)}
+        payload = {"fingerprint": self.tokens.fingerprint(token), "csrf": secrets.token_urlsafe(32)}
         return self._serializer.dumps(payload)
 
-    def user(self, cookie: str | None, tokens: dict[str, Role]) -> ConsoleUser | None:
+    def user(self, cookie: str | None) -> ConsoleUser | None:
         """Who the cookie belongs to; None when it is missing, forged, expired or revoked."""
         if not cookie:
             return None
@@ -53,13 +54,8 @@ class ConsoleSessions:
             payload = self._serializer.loads(cookie, max_age=self.max_age_seconds)
         except BadSignature:
             return None
-        fingerprint = payload.get("fingerprint", "")
-        for token in tokens:
-            if hmac.compare_digest(token_fingerprint(token), fingerprint):
-                principal = principal_for(token, tokens)
-                assert principal is not None
-                return ConsoleUser(principal, payload["csrf"])
-        return None
+        principal = self.tokens.principal_by_fingerprint(payload.get("fingerprint", ""))
+        return ConsoleUser(principal, payload["csrf"]) if principal else None
 
 
 def csrf_matches(user: ConsoleUser, submitted: str | None) -> bool:

@@ -1,5 +1,10 @@
-"""Liveness and readiness: readiness means the database and Dagster both answer."""
+"""Liveness and readiness: readiness means the database and Dagster both answer.
 
+Both are public (load balancers and orchestrators probe them without a token), so they say
+only "ok" or "unavailable": the reason, which names hosts and errors, goes to the log.
+"""
+
+import structlog
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -9,6 +14,7 @@ from api_bridge.schemas import Readiness
 from preciso_dagster.errors import DagsterUnavailableError
 
 router = APIRouter(tags=["health"])
+log = structlog.get_logger(__name__)
 
 
 @router.get("/healthz")
@@ -24,13 +30,15 @@ def readyz(session: SessionDep, gateway: DagsterDep) -> JSONResponse:
     try:
         session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception as error:  # any driver error means not ready; say which
-        checks["database"] = f"unavailable: {type(error).__name__}"
+    except Exception as error:  # any driver error means not ready
+        checks["database"] = "unavailable"
+        log.warning("not ready: database", reason=f"{type(error).__name__}: {error}")
     try:
         gateway.ping()
         checks["dagster"] = "ok"
     except DagsterUnavailableError as error:
-        checks["dagster"] = f"unavailable: {error}"
+        checks["dagster"] = "unavailable"
+        log.warning("not ready: dagster", reason=str(error))
     ready = all(value == "ok" for value in checks.values())
     body = Readiness(ready=ready, checks=checks).model_dump()
     return JSONResponse(body, status_code=200 if ready else 503)
