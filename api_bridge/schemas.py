@@ -28,7 +28,9 @@ class JobCreate(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class JobPublic(BaseModel):
+class JobSummary(BaseModel):
+    """A job in a list: everything but its params (which can be large); see the job detail."""
+
     model_config = ConfigDict(from_attributes=True)
 
     job_id: uuid.UUID
@@ -38,12 +40,17 @@ class JobPublic(BaseModel):
     attempts: int
     source: JobSource
     requested_by: str | None
-    params: dict[str, Any]
     error: str | None
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class JobPublic(JobSummary):
+    """One job in full: its params and, for jobs over documents, their outcomes."""
+
+    params: dict[str, Any]
     documents: DocumentRollup | None = Field(
         default=None, description="Per-document outcomes, for jobs that cover documents"
     )
@@ -60,7 +67,7 @@ class DocumentRollup(BaseModel):
 
 
 class JobsPublic(BaseModel):
-    items: list[JobPublic]
+    items: list[JobSummary]
     total: int
     offset: int
     limit: int

@@ -93,7 +93,9 @@ def test_file_dropped_in_the_inbox_becomes_a_sensor_job(running_stack: RunningSt
         found = [j for j in jobs["items"] if j["source"] == "sensor"]
         return found[0] if found and found[0]["status"] == "succeeded" else None
 
-    job = running_stack.wait_for(sensor_job, timeout=180)
+    job = running_stack.api.get(
+        f"/api/v1/jobs/{running_stack.wait_for(sensor_job, timeout=180)['job_id']}"
+    ).json()
     assert job["dagster_run_id"] and job["params"]["partition_key"].startswith("doc-")
     assert not dropped.exists()
 
@@ -115,8 +117,9 @@ def test_many_files_dropped_at_once_run_as_one_batch_with_a_rollup(
         return jobs[0] if jobs and jobs[0]["status"] == "succeeded" else None
 
     job = running_stack.wait_for(batch_job, timeout=180)
-    assert job["source"] == "sensor" and job["params"] == {"documents": 6}
     detail = running_stack.api.get(f"/api/v1/jobs/{job['job_id']}").json()
+    assert job["source"] == "sensor" and detail["params"] == {"documents": 6}
+    assert "params" not in job  # lists carry summaries
     # The malformed PDF fails alone, with its reason; the batch run itself succeeds.
     assert detail["documents"] == {
         "total": 6,
@@ -240,8 +243,9 @@ def test_a_backfill_launched_in_dagster_is_one_job_with_a_rollup(
     assert response["__typename"] == "LaunchBackfillSuccess", response
 
     def backfill_job() -> dict | None:
-        jobs = api.get("/api/v1/jobs?job_type=ocr_extraction&limit=500").json()["items"]
-        found = [j for j in jobs if j["params"].get("backfill_id") == response["backfillId"]]
+        jobs = api.get("/api/v1/jobs?source=backfill&limit=500").json()["items"]
+        details = [api.get(f"/api/v1/jobs/{j['job_id']}").json() for j in jobs]
+        found = [j for j in details if j["params"].get("backfill_id") == response["backfillId"]]
         assert len(found) <= 1, found  # one job for the whole backfill, never one per run
         return found[0] if found and found[0]["status"] in ("failed", "dead_letter") else None
 

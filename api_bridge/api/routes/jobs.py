@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
-from api_bridge.schemas import DocumentRollup, JobCreate, JobPublic, JobsPublic
+from api_bridge.schemas import DocumentRollup, JobCreate, JobPublic, JobsPublic, JobSummary
 from api_bridge.services.jobs import caller_key, cancel_job, retry_job, submit_job
-from preciso_dagster.appdb.models import JobStatus
+from preciso_dagster.appdb.models import JobSource, JobStatus
 from preciso_dagster.appdb.storable import MAX_ROW_ID, NO_NUL_PATTERN, StorableText
 from preciso_dagster.tracking.jobs import get_job, list_jobs
 from preciso_dagster.tracking.rollups import document_rollup
@@ -61,15 +61,17 @@ def read_jobs(
     _: ViewerDep,
     status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
     job_type: Annotated[StorableText | None, Query(max_length=64)] = None,
+    source: Annotated[JobSource | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JobsPublic:
-    """Jobs newest first, filtered by status and type."""
+    """Jobs newest first, filtered by status, type and source; summaries (params are in the
+    detail)."""
     jobs, total = list_jobs(
-        session, status=status_filter, job_type=job_type, offset=offset, limit=limit
+        session, status=status_filter, job_type=job_type, source=source, offset=offset, limit=limit
     )
     return JobsPublic(
-        items=[JobPublic.model_validate(job) for job in jobs],
+        items=[JobSummary.model_validate(job) for job in jobs],
         total=total,
         offset=offset,
         limit=limit,
