@@ -23,6 +23,7 @@ FAILURE_EVENTS = {
     dg.DagsterEventType.ASSET_CHECK_EVALUATION,
 }
 ERROR_SUMMARY_LIMIT = 2000
+CHECK_FAILED_ERROR = "DagsterAssetCheckFailedError"
 # Dagster's backfill statuses (BulkActionStatus values): done launching, and canceled.
 FINISHED_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 CANCELED_BACKFILL = {"CANCELING", "CANCELED"}
@@ -174,7 +175,9 @@ def _error_summary(instance: dg.DagsterInstance, run_id: str) -> str:
                 step_messages.append(f"check {evaluation.check_name}: {description}")
             continue
         error = getattr(event.event_specific_data, "error", None)
-        message = _root_cause(error) if error is not None else (event.message or "")
+        if error is not None and _root(error).cls_name == CHECK_FAILED_ERROR:
+            continue  # the step only says a blocking check failed: the check is listed itself
+        message = _root(error).message.strip() if error is not None else (event.message or "")
         if event.step_key:
             step_messages.append(f"{event.step_key}: {message}")
         elif message:
@@ -183,12 +186,12 @@ def _error_summary(instance: dg.DagsterInstance, run_id: str) -> str:
     return "\n".join(dict.fromkeys(messages))[:ERROR_SUMMARY_LIMIT] or "run failed"
 
 
-def _root_cause(error: Any) -> str:
+def _root(error: Any) -> Any:
     # Dagster wraps user errors (DagsterExecutionStepExecutionError); the operator needs the
     # innermost one, which is what actually went wrong.
     while getattr(error, "cause", None) is not None:
         error = error.cause
-    return error.message.strip()
+    return error
 
 
 def _as_datetime(timestamp: float | None) -> datetime | None:
