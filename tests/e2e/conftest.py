@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api_bridge.dagster_gateway import DagsterGateway
+from api_bridge.dagster_gateway import REPOSITORY_SELECTOR, DagsterGateway
 from preciso_dagster.stack import Stack, stack_on_free_ports
 from tests.conftest import (
     BACKENDS,
@@ -27,6 +27,15 @@ TOKENS = {
     "e2e-viewer": "viewer",
 }
 OPERATOR = {"Authorization": "Bearer e2e-operator"}
+
+
+SENSOR_TICKS = """
+query SensorTicks($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { ticks(limit: 10) { timestamp status runKeys skipReason } } }
+  }
+}
+"""
 
 
 class RunningStack:
@@ -52,6 +61,22 @@ class RunningStack:
                 return value
             time.sleep(every)
         raise AssertionError(f"condition not met within {timeout}s; logs in {self.stack.log_dir}")
+
+    def wait_for_sensor_tick(self, sensor_name: str, after: float, timeout: float = 120) -> dict:
+        """The first finished tick of `sensor_name` that started after `after` (epoch
+        seconds): the sensor has looked at everything that happened before it."""
+        selector = {**REPOSITORY_SELECTOR, "sensorName": sensor_name}
+        url = f"http://127.0.0.1:{self.settings.web_port}/graphql"
+
+        def ticked() -> dict | None:
+            body = httpx.post(
+                url, json={"query": SENSOR_TICKS, "variables": {"selector": selector}}, timeout=30
+            ).json()
+            ticks = body["data"]["sensorOrError"]["sensorState"]["ticks"]
+            done = [t for t in ticks if t["timestamp"] > after and t["status"] != "STARTED"]
+            return done[-1] if done else None
+
+        return self.wait_for(ticked, timeout, every=1)
 
     def wait_for_job(self, job_id: str, statuses: set[str], timeout: float = 300) -> dict:
         def reached() -> dict | None:

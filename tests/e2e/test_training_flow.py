@@ -79,9 +79,12 @@ def test_approvals_train_once_and_serving_follows_promote_and_rollback(
     # the dataset version is unchanged, so Dagster skips the run key it has already launched.
     running_stack.stack.stop_service("daemon")
     running_stack.stack.restart("daemon")
+    approved_at = time.time()
     again = api.post("/api/v1/approvals", headers=REVIEWER, json={"example_ids": approved_ids})
     assert again.status_code == 201 and again.json()["approved"] == len(approved_ids)
     analytics = api.get("/api/v1/training/analytics").json()
     assert analytics["approved_examples"] == len(approved_ids)
-    time.sleep(45)  # daemon start-up plus several sensor intervals
+    tick = running_stack.wait_for_sensor_tick("approval_sensor", after=approved_at)
+    assert tick["status"] in ("SKIPPED", "SUCCESS"), tick  # a run key already launched
+    running_stack.wait_for_sensor_tick("pipeline_jobs_mirror_sensor", after=time.time())
     assert len(_training_jobs(running_stack)) == 2
