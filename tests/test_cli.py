@@ -31,6 +31,23 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
         assert command in result.stdout
 
 
+def test_the_cli_imports_no_heavy_library_before_a_command_needs_it() -> None:
+    heavy = ("pymupdf", "dagster", "alembic", "sqlalchemy", "fastapi", "PIL", "mlflow")
+    probe = (
+        "import sys, preciso_dagster.cli; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.returncode == 0 and loaded.stdout.strip() == "", loaded.stdout
+
+
+def test_db_status_before_init_says_so_in_one_line(tmp_path: Path) -> None:
+    result = run("db", "status", tmp_path=tmp_path)
+    assert result.returncode == 5
+    assert result.stderr.strip().endswith("does not exist yet: `preciso db init` creates it")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 def test_db_init_status_migrate_reset(tmp_path: Path) -> None:
     assert run("db", "init", tmp_path=tmp_path).returncode == 0
     status = run("db", "status", tmp_path=tmp_path)

@@ -35,6 +35,21 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def database_exists(url: str) -> bool:
+    """Whether the database can be opened: a SQLite file that is there, or a server database
+    that accepts a connection."""
+    from sqlalchemy.exc import OperationalError
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database in (None, "", ":memory:") or Path(parsed.database).exists()
+    try:
+        with engine_for(url).connect():
+            return True
+    except OperationalError:
+        return False
+
+
 def current_revision(url: str) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
     with engine_for(url).connect() as connection:

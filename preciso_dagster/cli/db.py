@@ -1,23 +1,45 @@
 """`preciso db`: create, inspect, migrate and (in dev only) reset the app database."""
 
-import typer
-from sqlalchemy import make_url
+from __future__ import annotations
 
-from preciso_dagster.appdb import migrate
-from preciso_dagster.cli.exit_codes import exit_code_for
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import typer
+
+from preciso_dagster.cli.exit_codes import NO_DATABASE, exit_code_for
 from preciso_dagster.errors import DevModeOnlyError
-from preciso_dagster.settings import get_settings
+
+if TYPE_CHECKING:
+    from preciso_dagster.settings import Settings
 
 app = typer.Typer(help="The app database (PRECISO_DATABASE_URL).", no_args_is_help=True)
 
 
+def get_settings() -> Settings:
+    """The settings, read when a command runs (pydantic-settings costs a tenth of a second)."""
+    from preciso_dagster.settings import get_settings as read_settings
+
+    return read_settings()
+
+
+def _migrate() -> ModuleType:
+    """Alembic and SQLAlchemy, imported only by the commands that use them."""
+    from preciso_dagster.appdb import migrate
+
+    return migrate
+
+
 def _safe_url() -> str:
+    from sqlalchemy import make_url
+
     return make_url(get_settings().database_url).render_as_string(hide_password=True)
 
 
 @app.command()
 def init() -> None:
     """Create the database schema (the same as migrate on an empty database)."""
+    migrate = _migrate()
     migrate.upgrade(get_settings().database_url)
     typer.echo(f"initialised {_safe_url()} at revision {migrate.head_revision()}")
 
@@ -25,6 +47,7 @@ def init() -> None:
 @app.command("migrate")
 def migrate_command(revision: str = typer.Argument("head", help="Target revision")) -> None:
     """Apply Alembic migrations up to REVISION."""
+    migrate = _migrate()
     migrate.upgrade(get_settings().database_url, revision)
     typer.echo(f"{_safe_url()} is at {migrate.current_revision(get_settings().database_url)}")
 
@@ -32,6 +55,10 @@ def migrate_command(revision: str = typer.Argument("head", help="Target revision
 @app.command()
 def status() -> None:
     """Show the database, its revision and the newest revision available."""
+    migrate = _migrate()
+    if not migrate.database_exists(get_settings().database_url):
+        typer.echo(f"{_safe_url()} does not exist yet: `preciso db init` creates it", err=True)
+        raise typer.Exit(NO_DATABASE)
     current = migrate.current_revision(get_settings().database_url)
     head = migrate.head_revision()
     state = "up to date" if current == head else "needs `preciso db migrate`"
@@ -50,6 +77,7 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Do not ask for confirma
         raise typer.Exit(exit_code_for(error))
     if not yes:
         typer.confirm(f"Drop all data in {_safe_url()}?", abort=True)
+    migrate = _migrate()
     migrate.drop_everything(settings.database_url)
     migrate.upgrade(settings.database_url)
     typer.echo(f"reset {_safe_url()} to {migrate.head_revision()}")

@@ -6,6 +6,7 @@ CHECK_FAILED = 1
 BAD_INPUT = 2
 REFUSED = 3
 ERROR = 4
+NO_DATABASE = 5  # the app database does not exist yet: `preciso db init`
 
 
 def exit_code_for(error: PrecisoError) -> int:

@@ -1,15 +1,18 @@
 """`preciso extract`: the extraction the asset runs, on one file, outside Dagster."""
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from preciso_dagster.cli.exit_codes import exit_code_for
 from preciso_dagster.errors import PrecisoError
-from preciso_dagster.ingest.extraction import ExtractedPage, ExtractionConfig, extract_document
-from preciso_dagster.settings import get_settings
+
+if TYPE_CHECKING:
+    from preciso_dagster.ingest.extraction import ExtractedPage
 
 
 def extract(
@@ -20,6 +23,9 @@ def extract(
     ),
 ) -> None:
     """Extract pages of text from PATH with the configured engine order. Exit 2 on bad input."""
+    from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
+    from preciso_dagster.settings import get_settings
+
     settings = get_settings()
     config = ExtractionConfig(
         engine_order=settings.engine_order,

@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from preciso_dagster.settings import get_settings
-from preciso_dagster.stack import Stack
-
 
 def run_stack(
     workspace: Path = typer.Option(Path("workspace.yaml"), help="Dagster workspace file"),
@@ -16,6 +13,9 @@ def run_stack(
     mlflow: bool = typer.Option(True, help="Also start the MLflow UI"),
 ) -> None:
     """Start dagster-webserver, dagster-daemon, the API bridge and MLflow; Ctrl-C stops them all."""
+    from preciso_dagster.settings import get_settings
+    from preciso_dagster.stack import Stack
+
     settings = get_settings()
     stack = Stack(
         settings,
