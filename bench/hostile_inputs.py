@@ -127,6 +127,15 @@ def text_invalid_after(offset: int) -> bytes:
     return line * (offset // len(line) + 1) + b"\xff\xfe broken\n"
 
 
+def zip_with_entries(entries: int) -> bytes:
+    """A ZIP of `entries` empty files (listing it is the cost)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for number in range(entries):
+            archive.writestr(f"d/{number:07d}.txt", b"")
+    return buffer.getvalue()
+
+
 def markdown_mentioning_pdf() -> bytes:
     return b"%PDF-1.7 is the header a PDF starts with.\n\nRevenue 1,250.00\n"
 
