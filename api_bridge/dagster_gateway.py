@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from preciso_dagster.errors import DagsterUnavailableError, SubmissionRefusedError
 from preciso_dagster.tracking.submissions import RunSpec
@@ -68,6 +67,17 @@ mutation LaunchRun($executionParams: ExecutionParams!) {
 }
 """
 
+_TERMINATE_RUN = """
+mutation TerminateRun($runId: String!) {
+  terminateRun(runId: $runId) {
+    __typename
+    ... on TerminateRunFailure { message }
+    ... on RunNotFoundError { runId }
+    ... on PythonError { message }
+  }
+}
+"""
+
 _SENSOR_STATUS = """
 query SensorStatus($selector: SensorSelector!) {
   sensorOrError(sensorSelector: $selector) {
@@ -84,7 +94,6 @@ class DagsterGateway:
 
     def __init__(self, host: str, port: int) -> None:
         self.url = f"http://{host}:{port}/graphql"
-        self._client = DagsterGraphQLClient(host, port_number=port, timeout=TIMEOUT_SECONDS)
 
     def ping(self) -> None:
         """Raise DagsterUnavailableError unless the webserver answers a GraphQL query."""
@@ -148,10 +157,9 @@ class DagsterGateway:
 
     def terminate(self, run_id: str) -> None:
         """Ask Dagster to terminate a queued or running run."""
-        try:
-            self._client.terminate_run(run_id)
-        except (DagsterGraphQLClientError, OSError) as error:
-            raise DagsterUnavailableError(f"terminating {run_id} failed: {error}") from error
+        result = self._graphql(_TERMINATE_RUN, {"runId": run_id})["terminateRun"]
+        if result["__typename"] != "TerminateRunSuccess":
+            raise DagsterUnavailableError(f"terminating {run_id} failed: {result}")
 
     def sensor_status(self, sensor_name: str) -> str:
         """RUNNING or STOPPED as Dagster says; DagsterUnavailableError if it cannot say."""

@@ -14,8 +14,8 @@ from api_bridge.errors import install_error_handlers
 from api_bridge.metrics import install_metrics
 from api_bridge.services.outbox import OutboxSubmitter
 from preciso_dagster.log_setup import configure_logging
-from preciso_dagster.resources import mlflow_resource
 from preciso_dagster.settings import Settings, get_settings
+from preciso_dagster.training.registry import ModelRegistry
 from preciso_dagster.training.serving import ServingModelCache
 
 
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = TokenBook.for_settings(settings)
     app.state.gateway = gateway
     app.state.outbox = outbox
-    app.state.registry = mlflow_resource(settings)
+    app.state.registry = ModelRegistry.for_settings(settings)
     app.state.serving_models = ServingModelCache()
     install_error_handlers(app)
     install_metrics(app)

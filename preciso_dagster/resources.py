@@ -11,7 +11,7 @@ from preciso_dagster.ingest.inbox import InboxResource
 from preciso_dagster.ingest.outputs import DOCUMENT_OUTPUTS, DocumentOutputsIOManager
 from preciso_dagster.ingest.resources import DocumentStoreResource, ExtractionResource
 from preciso_dagster.settings import Settings
-from preciso_dagster.training.registry import MlflowResource
+from preciso_dagster.training.registry import ModelRegistry
 from preciso_dagster.training.sensors import ApprovalPolicyResource
 
 
@@ -38,18 +38,9 @@ def resources_for(settings: Settings) -> dict[str, Any]:
             max_pdf_pages=settings.max_pdf_pages,
             verify_numbers=settings.flag_verify_ocr_numbers,
         ),
-        "mlflow_registry": mlflow_resource(settings),
+        "mlflow_registry": ModelRegistry.for_settings(settings),
         "approval_policy": ApprovalPolicyResource(
             enabled=settings.flag_auto_training,
             min_new_approvals=settings.training_min_new_approvals,
         ),
     }
-
-
-def mlflow_resource(settings: Settings) -> MlflowResource:
-    """The registry for this environment (the API bridge uses the same one)."""
-    return MlflowResource(
-        tracking_uri=settings.mlflow_tracking_uri,
-        artifact_root=str(settings.var_dir / "mlartifacts"),
-        auto_promote=settings.flag_auto_promote_models,
-    )

@@ -149,10 +149,11 @@ def test_rollup_counts_each_document_once_through_retries(settings: Settings) ->
         )
         attach_run(session, job, "run-1")
         job_id = job.job_id
-    record_outcome(app_db, "run-1", "d1", DocumentOutcome.SUCCEEDED, None)
-    record_outcome(app_db, "run-1", "d2", DocumentOutcome.FAILED, "engine crashed")
-    record_outcome(app_db, "run-1", "d3", DocumentOutcome.NEEDS_REVIEW, "check failed")
-    record_outcome(app_db, "other-run", "d4", DocumentOutcome.FAILED, "not this job's run")
+    with app_db.session() as session:
+        record_outcome(session, "run-1", "d1", DocumentOutcome.SUCCEEDED, None)
+        record_outcome(session, "run-1", "d2", DocumentOutcome.FAILED, "engine crashed")
+        record_outcome(session, "run-1", "d3", DocumentOutcome.NEEDS_REVIEW, "check failed")
+        record_outcome(session, "other-run", "d4", DocumentOutcome.FAILED, "not this job's run")
     with session_scope(settings.database_url) as session:
         job = session.get(type(job), job_id)
         assert document_rollup(session, job) == {

@@ -60,7 +60,8 @@ def extract_document_batch(
     counts: Counter[str] = Counter()
     for document_id in config.document_ids:
         outcome, reason = batch.run(document_id)
-        record_outcome(app_db, context.run_id, document_id, outcome, reason)
+        with app_db.session() as session:
+            record_outcome(session, context.run_id, document_id, outcome, reason)
         counts[outcome.value] += 1
         if reason:
             context.log.warning(f"{document_id}: {outcome}: {reason}")

@@ -10,6 +10,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from preciso_dagster.boxes import union_of
 from preciso_dagster.errors import EngineUnavailableError, TransientEngineError
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom in image pixels
@@ -129,16 +130,6 @@ def _line_from_pieces(pieces: list[tuple[str, Box]], confidence: float) -> OcrLi
     words.append(OcrWord(word_start, len(text), union_of(word_boxes)))
     return OcrLine(
         text, union_of([box for piece, box in pieces if piece.strip()]), confidence, tuple(words)
-    )
-
-
-def union_of(boxes: list[Box]) -> Box:
-    """The smallest box holding all of `boxes`."""
-    return (
-        min(box[0] for box in boxes),
-        min(box[1] for box in boxes),
-        max(box[2] for box in boxes),
-        max(box[3] for box in boxes),
     )
 
 

@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from preciso_dagster.ingest.ocr_engines import Box, union_of
+from preciso_dagster.boxes import union_of
+from preciso_dagster.ingest.ocr_engines import Box
 
 INK_LEVEL = 128  # grey levels below this are ink
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs

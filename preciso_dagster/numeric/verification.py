@@ -13,7 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, OcrResult, union_of
+from preciso_dagster.boxes import union_of
+from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, OcrResult
 from preciso_dagster.numeric.coverage import beside, unread_marks
 from preciso_dagster.numeric.numbers import (
     DecimalConvention,

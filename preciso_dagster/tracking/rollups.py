@@ -16,7 +16,6 @@ from preciso_dagster.appdb.models import (
     PipelineJob,
     RunDocument,
 )
-from preciso_dagster.appdb.resource import AppDatabaseResource
 from preciso_dagster.tracking.jobs import (
     RUN_STATUS_TO_JOB_STATUS,
     RunObservation,
@@ -26,17 +25,16 @@ from preciso_dagster.tracking.run_tags import PARTITION_TAG
 
 
 def record_outcome(
-    app_db: AppDatabaseResource,
+    session: Session,
     run_id: str,
     document_id: str,
     outcome: DocumentOutcome,
     reason: str | None,
 ) -> None:
     """What `run_id` did with `document_id`; a retry of the same run overwrites it."""
-    with app_db.session() as session:
-        session.merge(
-            RunDocument(run_id=run_id, document_id=document_id, outcome=outcome, reason=reason)
-        )
+    session.merge(
+        RunDocument(run_id=run_id, document_id=document_id, outcome=outcome, reason=reason)
+    )
 
 
 def record_partition_outcome(session: Session, run: RunObservation) -> None:

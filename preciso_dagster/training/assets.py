@@ -12,7 +12,7 @@ from preciso_dagster.retries import TRANSIENT_RETRY_POLICY
 from preciso_dagster.review.assets import confirmed_pages
 from preciso_dagster.tracking.jobs import RunObservation, mirror_run
 from preciso_dagster.training.dataset import DatasetSelection, propose_examples, select_dataset
-from preciso_dagster.training.registry import MlflowResource, confusion_matrix_png
+from preciso_dagster.training.registry import ModelRegistry, confusion_matrix_png
 from preciso_dagster.training.serving import promote
 from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
 
@@ -83,7 +83,7 @@ def concept_model(
     context: dg.AssetExecutionContext,
     training_dataset: dict[str, Any],
     app_db: AppDatabaseResource,
-    mlflow_registry: MlflowResource,
+    mlflow_registry: dg.ResourceParam[ModelRegistry],
 ) -> dg.Output[dict[str, Any]]:
     """Train the classifier, log the run to MLflow and register a new model version."""
     examples = training_dataset["examples"]
@@ -138,7 +138,9 @@ def concept_model(
 
 @dg.asset(group_name="training", kinds={"mlflow"}, owners=["team:ml"])
 def model_evaluation(
-    concept_model: dict[str, Any], app_db: AppDatabaseResource, mlflow_registry: MlflowResource
+    concept_model: dict[str, Any],
+    app_db: AppDatabaseResource,
+    mlflow_registry: dg.ResourceParam[ModelRegistry],
 ) -> dg.Output[dict[str, Any]]:
     """Compare the new version with the champion; promote it only if the flag allows and it wins."""
     version = concept_model["model_version"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from preciso_dagster.ingest.ocr_engines import union_of
+from preciso_dagster.boxes import union_of
 from preciso_dagster.numeric.numbers import (
     DecimalConvention,
     NumberKind,

@@ -1,4 +1,7 @@
-"""MLflow as a resource: tracking runs, the model registry, and the one serving alias."""
+"""MLflow behind a narrow interface: tracking runs, the model registry and the serving alias.
+
+Framework-free: Dagster assets get it as a plain resource, the API bridge builds its own.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import dagster as dg
+from pydantic import BaseModel, ConfigDict
+
+from preciso_dagster.settings import Settings
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -20,14 +25,25 @@ SERVING_ALIAS = "champion"
 TRUSTED_TYPES = ["preciso_dagster.training.taxonomy.normalize_label"]
 
 
-class MlflowResource(dg.ConfigurableResource):
+class ModelRegistry(BaseModel):
     """Plain mlflow behind a narrow interface: log a training run, register, alias, load."""
+
+    model_config = ConfigDict(frozen=True)
 
     tracking_uri: str
     artifact_root: str
     experiment_name: str = "line-item-concepts"
     model_name: str = "line_item_concept_classifier"
     auto_promote: bool = False  # the auto_promote_models flag: off unless an operator opts in
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ModelRegistry:
+        """The registry for this environment: the code location and the bridge share it."""
+        return cls(
+            tracking_uri=settings.mlflow_tracking_uri,
+            artifact_root=str(settings.var_dir / "mlartifacts"),
+            auto_promote=settings.flag_auto_promote_models,
+        )
 
     def client(self) -> MlflowClient:
         from mlflow import MlflowClient

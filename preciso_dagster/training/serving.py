@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from preciso_dagster.appdb.models import ServingChange
 from preciso_dagster.errors import ConflictError, NotFoundError
-from preciso_dagster.training.registry import MlflowResource
+from preciso_dagster.training.registry import ModelRegistry
 
 
 def champion_history(session: Session, model_name: str) -> list[int]:
@@ -31,7 +31,7 @@ def champion_history(session: Session, model_name: str) -> list[int]:
 
 def promote(
     session: Session,
-    registry: MlflowResource,
+    registry: ModelRegistry,
     version: int,
     changed_by: str,
     action: str = "promote",
@@ -45,7 +45,7 @@ def promote(
     return _switch(session, registry, action, current, version, changed_by)
 
 
-def rollback(session: Session, registry: MlflowResource, changed_by: str) -> ServingChange:
+def rollback(session: Session, registry: ModelRegistry, changed_by: str) -> ServingChange:
     """Serve the previous champion again, audited."""
     history = champion_history(session, registry.model_name)
     if len(history) < 2:
@@ -56,7 +56,7 @@ def rollback(session: Session, registry: MlflowResource, changed_by: str) -> Ser
 
 def _switch(
     session: Session,
-    registry: MlflowResource,
+    registry: ModelRegistry,
     action: str,
     from_version: int | None,
     to_version: int,
@@ -83,7 +83,7 @@ class ServingModelCache:
         self._models: dict[int, Any] = {}
         self._lock = Lock()
 
-    def predict(self, registry: MlflowResource, labels: list[str]) -> tuple[int, list[str]]:
+    def predict(self, registry: ModelRegistry, labels: list[str]) -> tuple[int, list[str]]:
         version = registry.serving_version()
         if version is None:
             raise NotFoundError("no model is serving yet; promote a version first")

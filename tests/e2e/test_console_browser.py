@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from preciso_dagster.resources import mlflow_resource
-from preciso_dagster.training.registry import confusion_matrix_png
+from preciso_dagster.training.registry import ModelRegistry, confusion_matrix_png
 from preciso_dagster.training.synthetic_labels import generated_labels
 from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
 from tests import fixtures
@@ -96,7 +95,7 @@ class Console:
 
 
 def _register_two_model_versions(running_stack: RunningStack) -> None:
-    registry = mlflow_resource(running_stack.settings)
+    registry = ModelRegistry.for_settings(running_stack.settings)
     for seed in (1, 2):
         labels, concepts = generated_labels(240, seed=seed)
         trained = train_and_evaluate(SklearnConceptTrainer(), labels, concepts)
