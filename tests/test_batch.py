@@ -164,8 +164,9 @@ def test_rollup_counts_each_document_once_through_retries(settings: Settings) ->
             "pending": 1,
         }
         attach_run(session, job, "run-2")  # the retry reprocesses d2 and reaches d4
-    record_outcome(app_db, "run-2", "d2", DocumentOutcome.SUCCEEDED, None)
-    record_outcome(app_db, "run-2", "d4", DocumentOutcome.SUCCEEDED, None)
+    with app_db.session() as session:
+        record_outcome(session, "run-2", "d2", DocumentOutcome.SUCCEEDED, None)
+        record_outcome(session, "run-2", "d4", DocumentOutcome.SUCCEEDED, None)
     with session_scope(settings.database_url) as session:
         job = session.get(type(job), job_id)
         assert document_rollup(session, job) == {
