@@ -48,6 +48,21 @@ def test_db_status_before_init_says_so_in_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_user_mistakes_get_one_line_and_an_exit_code_never_a_traceback(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe not text")
+    result = run("check-numbers", str(binary), str(binary), tmp_path=tmp_path)
+    assert result.returncode == 2 and "not valid UTF-8" in result.stderr
+    unreachable = {"PRECISO_DATABASE_URL": "postgresql+psycopg2://nobody@127.0.0.1:1/nothing"}
+    env = {**os.environ, "PRECISO_VAR_DIR": str(tmp_path / "var"), **unreachable}
+    status = subprocess.run(
+        [str(PRECISO), "db", "status"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert status.returncode == 4 and "cannot be opened" in status.stderr
+    for answer in (result, status):
+        assert "Traceback" not in answer.stderr and len(answer.stderr.strip().splitlines()) == 1
+
+
 def test_db_init_status_migrate_reset(tmp_path: Path) -> None:
     assert run("db", "init", tmp_path=tmp_path).returncode == 0
     status = run("db", "status", tmp_path=tmp_path)

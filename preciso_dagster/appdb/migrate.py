@@ -35,19 +35,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def database_exists(url: str) -> bool:
-    """Whether the database can be opened: a SQLite file that is there, or a server database
-    that accepts a connection."""
-    from sqlalchemy.exc import OperationalError
-
+def sqlite_file_missing(url: str) -> bool:
+    """True for a SQLite URL whose file is not there yet (`preciso db init` creates it)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return parsed.database in (None, "", ":memory:") or Path(parsed.database).exists()
-    try:
-        with engine_for(url).connect():
-            return True
-    except OperationalError:
-        return False
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).exists()
+    )
 
 
 def current_revision(url: str) -> str | None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from preciso_dagster.cli.exit_codes import CHECK_FAILED
+from preciso_dagster.cli.exit_codes import BAD_INPUT, CHECK_FAILED
 from preciso_dagster.numeric.compare import compare_texts, token_dict
 
 
@@ -15,10 +15,8 @@ def check_numbers(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     locale: str | None = typer.Option(None, help="e.g. en_US, de_DE; default: from the text"),
 ) -> None:
-    """Compare two text files' numbers. Exit 0 when preserved, 1 when not."""
-    result = compare_texts(
-        source.read_text(encoding="utf-8"), output.read_text(encoding="utf-8"), locale
-    )
+    """Compare two text files' numbers. Exit 0 when preserved, 1 when not, 2 on bad input."""
+    result = compare_texts(_text(source), _text(output), locale)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -38,3 +36,11 @@ def check_numbers(
         )
     if not result.passed:
         raise typer.Exit(CHECK_FAILED)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        typer.echo(f"error: {path.name}: not valid UTF-8 at byte {error.start}", err=True)
+        raise typer.Exit(BAD_INPUT) from None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from preciso_dagster.cli.exit_codes import NO_DATABASE, exit_code_for
+from preciso_dagster.cli.exit_codes import ERROR, NO_DATABASE, exit_code_for
 from preciso_dagster.errors import DevModeOnlyError
 
 if TYPE_CHECKING:
@@ -55,11 +55,18 @@ def migrate_command(revision: str = typer.Argument("head", help="Target revision
 @app.command()
 def status() -> None:
     """Show the database, its revision and the newest revision available."""
+    from sqlalchemy.exc import OperationalError
+
     migrate = _migrate()
-    if not migrate.database_exists(get_settings().database_url):
+    if migrate.sqlite_file_missing(get_settings().database_url):
         typer.echo(f"{_safe_url()} does not exist yet: `preciso db init` creates it", err=True)
         raise typer.Exit(NO_DATABASE)
-    current = migrate.current_revision(get_settings().database_url)
+    try:
+        current = migrate.current_revision(get_settings().database_url)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        typer.echo(f"{_safe_url()} cannot be opened: {reason}", err=True)
+        raise typer.Exit(ERROR) from None
     head = migrate.head_revision()
     state = "up to date" if current == head else "needs `preciso db migrate`"
     typer.echo(f"database: {_safe_url()}\ncurrent:  {current}\nhead:     {head}\nstate:    {state}")
