@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from preciso_dagster.appdb.models import (
     Document,
@@ -26,7 +26,7 @@ from preciso_dagster.tracking.jobs import (
     list_jobs,
     mirror_run,
 )
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG, PARTITION_TAG
+from preciso_dagster.tracking.run_tags import JOB_ID_TAG, PARTITION_TAG, ROOT_RUN_TAG
 from tests.conftest import register
 
 
@@ -104,6 +104,24 @@ def test_runs_without_a_job_tag_get_a_job_with_their_source(database_url: str) -
             select(PipelineJob).where(PipelineJob.dagster_run_id == "r-backfill")
         )
         assert backfilled is not None and backfilled.params == {"backfill_id": "abc"}
+
+
+def test_a_retry_of_a_sensor_run_is_an_attempt_of_the_sensor_job(database_url: str) -> None:
+    sensor = {"dagster/sensor_name": "approval_sensor"}
+    with session_scope(database_url) as session:
+        first = mirror_run(session, RunObservation("run-a", "training_job", "FAILURE", sensor))
+        job_id = first.job_id
+    retry_tags = {**sensor, ROOT_RUN_TAG: "run-a", "dagster/parent_run_id": "run-a"}
+    with session_scope(database_url) as session:
+        retried = mirror_run(
+            session, RunObservation("run-b", "training_job", "SUCCESS", retry_tags)
+        )
+        assert (retried.job_id, retried.attempts, retried.status) == (
+            job_id,
+            2,
+            JobStatus.SUCCEEDED,
+        )
+        assert session.scalar(select(func.count()).select_from(PipelineJob)) == 1
 
 
 def test_a_retry_run_is_a_new_attempt_of_the_same_job(database_url: str) -> None:

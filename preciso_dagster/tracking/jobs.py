@@ -25,6 +25,7 @@ from preciso_dagster.tracking.run_tags import (
     DOCUMENTS_TAG,
     JOB_ID_TAG,
     PARTITION_TAG,
+    ROOT_RUN_TAG,
     job_type_for,
     source_from_tags,
 )
@@ -253,6 +254,9 @@ def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
         job = session.get(PipelineJob, job_id)
     else:
         job = session.scalar(select(PipelineJob).where(PipelineJob.dagster_run_id == run.run_id))
+    if job is None and job_id is None and ROOT_RUN_TAG in run.tags:
+        # A retry of a run launched without a job id (a sensor's, the UI's): the same job.
+        job = _job_with_attached_run(session, run.tags[ROOT_RUN_TAG])
     if job is not None:
         return job
     # Runs launched outside the API get their job here. A tag naming an unknown job (copied
@@ -263,6 +267,15 @@ def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
         params=_params_from_tags(run.tags),
         source=source_from_tags(run.tags),
         job_id=job_id,
+    )
+
+
+def _job_with_attached_run(session: Session, run_id: str) -> PipelineJob | None:
+    return session.scalar(
+        select(PipelineJob)
+        .join(PipelineJobEvent, PipelineJobEvent.job_id == PipelineJob.job_id)
+        .where(PipelineJobEvent.kind == "run_attached", PipelineJobEvent.dagster_run_id == run_id)
+        .limit(1)
     )
 
 

@@ -12,6 +12,7 @@ QUEUE_TAG = "preciso/queue"
 DOCUMENTS_TAG = "preciso/documents"  # how many documents a batch run covers
 BACKFILL_TAG = "dagster/backfill"
 PARTITION_TAG = "dagster/partition"
+ROOT_RUN_TAG = "dagster/root_run_id"  # on Dagster's retries and re-executions of a run
 
 JOB_TYPES: dict[str, str] = {
     "ocr_extraction": "ocr_extraction_job",

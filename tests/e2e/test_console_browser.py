@@ -134,8 +134,8 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     console.shoot("review")
     page.keyboard.press("c")
     page.get_by_test_id("review-correct-input").fill("777,778.88")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form posts, the queue answers with the next item
+        page.keyboard.press("Enter")
     assert page.get_by_test_id("review-open-count").inner_text() == "0"
     document_id = scan.json()["document_id"]
     (item,) = api.get(f"/api/v1/review-items?document_id={document_id}").json()["items"]
@@ -149,7 +149,8 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     assert {e["label"]: e["amount"] for e in examples}.get("Net income") == "777778.88"
 
     console.open("/ui/documents")
-    page.get_by_test_id("document-row").filter(has_text="scan.pdf").get_by_role("link").click()
+    with page.expect_navigation():
+        page.get_by_test_id("document-row").filter(has_text="scan.pdf").get_by_role("link").click()
     assert console.image_width("page-image") > 0
     console.shoot("document")
     console.open("/ui/documents")
@@ -163,8 +164,8 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
         .get_attribute("href")
         .endswith(failed["dagster_run_id"])
     )
-    page.get_by_test_id("job-retry").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("job-retry").click()
     assert api.get(f"/api/v1/jobs/{failed['job_id']}").json()["attempts"] == 2
     console.shoot("job")
     console.open("/ui/jobs")
@@ -179,14 +180,13 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     console.sign_in("e2e-admin")
     console.open("/ui/models")
     for version in ("1", "2"):
-        page.locator(f"[data-testid=model-row][data-version='{version}']").get_by_test_id(
-            "model-promote"
-        ).click()
-        page.wait_for_load_state()
+        row = page.locator(f"[data-testid=model-row][data-version='{version}']")
+        with page.expect_navigation():
+            row.get_by_test_id("model-promote").click()
     serving_row = page.get_by_test_id("model-serving").locator("xpath=ancestor::tr")
     assert serving_row.get_attribute("data-version") == "2"
-    page.get_by_test_id("model-rollback").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("model-rollback").click()
     serving_row = page.get_by_test_id("model-serving").locator("xpath=ancestor::tr")
     assert serving_row.get_attribute("data-version") == "1"
     assert page.get_by_test_id("serving-history-row").count() == 3
