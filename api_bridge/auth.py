@@ -38,6 +38,10 @@ class TokenBook:
             token: Principal(role, f"{role}:{self.fingerprint(token)}")
             for token, role in tokens.items()
         }
+        # Sessions name a token by its fingerprint: keyed once here, not on every request.
+        self._by_fingerprint = {
+            self.fingerprint(token): principal for token, principal in self._principals.items()
+        }
 
     @classmethod
     def for_settings(cls, settings: Settings) -> TokenBook:
@@ -57,8 +61,8 @@ class TokenBook:
 
     def principal_by_fingerprint(self, fingerprint: str) -> Principal | None:
         found: Principal | None = None
-        for known, principal in self._principals.items():
-            if hmac.compare_digest(self.fingerprint(known), fingerprint):
+        for known, principal in self._by_fingerprint.items():
+            if hmac.compare_digest(known, fingerprint):
                 found = principal
         return found
 

@@ -56,6 +56,18 @@ BACKENDS = [
     ),
 ]
 
+# Console buttons that change state: a viewer must never see any of them.
+STATE_CHANGING_HOOKS = (
+    "review-approve",
+    "review-reject",
+    "review-correct",
+    "model-promote",
+    "model-rollback",
+    "job-retry",
+    "job-cancel",
+    "training-launch",
+)
+
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:

@@ -22,7 +22,7 @@ from preciso_dagster.appdb.models import (
 from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.review.items import decide
 from preciso_dagster.settings import Settings
-from tests.conftest import document_with_examples
+from tests.conftest import STATE_CHANGING_HOOKS, document_with_examples
 
 PAGES = ("/ui/review", "/ui/documents", "/ui/training", "/ui/models", "/ui/jobs")
 
@@ -80,16 +80,7 @@ def test_a_viewer_sees_no_state_changing_button_and_the_server_refuses_anyway(
     csrf = sign_in(client, "viewer-token")
     for path in PAGES:
         page = client.get(path).text
-        for hook in (
-            "review-approve",
-            "review-reject",
-            "review-correct",
-            "model-promote",
-            "model-rollback",
-            "job-retry",
-            "job-cancel",
-            "training-launch",
-        ):
+        for hook in STATE_CHANGING_HOOKS:
             assert f'data-testid="{hook}"' not in page, (path, hook)
     with session_scope(settings.database_url) as session:
         item_id = session.scalars(select(ReviewItem.review_item_id)).first()

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api_bridge.console.deps import FormDep, OperatorUser, UserDep
 from api_bridge.console.rendering import PAGE_SIZE, Pager, render
+from api_bridge.deps import SessionDep
 from api_bridge.services.jobs import cancel_job, retry_job
 from preciso_dagster.appdb.models import JobSource, JobStatus
-from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.appdb.storable import NO_NUL_PATTERN
 from preciso_dagster.tracking.jobs import get_job, list_jobs
 from preciso_dagster.tracking.rollups import document_rollup
@@ -24,6 +24,7 @@ router = APIRouter()
 @router.get("/ui/jobs", response_class=HTMLResponse)
 def jobs_list(
     request: Request,
+    session: SessionDep,
     user: UserDep,
     status: Annotated[JobStatus | None, Query()] = None,
     job_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
@@ -32,55 +33,59 @@ def jobs_list(
 ) -> HTMLResponse:
     """Jobs newest first, whoever launched them."""
     job_type = job_type or None
-    with session_scope(request.app.state.settings.database_url) as session:
-        jobs, total = list_jobs(
-            session, status=status, job_type=job_type, source=source, offset=offset, limit=PAGE_SIZE
-        )
-        return render(
-            request,
-            "jobs.html",
-            user,
-            jobs=jobs,
-            filters={"status": status, "job_type": job_type, "source": source},
-            statuses=list(JobStatus),
-            sources=list(JobSource),
-            job_types=sorted(JOB_TYPES),
-            dagster_ui_url=request.app.state.settings.dagster_ui_url,
-            page=Pager(
-                offset, PAGE_SIZE, total, {"status": status, "job_type": job_type, "source": source}
-            ),
-        )
+    jobs, total = list_jobs(
+        session, status=status, job_type=job_type, source=source, offset=offset, limit=PAGE_SIZE
+    )
+    return render(
+        request,
+        "jobs.html",
+        user,
+        jobs=jobs,
+        filters={"status": status, "job_type": job_type, "source": source},
+        statuses=list(JobStatus),
+        sources=list(JobSource),
+        job_types=sorted(JOB_TYPES),
+        dagster_ui_url=request.app.state.settings.dagster_ui_url,
+        page=Pager(
+            offset, PAGE_SIZE, total, {"status": status, "job_type": job_type, "source": source}
+        ),
+    )
 
 
 @router.get("/ui/jobs/{job_id}", response_class=HTMLResponse)
-def job_detail(job_id: uuid.UUID, request: Request, user: UserDep) -> HTMLResponse:
+def job_detail(
+    job_id: uuid.UUID, request: Request, session: SessionDep, user: UserDep
+) -> HTMLResponse:
     """The job, every attempt (Dagster run) and every event, with links to Dagster."""
-    with session_scope(request.app.state.settings.database_url) as session:
-        job = get_job(session, job_id)
-        attempts = [e.dagster_run_id for e in job.events if e.kind == "run_attached"]
-        return render(
-            request,
-            "job.html",
-            user,
-            job=job,
-            attempts=attempts,
-            events=job.events,
-            documents=document_rollup(session, job),
-            dagster_ui_url=request.app.state.settings.dagster_ui_url,
-        )
+    job = get_job(session, job_id)
+    attempts = [e.dagster_run_id for e in job.events if e.kind == "run_attached"]
+    return render(
+        request,
+        "job.html",
+        user,
+        job=job,
+        attempts=attempts,
+        events=job.events,
+        documents=document_rollup(session, job),
+        dagster_ui_url=request.app.state.settings.dagster_ui_url,
+    )
 
 
 @router.post("/ui/jobs/{job_id}/{action}")
 def job_action(
-    job_id: uuid.UUID, action: str, request: Request, _: OperatorUser, __: FormDep
+    job_id: uuid.UUID,
+    action: str,
+    request: Request,
+    session: SessionDep,
+    _: OperatorUser,
+    __: FormDep,
 ) -> RedirectResponse:
     """Retry (re-execute from failure) or cancel the job, as the API does."""
     act = {"retry": retry_job, "cancel": cancel_job}.get(action)
     if act is None:
         return RedirectResponse(f"/ui/jobs/{job_id}", status.HTTP_303_SEE_OTHER)
-    with session_scope(request.app.state.settings.database_url) as session:
-        act(session, request.app.state.gateway, get_job(session, job_id))
-        session.commit()
+    act(session, request.app.state.gateway, get_job(session, job_id))
+    session.commit()
     return RedirectResponse(
         f"/ui/jobs/{job_id}?notice={action}+requested", status.HTTP_303_SEE_OTHER
     )

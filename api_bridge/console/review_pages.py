@@ -5,23 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api_bridge.console.deps import FormDep, ReviewerUser, UserDep
 from api_bridge.console.rendering import render
+from api_bridge.deps import SessionDep
 from api_bridge.services.page_images import crop_png
 from preciso_dagster.appdb.models import Document, ReviewItem, ReviewStatus
-from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.appdb.storable import DOCUMENT_FILTER_PATTERN, NO_NUL_PATTERN
-from preciso_dagster.errors import NotFoundError
-from preciso_dagster.review.items import ReviewFilter, count_by, decide, list_items
+from preciso_dagster.review.items import Decision, ReviewFilter, count_by, decide, list_items
 
 router = APIRouter()
 
 REASONS_SHOWN = 20
 DOCUMENTS_SHOWN = 50
 Kind = Literal["number", "unread_region"]
+KIND_FILTER_PATTERN = r"^(number|unread_region)?$"
 
 
 def _queue_url(document: str | None, reason: str | None, kind: str | None, position: int) -> str:
@@ -32,6 +32,7 @@ def _queue_url(document: str | None, reason: str | None, kind: str | None, posit
 @router.get("/ui/review", response_class=HTMLResponse)
 def review_queue(
     request: Request,
+    session: SessionDep,
     user: UserDep,
     document: Annotated[str | None, Query(pattern=DOCUMENT_FILTER_PATTERN)] = None,
     reason: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN)] = None,
@@ -41,68 +42,63 @@ def review_queue(
     """The open item at `position` of the filtered queue, its crop, page and readings."""
     document, reason = document or None, reason or None
     queue = ReviewFilter(status=ReviewStatus.OPEN, document_id=document, reason=reason, kind=kind)
-    with session_scope(request.app.state.settings.database_url) as session:
+    items, total = list_items(session, queue, offset=position, limit=1)
+    if not items and total:  # past the end after the last decisions: show the last one
+        position = total - 1
         items, total = list_items(session, queue, offset=position, limit=1)
-        if not items and total:  # past the end after the last decisions: show the last one
-            position = total - 1
-            items, total = list_items(session, queue, offset=position, limit=1)
-        item = items[0] if items else None
-        source = session.get(Document, item.document_id) if item else None
-        all_open = ReviewFilter(status=ReviewStatus.OPEN)
-        context = {
-            "item": item,
-            "document": source,
-            "total": total,
-            "position": position,
-            "filters": {"document": document, "reason": reason, "kind": kind},
-            "open_count": sum(count_by(session, all_open, ReviewItem.kind).values()),
-            "by_kind": count_by(
-                session,
-                ReviewFilter(status=ReviewStatus.OPEN, document_id=document, reason=reason),
-                ReviewItem.kind,
-            ),
-            "reasons": list(count_by(session, all_open, ReviewItem.reason).items())[:REASONS_SHOWN],
-            "documents": list(count_by(session, all_open, ReviewItem.document_id).items())[
-                :DOCUMENTS_SHOWN
-            ],
-            "previous_url": _queue_url(document, reason, kind, position - 1) if position else None,
-            "next_url": (
-                _queue_url(document, reason, kind, position + 1) if position + 1 < total else None
-            ),
-        }
-        return render(request, "review.html", user, **context)
+    item = items[0] if items else None
+    source = session.get(Document, item.document_id) if item else None
+    all_open = ReviewFilter(status=ReviewStatus.OPEN)
+    context = {
+        "item": item,
+        "document": source,
+        "total": total,
+        "position": position,
+        "filters": {"document": document, "reason": reason, "kind": kind},
+        "open_count": sum(count_by(session, all_open, ReviewItem.kind).values()),
+        "by_kind": count_by(
+            session,
+            ReviewFilter(status=ReviewStatus.OPEN, document_id=document, reason=reason),
+            ReviewItem.kind,
+        ),
+        "reasons": list(count_by(session, all_open, ReviewItem.reason).items())[:REASONS_SHOWN],
+        "documents": list(count_by(session, all_open, ReviewItem.document_id).items())[
+            :DOCUMENTS_SHOWN
+        ],
+        "previous_url": _queue_url(document, reason, kind, position - 1) if position else None,
+        "next_url": (
+            _queue_url(document, reason, kind, position + 1) if position + 1 < total else None
+        ),
+    }
+    return render(request, "review.html", user, **context)
 
 
 @router.post("/ui/review/{review_item_id}/decision")
 def decide_item(
-    review_item_id: int, request: Request, user: ReviewerUser, form: FormDep
+    review_item_id: int,
+    session: SessionDep,
+    user: ReviewerUser,
+    _: FormDep,
+    decision: Annotated[Decision, Form()],
+    value: Annotated[str, Form(max_length=255, pattern=NO_NUL_PATTERN)] = "",
+    position: Annotated[int, Form(ge=0, le=10_000_000)] = 0,
+    document: Annotated[str, Form(pattern=DOCUMENT_FILTER_PATTERN)] = "",
+    reason: Annotated[str, Form(max_length=500, pattern=NO_NUL_PATTERN)] = "",
+    kind: Annotated[str, Form(pattern=KIND_FILTER_PATTERN)] = "",
 ) -> Response:
     """Approve, reject or correct the item (audited), then show the next one in the queue."""
-    decision = str(form.get("decision", ""))
-    if decision not in ("approve", "reject", "correct"):
-        return RedirectResponse("/ui/review", status.HTTP_303_SEE_OTHER)
-    value = str(form.get("value", "")).strip() or None
-    with session_scope(request.app.state.settings.database_url) as session:
-        decide(session, review_item_id, decision, value, user.principal.name)  # type: ignore[arg-type]
-        session.commit()
-    position = int(str(form.get("position") or 0)) if str(form.get("position", "")).isdigit() else 0
-    back = _queue_url(
-        str(form.get("document") or "") or None,
-        str(form.get("reason") or "") or None,
-        str(form.get("kind") or "") or None,
-        position,
-    )
+    decide(session, review_item_id, decision, value.strip() or None, user.principal.name)
+    session.commit()
+    back = _queue_url(document or None, reason or None, kind or None, position)
     return RedirectResponse(back, status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/ui/review-items/{review_item_id}/crop.png")
-def review_crop(review_item_id: int, request: Request, _: UserDep) -> Response:
+def review_crop(review_item_id: int, request: Request, session: SessionDep, _: UserDep) -> Response:
     """The item's crop, for the signed-in console (the API serves it to bearer tokens)."""
-    with session_scope(request.app.state.settings.database_url) as session:
-        item = session.get(ReviewItem, review_item_id)
-        if item is None:
-            raise NotFoundError(f"review item {review_item_id} not found")
-        return Response(crop_png(item), media_type="image/png", headers=PRIVATE_CACHE)
+    return Response(
+        crop_png(session, review_item_id), media_type="image/png", headers=PRIVATE_CACHE
+    )
 
 
 PRIVATE_CACHE = {"Cache-Control": "private, max-age=300"}

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from api_bridge.console.deps import FormDep, OperatorUser, ReviewerUser, UserDep
 from api_bridge.console.rendering import PAGE_SIZE, Pager, render
+from api_bridge.deps import SessionDep
 from api_bridge.services.jobs import submit_job
 from preciso_dagster.appdb.models import Approval, ApprovalState, JobStatus, PipelineJob
-from preciso_dagster.appdb.session import session_scope
 from preciso_dagster.appdb.storable import DOCUMENT_FILTER_PATTERN
 from preciso_dagster.errors import DagsterUnavailableError, InvalidRequestError
 from preciso_dagster.training.dataset import analytics, approve, list_examples
@@ -28,34 +28,33 @@ CHART_BAR_WIDTH = 260
 @router.get("/ui/training", response_class=HTMLResponse)
 def training_page(
     request: Request,
+    session: SessionDep,
     user: UserDep,
     document: Annotated[str | None, Query(pattern=DOCUMENT_FILTER_PATTERN)] = None,
     state: Annotated[ApprovalState | None, Query()] = ApprovalState.PROPOSED,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> HTMLResponse:
     """Auto and Batch training side by side, then the proposed line items and the analytics."""
-    settings = request.app.state.settings
     document = document or None
-    with session_scope(settings.database_url) as session:
-        examples, total = list_examples(
-            session, document_id=document, state=state, offset=offset, limit=PAGE_SIZE
-        )
-        report = analytics(session)
-        return render(
-            request,
-            "training.html",
-            user,
-            auto=_auto_panel(request, session),
-            examples=examples,
-            filters={"document": document, "state": state},
-            states=list(ApprovalState),
-            concepts=[c for c in concepts() if c != UNKNOWN],
-            unknown=UNKNOWN,
-            page=Pager(offset, PAGE_SIZE, total, {"document": document, "state": state}),
-            report=report,
-            class_bars=_bars(report["class_balance"]),
-            quality_bars=_bars(report["quality_distribution"]),
-        )
+    examples, total = list_examples(
+        session, document_id=document, state=state, offset=offset, limit=PAGE_SIZE
+    )
+    report = analytics(session)
+    return render(
+        request,
+        "training.html",
+        user,
+        auto=_auto_panel(request, session),
+        examples=examples,
+        filters={"document": document, "state": state},
+        states=list(ApprovalState),
+        concepts=[c for c in concepts() if c != UNKNOWN],
+        unknown=UNKNOWN,
+        page=Pager(offset, PAGE_SIZE, total, {"document": document, "state": state}),
+        report=report,
+        class_bars=_bars(report["class_balance"]),
+        quality_bars=_bars(report["quality_distribution"]),
+    )
 
 
 def _auto_panel(request: Request, session: Session) -> dict[str, Any]:
@@ -90,7 +89,9 @@ def _bars(counts: dict[str, int]) -> list[tuple[str, int, int]]:
 
 
 @router.post("/ui/training/batch")
-def launch_batch_training(request: Request, user: OperatorUser, form: FormDep) -> RedirectResponse:
+def launch_batch_training(
+    request: Request, session: SessionDep, user: OperatorUser, form: FormDep
+) -> RedirectResponse:
     """Launch `training_job` on the chosen dataset selection, as a job like any other."""
     params: dict[str, Any] = {
         "min_quality": _number(form, "min_quality", float, 0.0),
@@ -101,12 +102,11 @@ def launch_batch_training(request: Request, user: OperatorUser, form: FormDep) -
         raise InvalidRequestError("example ids are whole numbers, separated by commas or spaces")
     if ids:
         params["example_ids"] = [int(i) for i in ids]
-    with session_scope(request.app.state.settings.database_url) as session:
-        job, _ = submit_job(
-            session, job_type="training", params=params, requested_by=user.principal.name
-        )
-        job_id = job.job_id
-        pending = job.status == JobStatus.PENDING
+    job, _ = submit_job(
+        session, job_type="training", params=params, requested_by=user.principal.name
+    )
+    job_id = job.job_id
+    pending = job.status == JobStatus.PENDING
     if pending:
         request.app.state.outbox.wake()
     return RedirectResponse(
@@ -123,20 +123,21 @@ def _number(form: Any, name: str, kind: type, default: Any) -> Any:
 
 
 @router.post("/ui/training/approve")
-def approve_line_items(request: Request, user: ReviewerUser, form: FormDep) -> RedirectResponse:
+def approve_line_items(
+    request: Request, session: SessionDep, user: ReviewerUser, form: FormDep
+) -> RedirectResponse:
     """Approve one line item (optionally with a corrected concept) or every item of a document."""
     example_id = str(form.get("example_id", ""))
     document_id = str(form.get("document_id", ""))
     concept = str(form.get("concept", "")) or None
-    with session_scope(request.app.state.settings.database_url) as session:
-        outcome = approve(
-            session,
-            approved_by=user.principal.name,
-            example_ids=[int(example_id)] if example_id.isdigit() else [],
-            document_ids=[document_id] if document_id else [],
-            corrections={int(example_id): concept} if concept and example_id.isdigit() else {},
-        )
-        session.commit()
+    outcome = approve(
+        session,
+        approved_by=user.principal.name,
+        example_ids=[int(example_id)] if example_id.isdigit() else [],
+        document_ids=[document_id] if document_id else [],
+        corrections={int(example_id): concept} if concept and example_id.isdigit() else {},
+    )
+    session.commit()
     notice = f"approved {len(outcome.approvals)}"
     if outcome.needs_concept:
         notice += f"; {len(outcome.needs_concept)} need a concept first"

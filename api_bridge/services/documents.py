@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,12 @@ from preciso_dagster.appdb.models import Document, DocumentStatus, PipelineJob
 from preciso_dagster.errors import BadDocumentError, NotFoundError
 from preciso_dagster.ingest.registration import register_document
 from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.review.export import (
+    MEDIA_TYPES,
+    ExportFormat,
+    document_export,
+    render_export,
+)
 
 
 @dataclass(frozen=True)
@@ -68,3 +75,13 @@ def get_document(session: Session, document_id: str) -> Document:
     if document is None:
         raise NotFoundError(f"document {document_id} not found")
     return document
+
+
+def export_response(session: Session, document_id: str, export_format: ExportFormat) -> Response:
+    """The settled document's export as a download (ConflictError while review is open)."""
+    content = render_export(document_export(session, document_id), export_format)
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[export_format],
+        headers={"Content-Disposition": f'attachment; filename="{document_id}.{export_format}"'},
+    )

@@ -11,14 +11,19 @@ import io
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from preciso_dagster.appdb.models import Document, ReviewItem
 from preciso_dagster.errors import NotFoundError
 from preciso_dagster.ingest.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
 from preciso_dagster.ingest.storage import DocumentStore
 
 
-def crop_png(item: ReviewItem) -> bytes:
+def crop_png(session: Session, review_item_id: int) -> bytes:
     """The review item's crop, as extraction saved it."""
+    item = session.get(ReviewItem, review_item_id)
+    if item is None:
+        raise NotFoundError(f"review item {review_item_id} not found")
     if not item.crop_path or not Path(item.crop_path).is_file():
         raise NotFoundError(f"review item {item.review_item_id} has no crop")
     return Path(item.crop_path).read_bytes()

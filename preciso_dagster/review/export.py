@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from preciso_dagster.errors import ConflictError, NotFoundError
 from preciso_dagster.review.overlay import confirmed_pages, decisions_for
 from preciso_dagster.training.line_items import page_line_items
 
-EXPORT_FORMATS = ("json", "csv", "xlsx")
+ExportFormat = Literal["json", "csv", "xlsx"]
 MEDIA_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",

@@ -15,7 +15,7 @@ from preciso_dagster.training.registry import ModelRegistry, confusion_matrix_pn
 from preciso_dagster.training.synthetic_labels import generated_labels
 from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
 from tests import fixtures
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, STATE_CHANGING_HOOKS
 from tests.e2e.conftest import RunningStack
 
 pytestmark = pytest.mark.e2e
@@ -30,16 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STATE_CHANGING_HOOKS = (
-    "review-approve",
-    "review-reject",
-    "review-correct",
-    "model-promote",
-    "model-rollback",
-    "job-retry",
-    "job-cancel",
-    "training-launch",
-)
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not Path(CHROMIUM).exists():

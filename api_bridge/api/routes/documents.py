@@ -1,18 +1,18 @@
 """Documents: upload one, read one with per-page provenance."""
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
 from api_bridge.deps import DocumentIdPath, OperatorDep, SessionDep, SettingsDep, ViewerDep
 from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
-from api_bridge.services.documents import get_document, submit_document
+from api_bridge.services.documents import export_response, get_document, submit_document
 from api_bridge.services.page_images import page_png
 from preciso_dagster.appdb.models import JobStatus
 from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.export import MEDIA_TYPES, document_export, render_export
+from preciso_dagster.review.export import MEDIA_TYPES, ExportFormat
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -100,17 +100,11 @@ def export_document(
     document_id: DocumentIdPath,
     session: SessionDep,
     _: ViewerDep,
-    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+    format: Annotated[ExportFormat, Query()] = "json",
 ) -> Response:
     """Confirmed pages and line items: each number's value, state (verified, confirmed,
     corrected) and provenance (page, box). Refused with 409 while review is open."""
-    content = render_export(document_export(session, document_id), format)
-    filename = f"{document_id}.{format}"
-    return Response(
-        content,
-        media_type=MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return export_response(session, document_id, format)
 
 
 def _too_large(settings: SettingsDep) -> str:

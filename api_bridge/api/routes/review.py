@@ -7,9 +7,8 @@ from fastapi import APIRouter, Path, Query, Response
 from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
 from api_bridge.schemas import ReviewDecisionCreate, ReviewItemPublic, ReviewItemsPublic
 from api_bridge.services.page_images import crop_png
-from preciso_dagster.appdb.models import ReviewItem, ReviewStatus
+from preciso_dagster.appdb.models import ReviewStatus
 from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
-from preciso_dagster.errors import NotFoundError
 from preciso_dagster.review.items import ReviewFilter, decide, list_items
 
 router = APIRouter(prefix="/api/v1/review-items", tags=["review"])
@@ -59,7 +58,4 @@ def read_review_crop(
     review_item_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], session: SessionDep, _: ViewerDep
 ) -> Response:
     """The item's crop: the number (or unread region) as the page shows it."""
-    item = session.get(ReviewItem, review_item_id)
-    if item is None:
-        raise NotFoundError(f"review item {review_item_id} not found")
-    return Response(crop_png(item), media_type="image/png")
+    return Response(crop_png(session, review_item_id), media_type="image/png")
