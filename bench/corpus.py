@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,12 @@ import pymupdf
 from PIL import Image
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
+SCANS = CORPUS.parent / "scans"
+# Real scans, each with the text that is its truth where the corpus has one. linn.txt
+# transcribes the page the three linn scans show; its bullets were transcribed as "0 ".
+# The typewritten recipe's numbers are few enough to list here.
+SCAN_FILES = ("linn.pdf", "skew.pdf", "rotated_skew.pdf", "typewriter.png", "c02-22.pdf")
+TYPEWRITER_TRUTH = "4 ons linzen\n3 liter water\n3 uien\n2 kopjes melk\n1 liter\n2 liter"
 TEXT_LAYER_FILES = (
     "nics-background-checks-2015-11.pdf",
     "senate-expenditures.pdf",
@@ -94,6 +101,37 @@ def text_layer_pages(limit: int, dpi: int = 200) -> list[CorpusPage]:
                 if len(pages) >= limit:
                     return pages
     return pages
+
+
+@dataclass
+class RealScan:
+    name: str
+    image: Image.Image
+    dpi: int
+    truth_text: str | None  # None: no transcription, the scan is only read
+
+
+def real_scans() -> list[RealScan]:
+    """The corpus's real scans as images at their own resolution, with their truth."""
+    linn = SCANS / "linn.txt"
+    linn_truth = re.sub(r"(?m)^0 ", "", linn.read_text(encoding="utf-8")) if linn.exists() else None
+    truths = {"typewriter.png": TYPEWRITER_TRUTH, "c02-22.pdf": None}
+    scans = []
+    for name in SCAN_FILES:
+        path = SCANS / name
+        if not path.exists():
+            continue
+        if path.suffix == ".png":
+            image, dpi = Image.open(path).convert("L"), 300
+        else:
+            with pymupdf.open(path) as document:
+                page = document[0]
+                width, height = page.get_images(full=True)[0][2:4]
+                dpi = round(72 * max(width, height) / max(page.rect.width, page.rect.height))
+                pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+                image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+        scans.append(RealScan(name, image, dpi, truths.get(name, linn_truth)))
+    return scans
 
 
 def corpus_text_layer_pages(limit: int) -> Iterator[tuple[str, pymupdf.Page]]:

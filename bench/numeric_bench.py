@@ -18,6 +18,7 @@ import io
 import re
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import pymupdf
 from PIL import Image
 
-from bench.corpus import CORPUS, corpus_text_layer_pages, text_layer_texts
+from bench.corpus import CORPUS, corpus_text_layer_pages, real_scans, text_layer_texts
 from bench.generated_pages import generated_pages
 from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
 from preciso_dagster.ingest.ocr_engines import (
@@ -98,6 +99,10 @@ class ScoredPage:
     # (pictures of text) cannot be scored. None: everywhere.
     text_bands: list[tuple[float, float]] | None = None
     rows: list[tuple[str, list[str]]] = field(default_factory=list)  # label, amount keys
+    # A real scan's transcription has values but no boxes: it is scored by value
+    # (`score_by_value`). None with no truth at all: the scan is read and counted only.
+    truth_values: list[str] | None = None
+    by_value: bool = False
 
     def has_ground_truth(self, box: Box) -> bool:
         return self.text_bands is None or any(
@@ -201,6 +206,58 @@ def score_page(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
         1 for n in regions if not any(_overlaps(n.box, box) for _, box in page.truth)
     )
     return tally
+
+
+def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
+    """A scan against its transcription, which has no boxes: verified numbers are matched to
+    true ones by value, and verified values the truth lacks are wrong; the true numbers left
+    over are held by review while review items remain, else lost (an upper bound on what
+    review holds: an item is not known to be at the right place)."""
+    tally = Tally(pages=1)
+    review = [n for n in numbers if not n.verified]
+    tally.review_items = len(review)
+    tally.unread_regions = sum(1 for n in review if n.kind == UNREAD_REGION)
+    if page.truth_values is None:
+        tally.findings.append(
+            f"no transcription: {len(numbers)} numbers listed, {len(review)} to review"
+        )
+        return tally
+    left = Counter(page.truth_values)
+    tally.truth = len(page.truth_values)
+    for number in numbers:
+        if number.verified:
+            key = _match_key(number.value, number.raw)
+            if left[key] > 0:
+                left[key] -= 1
+            else:
+                tally.wrong_verified += 1
+                tally.findings.append(f"wrong: verified {number}, not in the transcription")
+    missing = sum(left.values())
+    tally.reviewed = min(missing, len(review))
+    tally.silent_losses = missing - tally.reviewed
+    if tally.silent_losses:
+        tally.findings.append(f"lost: {sorted(left.elements())} not verified, too few items")
+    return tally
+
+
+def real_scan_pages() -> list[ScoredPage]:
+    """The corpus's real scans (skew, rotation, a photo of typewriting, an old print)."""
+    pages = []
+    for scan in real_scans():
+        values = None
+        if scan.truth_text is not None:
+            convention = convention_for(scan.truth_text)
+            values = [
+                _truth_key(token)
+                for token in extract_numbers(scan.truth_text, convention=convention)
+            ]
+        name = scan.name.rsplit(".", 1)[0]
+        pages.append(
+            ScoredPage(
+                name, "real scans", scan.image, [], scan.dpi, truth_values=values, by_value=True
+            )
+        )
+    return pages
 
 
 def row_recall(truth: list[tuple[str, list[str]]], page: dict[str, Any]) -> tuple[int, int]:
@@ -331,7 +388,7 @@ def bench_fidelity(pages: list[ScoredPage], show: bool = False) -> None:
         for number in result.numbers:  # boxes back into the scan as it was, before turning
             if number.box is not None and result.rotation:
                 number.box = _unturned(number.box, result.rotation, page.image.size)
-        tally = score_page(page, result.numbers)
+        tally = (score_by_value if page.by_value else score_page)(page, result.numbers)
         tally.rows, tally.rows_found = row_recall(page.rows, extracted.pages[0].to_dict())
         tally.chain_seconds, tally.raw_seconds = [seconds], [raw]
         by_class.setdefault(page.document_class, Tally()).add(tally)
@@ -360,7 +417,7 @@ def main() -> None:
         bench_throughput(args.mb)
     pages = generated_scored_pages(args.per_class, args.dpi)
     if CORPUS.exists():
-        pages += corpus_scored_pages(args.pages, args.dpi)
+        pages += corpus_scored_pages(args.pages, args.dpi) + real_scan_pages()
     if args.only:
         pages = [p for p in pages if args.only in p.document_class or args.only in p.name]
     bench_fidelity(pages, args.show)

@@ -10,20 +10,30 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pymupdf
 import pytest
 from PIL import Image, ImageDraw
 
 from bench.generated_pages import GENERATORS, generated_pages
 from bench.numeric_bench import generated_scored_pages, row_recall, scan_pdf, score_page
+from preciso_dagster.boxes import union_of
 from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.ocr_engines import OcrLine, OcrResult, OcrWord, _line_from_pieces
+from preciso_dagster.ingest.ocr_engines import Box, OcrLine, OcrResult, OcrWord, _line_from_pieces
 from preciso_dagster.numeric.assets import normalize_page_text
 from preciso_dagster.numeric.compare import compare_texts
-from preciso_dagster.numeric.coverage import unread_marks, without_rules
+from preciso_dagster.numeric.coverage import (
+    mark_in_own_cell,
+    misleading_ink,
+    unread_marks,
+    without_rules,
+)
 from preciso_dagster.numeric.numbers import DecimalConvention
 from preciso_dagster.numeric.verification import (
     UNREAD_REGION,
+    PageNumber,
     corrected_text,
+    marks_in_their_own_cell,
+    misleading_ink_checked,
     ocr_tokens,
     unread_ink,
     verify_numbers,
@@ -59,6 +69,12 @@ def test_a_letter_before_bare_digits_goes_to_review_without_a_value() -> None:
     (number,) = _verify(["Balance S100"], ["Balance S100"])
     assert not number.verified and number.value is None
     assert "currency sign" in (number.reason or "")
+
+
+def test_a_digit_among_letters_in_one_word_goes_to_review_without_a_value() -> None:
+    # A header "y.o.y(%)" that both engines read "y.0.y(%)"; "No. 5" keeps its number.
+    numbers = _verify(["y.0.y(%) No. 5"], ["y.0.y(%) No. 5"])
+    assert [(n.raw, n.verified, n.value) for n in numbers] == [("0", False, None), ("5", True, "5")]
 
 
 def test_two_amount_columns_read_as_one_box_are_split_where_grouping_forces_it() -> None:
@@ -205,6 +221,24 @@ def test_table_rows_come_from_word_positions_with_column_headers() -> None:
     assert items[0].columns[0].box == (260, 30, 330, 40)
 
 
+def test_a_space_grouped_amount_in_loose_ocr_word_boxes_is_one_cell() -> None:
+    # Tesseract's boxes on a 200 DPI scan of "21 784 965,14 €": word gaps of 0.6 heights.
+    words = [
+        ("Cost", (202, 285, 261, 306)),
+        ("of", (272, 285, 298, 306)),
+        ("sales", (307, 285, 376, 306)),
+        ("21", (1078, 285, 1109, 306)),
+        ("784", (1122, 285, 1172, 306)),
+        ("965,14", (1184, 285, 1277, 309)),
+        ("€", (1288, 285, 1303, 306)),
+    ]
+    text = "Bilan consolidé\nCost of sales\n21 784 965,14 €\nTotal 1 200 000,00 €"
+    items = rows_to_line_items(words, text)
+    assert [(i.label, [str(c.amount) for c in i.columns]) for i in items] == [
+        ("Cost of sales", ["21784965.14"])
+    ]
+
+
 def test_every_generated_statement_row_is_a_line_item_from_the_text_layer() -> None:
     for generated, scored in zip(generated_pages(1), generated_scored_pages(1, 200), strict=True):
         page = extract_document(generated.pdf, "statement.pdf").pages[0].to_dict()
@@ -232,3 +266,84 @@ def test_normalisation_keeps_cell_and_column_tabs_so_numbers_stay_apart() -> Non
     page = "Cash 12\t500\nEquity 3\t400"
     assert normalize_page_text(page) == page
     assert compare_texts(page, normalize_page_text(page)).passed
+
+
+def _drawn_numbers(
+    written: list[str], size: float = 7, font: str = "helv", rule_after: int | None = None
+) -> tuple[Image.Image, list[Box]]:
+    """A 200 DPI scan of one number per row, with each row's box in pixels; a table rule
+    drawn right after the number of row `rule_after`, two rows tall."""
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=40 + 20 * len(written))
+    for row, text in enumerate(written):
+        page.insert_text((40, 30 + 20 * row), text, fontsize=size, fontname=font)
+    rows: dict[int, list[Box]] = {}
+    for word in page.get_text("words"):
+        rect = pymupdf.Rect(word[:4]) * (200 / 72)
+        rows.setdefault(round(word[3]), []).append((rect.x0, rect.y0, rect.x1 + 1, rect.y1 + 1))
+    boxes = [union_of(rects) for _, rects in sorted(rows.items())]
+    if rule_after is not None:
+        right = page.get_text("words")[rule_after][2] + 1.5
+        top = 30 + 20 * rule_after - 12
+        page.draw_line((right, top), (right, top + 20), width=0.8)
+        left, _, _, bottom = boxes[rule_after]
+        boxes[rule_after] = (left, top * 200 / 72, right * 200 / 72 + 3, bottom + 10)
+    pixmap = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+    return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples), boxes
+
+
+@pytest.mark.parametrize("font", ["helv", "tiro", "cour"])
+@pytest.mark.parametrize("size", [7, 9, 11])
+def test_a_space_no_engine_read_between_digits_is_seen_in_the_ink(font: str, size: int) -> None:
+    # "41 181" in a table whose other cells group with commas: both engines read "41181".
+    written = ["41 181", "98 452", "1 200 000", "41181", "1,944", "11,611", "100", "3.1416"]
+    image, boxes = _drawn_numbers(written, size, font)
+    ink = np.asarray(image) < 200
+    found = [
+        misleading_ink(ink, box, sum(map(str.isdigit, text)))
+        for text, box in zip(written, boxes, strict=True)
+    ]
+    assert [reason is not None for reason in found] == [True] * 3 + [False] * 5
+    assert "space apart" in (found[0] or "")
+
+
+def test_a_table_rule_beside_a_number_is_not_taken_for_a_digit() -> None:
+    # A rotated table: the cell border after "249" was read as a final "1" by two readings.
+    image, boxes = _drawn_numbers(["249", "(1,200)", "[4.0-10.0]"], rule_after=0)
+    ink = np.asarray(image) < 200
+    assert "table rule" in (misleading_ink(ink, boxes[0], 4) or "")
+    assert [misleading_ink(ink, boxes[1], 4), misleading_ink(ink, boxes[2], 5)] == [None, None]
+
+
+def test_a_verified_number_whose_ink_disagrees_goes_to_review_without_a_value() -> None:
+    image, boxes = _drawn_numbers(["11,611", "41 181"])
+    readings = {"tesseract": "", "rapidocr@crop": ""}
+    numbers = [
+        PageNumber(raw, raw.replace(",", ""), None, box, True, readings)
+        for raw, box in zip(["11,611", "41181"], boxes, strict=True)
+    ]
+    misleading_ink_checked(image, numbers)
+    assert [(n.verified, n.value) for n in numbers] == [(True, "11611"), (False, None)]
+    assert "space apart" in (numbers[1].reason or "")
+
+
+@pytest.mark.parametrize("font", ["helv", "tiro", "cour"])
+def test_a_decimal_mark_in_its_own_cell_is_told_from_a_real_space(font: str) -> None:
+    written = ["3.9", "3. 9", "0.198", "0. 198", "10.0", "10. 0", "4,5", "4, 5"]
+    image, boxes = _drawn_numbers(written, 9, font)
+    ink = np.asarray(image) < 200
+    assert [mark_in_own_cell(ink, box) for box in boxes] == [True, False] * 4
+
+
+def test_a_monospaced_decimal_read_with_a_space_is_verified_with_its_value() -> None:
+    # A lab report in a monospaced font: Tesseract reads "0. 25", RapidOCR "0.25".
+    image, boxes = _drawn_numbers(["0.25", "0. 25"], 9, "cour")
+    numbers = [
+        PageNumber("0. 25", None, (0, 5), box, False, {"tesseract": "0. 25", "rapidocr": "0.25"})
+        for box in boxes
+    ]
+    assert marks_in_their_own_cell(image, numbers, POINT) == 1
+    assert [(n.raw, n.value, n.verified) for n in numbers] == [
+        ("0.25", "0.25", True),
+        ("0. 25", None, False),
+    ]

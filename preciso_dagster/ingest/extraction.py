@@ -29,6 +29,8 @@ from preciso_dagster.numeric.verification import (
     confirm_disputed,
     corrected_text,
     crop,
+    marks_in_their_own_cell,
+    misleading_ink_checked,
     page_convention,
     second_reading,
     text_numbers,
@@ -395,8 +397,10 @@ def _verify_page_numbers(
     convention = page_convention(result, second)
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
     confirmed = confirm_disputed(unruled, numbers, engines, convention)
+    confirmed += marks_in_their_own_cell(unruled, numbers, convention)
     page.text = corrected_text(page.text, numbers)
     regions = unread_ink(unruled, numbers, result, second)
+    misleading_ink_checked(unruled, numbers)
     page.ocr_numbers = numbers + [
         PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
         for box in regions
@@ -407,7 +411,8 @@ def _verify_page_numbers(
             second_name,
             False,
             f"second reading for number verification ({agreed - confirmed}/{len(numbers)} "
-            f"numbers agree, {confirmed} more confirmed by a third reading of their crops, "
+            f"numbers agree, {confirmed} more confirmed by a third reading of their crops "
+            "or by their ink, "
             f"{len(regions)} unread regions)",
             round(second.confidence, 4),
             round(time.perf_counter() - started, 4),

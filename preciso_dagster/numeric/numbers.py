@@ -137,6 +137,8 @@ _GLYPH_AMOUNT = re.compile(
 _SPACED_DECIMAL = re.compile(r"(?<![\d.,])\d{1,3}[.,] \d+(?![\d.,]\d)")
 # The same letters before bare digits ("S100"): an identifier or a misread amount, undecidable.
 _GLYPH_DOUBT = re.compile(r"^[WSECY]\d+$")
+_LETTER_BEFORE = re.compile(r"[A-Za-z][.\-/]?\Z")
+_LETTER_AFTER = re.compile(r"[.\-/]?[A-Za-z]")
 _YEAR = re.compile(r"(?<![\d.,])(?:FY|CY)?(?:19|20)\d{2}(?![\d.,%])")
 
 
@@ -168,7 +170,8 @@ class NumberToken(NamedTuple):
     # Separators no convention writes ("37.499.96": a grouping mark before two digits), the
     # mark of a misread. Such a number is never taken as verified, however many engines agree.
     malformed: bool = False
-    # A letter that may be a misread currency sign before bare digits ("S100"): never verified.
+    # A letter that may be a misread currency sign before bare digits ("S100"), or letters on
+    # both sides of bare digits ("y.0.y"): never verified.
     doubtful: bool = False
 
 
@@ -289,7 +292,23 @@ def extract_numbers(
         token, position = _amount(text, match, convention, offset)
         if token is not None and claim(token.span[0] - offset, token.span[1] - offset):
             tokens.append(token)
-    return sorted(tokens, key=lambda token: token.span)
+    return sorted(
+        (_among_letters(token, folded, offset) for token in tokens), key=lambda token: token.span
+    )
+
+
+def _among_letters(token: NumberToken, folded: str, offset: int) -> NumberToken:
+    """Bare digits with letters on both sides in one word ("y.0.y", an "o" read as "0") are
+    in doubt: a misread letter as likely as a number."""
+    start, end = token.span[0] - offset, token.span[1] - offset
+    if (
+        token.kind == NumberKind.AMOUNT
+        and token.raw.isdigit()
+        and _LETTER_BEFORE.search(folded, 0, start)
+        and _LETTER_AFTER.match(folded, end)
+    ):
+        return token._replace(doubtful=True)
+    return token
 
 
 # Unit-bearing numbers ("12.5m", "3bn", "10k") look like identifiers but are amounts.

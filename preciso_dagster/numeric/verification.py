@@ -11,11 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from preciso_dagster.boxes import union_of
 from preciso_dagster.ingest.ocr_engines import Box, OcrEngine, OcrResult
-from preciso_dagster.numeric.coverage import beside, unread_marks
+from preciso_dagster.numeric.coverage import (
+    FAINT_INK_LEVEL,
+    beside,
+    mark_in_own_cell,
+    misleading_ink,
+    unread_marks,
+)
 from preciso_dagster.numeric.numbers import (
     DecimalConvention,
     NumberToken,
@@ -27,6 +34,8 @@ RESCALE_FACTOR = 1.5
 MIN_OVERLAP = 0.5
 CROP_SCALE = 2
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+_PLAIN_DIGITS = re.compile(r"[\d.,'’]+")  # digits and the marks that group them, nothing else
+_SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two numbers
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
 _DIGIT_LOOKALIKE = re.compile(r"[oOlI|()[\]{}!/\\]{1,3}")
@@ -261,7 +270,10 @@ def _doubt(token: NumberToken) -> str | None:
             "(a misread mark, or two numbers run together?)"
         )
     if token.doubtful:
-        return f"{token.raw!r} may be an identifier or an amount whose currency sign was misread"
+        return (
+            f"{token.raw!r} stands beside letters: an identifier, a misread letter, or an "
+            "amount whose currency sign was misread"
+        )
     if token.ambiguous:
         return (
             f"{token.raw!r} can be read more than one way: the page does not show how it "
@@ -331,6 +343,35 @@ def confirm_disputed(
     return confirmed
 
 
+def marks_in_their_own_cell(
+    image: Image.Image, numbers: list[PageNumber], convention: DecimalConvention
+) -> int:
+    """A number two engines read alike but for a space after its mark ("3. 9" and "3.9"), whose
+    mark stands midway between its digits in the ink (`mark_in_own_cell`), is "3.9" set in a
+    monospaced font: it is verified with that value, and the page text loses the space.
+    Returns how many were settled."""
+    ink = np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+    settled = 0
+    for number in numbers:
+        if number.verified or number.kind != NUMBER or number.box is None:
+            continue
+        readings = [raw for raw in number.readings.values() if raw]
+        if not any(_SPACED_MARK.fullmatch(raw) for raw in readings):
+            continue
+        engines = {name.split("@")[0] for name, raw in number.readings.items() if raw}
+        written = {re.sub(r"\s", "", raw) for raw in readings}
+        if len(engines) < 2 or len(written) != 1:
+            continue
+        tokens = extract_numbers(written.pop(), convention=convention)
+        if len(tokens) != 1 or _doubt(tokens[0]) is not None:
+            continue
+        if mark_in_own_cell(ink, number.box):
+            number.raw, number.value = tokens[0].raw, _value(tokens[0])
+            number.verified, number.reason = True, None
+            settled += 1
+    return settled
+
+
 def corrected_text(text: str, numbers: list[PageNumber]) -> str:
     """The page text with each number whose `raw` differs from the text at its span replaced
     by `raw`; the spans of the numbers are moved to match."""
@@ -398,6 +439,20 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         if not touched:
             regions.append(region)
     return regions
+
+
+def misleading_ink_checked(image: Image.Image, numbers: list[PageNumber]) -> None:
+    """A verified number whose ink may not say what every engine read ("41 181" read "41181",
+    a table rule read as a final "1") goes back to review without a value."""
+    ink = np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+    for number in numbers:
+        if not number.verified or number.box is None:
+            continue
+        if not _PLAIN_DIGITS.fullmatch(number.raw):
+            continue  # the ink of a date or a unit says nothing about the digits' pitch
+        reason = misleading_ink(ink, number.box, sum(map(str.isdigit, number.raw)))
+        if reason is not None:
+            number.verified, number.value, number.reason = False, None, reason
 
 
 def _upscaled(image: Image.Image, factor: int) -> Image.Image:
