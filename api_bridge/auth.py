@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from preciso_dagster.settings import Role, Settings
+from preciso_dagster.core.settings import Role, Settings
 
 FINGERPRINT_HEX = 12
 

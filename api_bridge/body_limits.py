@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import status
 
 from api_bridge.auth import TokenBook
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.settings import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from preciso_dagster.errors import DagsterUnavailableError, SubmissionRefusedError
-from preciso_dagster.tracking.submissions import RunSpec
+from preciso_dagster.core.errors import DagsterUnavailableError, SubmissionRefusedError
+from preciso_dagster.core.tracking.submissions import RunSpec
 
 LOCATION_NAME = "preciso"
 REPOSITORY_NAME = "__repository__"

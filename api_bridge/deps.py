@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from api_bridge.auth import Principal
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.appdb.storable import DOCUMENT_ID_PATTERN
-from preciso_dagster.settings import Role, Settings
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.appdb.storable import DOCUMENT_ID_PATTERN
+from preciso_dagster.core.settings import Role, Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
 

@@ -3,7 +3,7 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse, Response
 
-from preciso_dagster.errors import (
+from preciso_dagster.core.errors import (
     BadDocumentError,
     ConflictError,
     DagsterUnavailableError,

@@ -13,10 +13,10 @@ from api_bridge.dagster_gateway import DagsterGateway
 from api_bridge.errors import install_error_handlers
 from api_bridge.metrics import install_metrics
 from api_bridge.services.outbox import OutboxSubmitter
-from preciso_dagster.log_setup import configure_logging
-from preciso_dagster.settings import Settings, get_settings
-from preciso_dagster.training.registry import ModelRegistry
-from preciso_dagster.training.serving import ServingModelCache
+from preciso_dagster.core.log_setup import configure_logging
+from preciso_dagster.core.settings import Settings, get_settings
+from preciso_dagster.core.training.registry import ModelRegistry
+from preciso_dagster.core.training.serving import ServingModelCache
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -10,8 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, His
 from prometheus_client.exposition import generate_latest
 from sqlalchemy import func, select
 
-from preciso_dagster.appdb.models import JobStatus, PipelineJob, PipelineJobEvent
-from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.core.appdb.models import JobStatus, PipelineJob, PipelineJobEvent
+from preciso_dagster.core.appdb.session import session_scope
 
 LAG_SAMPLE = 200
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from preciso_dagster.appdb.models import (
+from preciso_dagster.core.appdb.models import (
     ApprovalState,
     DocumentStatus,
     JobSource,
@@ -16,7 +16,7 @@ from preciso_dagster.appdb.models import (
     ReviewItem,
     ReviewStatus,
 )
-from preciso_dagster.appdb.storable import RowId, StorableText
+from preciso_dagster.core.appdb.storable import RowId, StorableText
 
 
 class JobCreate(BaseModel):

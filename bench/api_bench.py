@@ -35,9 +35,9 @@ import httpx
 from sqlalchemy import select
 
 from bench.stack import database_overrides, running_stack
-from preciso_dagster.appdb.models import PipelineJobEvent
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.appdb.models import PipelineJobEvent
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.settings import Settings
 
 TOKEN = "bench-operator"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}

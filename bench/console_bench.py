@@ -28,8 +28,8 @@ import uvicorn
 
 from api_bridge.main import create_app
 from bench.api_bench import percentile
-from preciso_dagster.appdb.migrate import upgrade
-from preciso_dagster.appdb.models import (
+from preciso_dagster.core.appdb.migrate import upgrade
+from preciso_dagster.core.appdb.models import (
     ApprovalState,
     Document,
     DocumentStatus,
@@ -40,8 +40,8 @@ from preciso_dagster.appdb.models import (
     ReviewItem,
     TrainingExample,
 )
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.settings import Settings
 
 TOKEN = "bench-admin"
 TARGET_P95_SECONDS = 0.300

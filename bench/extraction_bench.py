@@ -17,8 +17,8 @@ from collections.abc import Callable
 import pymupdf
 
 from bench.corpus import text_layer_pages
-from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.ocr_engines import RapidOcrEngine, TesseractEngine
+from preciso_dagster.core.engines import RapidOcrEngine, TesseractEngine
+from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 
 
 def timed(functions: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:

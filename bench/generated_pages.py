@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pymupdf
 
-from preciso_dagster.numeric.numbers import DecimalConvention, NumberToken, extract_numbers
+from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberToken, extract_numbers
 
 PAGE_WIDTH, PAGE_HEIGHT = 612, 792
 # A font with ₩ and the other currency glyphs; Helvetica (always there) covers $ € £ ¥ only.

@@ -36,7 +36,7 @@ from bench.hostile_requests import (
     stream_until_answered,
     upload_with_raw_name,
 )
-from preciso_dagster.stack import free_port
+from preciso_dagster.cli.supervisor import free_port
 
 TIME_LIMIT_SECONDS = 120
 MEMORY_LIMIT_BYTES = 2 * 1024**3

@@ -21,10 +21,10 @@ import pymupdf
 from sqlalchemy import func, select
 
 from bench.stack import database_overrides, running_stack
-from preciso_dagster.appdb.models import RunDocument
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.ingest.extraction import extract_document
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.appdb.models import RunDocument
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.extraction.extraction import extract_document
+from preciso_dagster.core.settings import Settings
 
 TARGET_SECONDS = 300
 

@@ -28,20 +28,20 @@ from PIL import Image
 
 from bench.corpus import CORPUS, corpus_text_layer_pages, real_scans, text_layer_texts
 from bench.generated_pages import generated_pages
-from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.ocr_engines import (
+from preciso_dagster.core.engines import (
     Box,
     OcrEngine,
     RapidOcrEngine,
     TesseractEngine,
     union_of,
 )
-from preciso_dagster.numeric.assets import normalize_page_text
-from preciso_dagster.numeric.compare import compare_texts
-from preciso_dagster.numeric.numbers import NumberToken, convention_for, extract_numbers
-from preciso_dagster.numeric.verification import UNREAD_REGION, PageNumber
-from preciso_dagster.training.line_items import page_line_items
-from preciso_dagster.training.synthetic_labels import generated_labels
+from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.numeric.compare import compare_texts
+from preciso_dagster.core.numeric.numbers import NumberToken, convention_for, extract_numbers
+from preciso_dagster.core.numeric.verification import UNREAD_REGION, PageNumber
+from preciso_dagster.core.training.line_items import page_line_items
+from preciso_dagster.core.training.synthetic_labels import generated_labels
+from preciso_dagster.defs.numeric.assets import normalize_page_text
 
 REPEATS = 5
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from preciso_dagster.stack import Stack, stack_on_free_ports
+from preciso_dagster.cli.supervisor import Stack, stack_on_free_ports
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from preciso_dagster.training.synthetic_labels import generated_labels
-from preciso_dagster.training.trainers import (
+from preciso_dagster.core.training.synthetic_labels import generated_labels
+from preciso_dagster.core.training.trainers import (
     SklearnConceptTrainer,
     metrics_for,
     rules_baseline,

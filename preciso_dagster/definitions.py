@@ -2,27 +2,29 @@
 
 import dagster as dg
 
-from preciso_dagster.ingest.assets import document_pages
-from preciso_dagster.ingest.batch import ocr_batch_job
-from preciso_dagster.ingest.jobs import ocr_extraction_job
-from preciso_dagster.ingest.sensors import document_inbox_sensor
-from preciso_dagster.numeric.assets import normalized_text
-from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
-from preciso_dagster.numeric.jobs import numeric_check_job
-from preciso_dagster.resources import resources_for
-from preciso_dagster.review.assets import confirmed_pages, numbers_settled
-from preciso_dagster.review.sensors import review_continuation_job, review_settled_sensor
-from preciso_dagster.settings import get_settings
-from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
-from preciso_dagster.training.assets import (
+from preciso_dagster.core.settings import get_settings
+from preciso_dagster.defs.ingest.assets import document_pages
+from preciso_dagster.defs.numeric.assets import normalized_text
+from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
+from preciso_dagster.defs.pipeline.batch import ocr_batch_job
+from preciso_dagster.defs.pipeline.inbox_sensor import document_inbox_sensor
+from preciso_dagster.defs.pipeline.jobs import numeric_check_job, ocr_extraction_job
+from preciso_dagster.defs.pipeline.review_sensors import (
+    review_continuation_job,
+    review_settled_sensor,
+)
+from preciso_dagster.defs.resources import resources_for
+from preciso_dagster.defs.review.assets import confirmed_pages, numbers_settled
+from preciso_dagster.defs.tracking.sensors import pipeline_jobs_mirror_sensor
+from preciso_dagster.defs.training.assets import (
     concept_model,
     line_item_candidates,
     model_evaluation,
     training_dataset,
 )
-from preciso_dagster.training.checks import candidate_amounts_match_pages
-from preciso_dagster.training.jobs import training_job
-from preciso_dagster.training.sensors import approval_sensor
+from preciso_dagster.defs.training.checks import candidate_amounts_match_pages
+from preciso_dagster.defs.training.jobs import training_job
+from preciso_dagster.defs.training.sensors import approval_sensor
 
 defs = dg.Definitions(
     assets=[

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from preciso_dagster.appdb.migrate import upgrade
-from preciso_dagster.appdb.models import Document, DocumentStatus
-from preciso_dagster.appdb.session import engine_for, session_scope
-from preciso_dagster.ingest.registration import register_document
-from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.items import replace_open_items
-from preciso_dagster.settings import Settings
-from preciso_dagster.training.dataset import propose_examples
+from preciso_dagster.core.appdb.migrate import upgrade
+from preciso_dagster.core.appdb.models import Document, DocumentStatus
+from preciso_dagster.core.appdb.session import engine_for, session_scope
+from preciso_dagster.core.extraction.registration import register_document
+from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.review.items import replace_open_items
+from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.training.dataset import propose_examples
 from tests import fixtures
 
 POSTGRES_URL = os.environ.get("PRECISO_TEST_POSTGRES_URL")

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 
 from api_bridge.auth import TokenBook
 from api_bridge.main import create_app
-from preciso_dagster.appdb.models import Document, DocumentStatus
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.appdb.models import Document, DocumentStatus
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.settings import Settings
 from tests import fixtures
 from tests.conftest import known_documents
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from api_bridge.main import create_app
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.settings import Settings
 
 ADMIN = {"Authorization": "Bearer admin-token"}
 

@@ -8,19 +8,19 @@ import uuid
 
 import dagster as dg
 
-from preciso_dagster.appdb.models import Document, DocumentOutcome, JobSource, RunDocument
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.ingest.assets import document_pages
-from preciso_dagster.ingest.batch import ocr_batch_job
-from preciso_dagster.ingest.outputs import DocumentOutputsIOManager
-from preciso_dagster.ingest.sensors import document_inbox_sensor
-from preciso_dagster.numeric.assets import normalized_text
-from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
-from preciso_dagster.resources import resources_for
-from preciso_dagster.review.assets import confirmed_pages
-from preciso_dagster.settings import Settings
-from preciso_dagster.tracking.jobs import attach_run, create_job
-from preciso_dagster.tracking.rollups import document_rollup, record_outcome
+from preciso_dagster.core.appdb.models import Document, DocumentOutcome, JobSource, RunDocument
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.tracking.jobs import attach_run, create_job
+from preciso_dagster.core.tracking.rollups import document_rollup, record_outcome
+from preciso_dagster.defs.ingest.assets import document_pages
+from preciso_dagster.defs.ingest.outputs import DocumentOutputsIOManager
+from preciso_dagster.defs.numeric.assets import normalized_text
+from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
+from preciso_dagster.defs.pipeline.batch import ocr_batch_job
+from preciso_dagster.defs.pipeline.inbox_sensor import document_inbox_sensor
+from preciso_dagster.defs.resources import resources_for
+from preciso_dagster.defs.review.assets import confirmed_pages
 from tests import fixtures
 from tests.conftest import register
 

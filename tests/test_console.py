@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api_bridge.main import create_app
-from preciso_dagster.appdb.models import (
+from preciso_dagster.core.appdb.models import (
     DocumentStatus,
     ReviewDecision,
     ReviewItem,
     TrainingExample,
 )
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.review.items import decide
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.review.items import decide
+from preciso_dagster.core.settings import Settings
 from tests.conftest import STATE_CHANGING_HOOKS, document_with_examples
 
 PAGES = ("/ui/review", "/ui/documents", "/ui/training", "/ui/models", "/ui/jobs")

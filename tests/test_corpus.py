@@ -2,9 +2,9 @@
 
 import pytest
 
-from preciso_dagster.errors import BadDocumentError
-from preciso_dagster.ingest.extraction import extract_document
-from preciso_dagster.numeric.numbers import extract_numbers
+from preciso_dagster.core.errors import BadDocumentError
+from preciso_dagster.core.extraction.extraction import extract_document
+from preciso_dagster.core.numeric.numbers import extract_numbers
 from tests.conftest import corpus_file
 
 pytestmark = pytest.mark.corpus

@@ -11,7 +11,7 @@ import pytest
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.storage.dagster_run import DagsterRun
 
-from preciso_dagster.appdb.models import (
+from preciso_dagster.core.appdb.models import (
     Document,
     DocumentStatus,
     JobSource,
@@ -19,17 +19,17 @@ from preciso_dagster.appdb.models import (
     PipelineJob,
     ReviewItem,
 )
-from preciso_dagster.appdb.session import session_scope
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.settings import Settings
 from preciso_dagster.definitions import defs
-from preciso_dagster.ingest.assets import document_pages
-from preciso_dagster.ingest.sensors import document_inbox_sensor
-from preciso_dagster.numeric.assets import normalized_text
-from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
-from preciso_dagster.resources import resources_for
-from preciso_dagster.review.assets import confirmed_pages, numbers_settled
-from preciso_dagster.settings import Settings
-from preciso_dagster.tracking.run_observer import backfill_progress
-from preciso_dagster.tracking.sensors import pipeline_jobs_mirror_sensor
+from preciso_dagster.defs.ingest.assets import document_pages
+from preciso_dagster.defs.numeric.assets import normalized_text
+from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
+from preciso_dagster.defs.pipeline.inbox_sensor import document_inbox_sensor
+from preciso_dagster.defs.resources import resources_for
+from preciso_dagster.defs.review.assets import confirmed_pages, numbers_settled
+from preciso_dagster.defs.tracking.run_observer import backfill_progress
+from preciso_dagster.defs.tracking.sensors import pipeline_jobs_mirror_sensor
 from tests import fixtures
 from tests.conftest import register
 

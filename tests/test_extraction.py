@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from preciso_dagster.errors import BadDocumentError
-from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.formats import detect_format
+from preciso_dagster.core.errors import BadDocumentError
+from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.extraction.formats import detect_format
 from tests import fixtures
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from bench import hostile_inputs as hostile
 from preciso_dagster.cli import app
-from preciso_dagster.errors import BadDocumentError
-from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.formats import detect_format
+from preciso_dagster.core.errors import BadDocumentError
+from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.extraction.formats import detect_format
 
 SMALL_LIMITS = ExtractionConfig(max_image_pixels=1_000_000, max_pdf_pages=20)
 NO_OCR: dict = {}

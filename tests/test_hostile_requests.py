@@ -17,7 +17,7 @@ from bench.hostile_requests import (
     stream_until_answered,
     upload_with_raw_name,
 )
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.settings import Settings
 
 OPERATOR = "Authorization: Bearer operator-token\r\n"
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from preciso_dagster.appdb.models import (
+from preciso_dagster.core.appdb.models import (
     Document,
     DocumentStatus,
     JobSource,
@@ -15,10 +15,10 @@ from preciso_dagster.appdb.models import (
     PipelineJob,
     PipelineJobEvent,
 )
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.settings import Settings
-from preciso_dagster.tracking.error_wording import plain_error
-from preciso_dagster.tracking.jobs import (
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.tracking.error_wording import plain_error
+from preciso_dagster.core.tracking.jobs import (
     BackfillProgress,
     RunObservation,
     backfill_job_id,
@@ -26,7 +26,7 @@ from preciso_dagster.tracking.jobs import (
     list_jobs,
     mirror_run,
 )
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG, PARTITION_TAG, ROOT_RUN_TAG
+from preciso_dagster.core.tracking.run_tags import JOB_ID_TAG, PARTITION_TAG, ROOT_RUN_TAG
 from tests.conftest import register
 
 
@@ -169,7 +169,7 @@ def test_list_jobs_filters_and_pages(database_url: str) -> None:
 
 
 def test_run_specs_for_each_job_type() -> None:
-    from preciso_dagster.tracking.submissions import run_spec_for
+    from preciso_dagster.core.tracking.submissions import run_spec_for
 
     assert run_spec_for("ocr_extraction", {"document_id": "d"}).partition_key == "d"
     assert run_spec_for("numeric_check", {"document_id": "d"}).job_name == "numeric_check_job"
@@ -180,7 +180,7 @@ def test_run_specs_for_each_job_type() -> None:
 def test_a_finished_run_records_the_mirror_lag(database_url: str) -> None:
     from datetime import timedelta
 
-    from preciso_dagster.appdb.models import utcnow
+    from preciso_dagster.core.appdb.models import utcnow
 
     ended = utcnow() - timedelta(seconds=3)
     run = RunObservation("r-lag", "ocr_extraction_job", "SUCCESS", {}, end_time=ended)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from preciso_dagster.numeric.numbers import NumberKind, extract_numbers
+from preciso_dagster.core.numeric.numbers import NumberKind, extract_numbers
 
 
 def values(text: str, locale: str | None = None) -> list[Decimal | None]:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from preciso_dagster.numeric.compare import Alteration, compare_texts
+from preciso_dagster.core.numeric.compare import Alteration, compare_texts
 
 
 def _grouped(digits: str, separator: str) -> str:

@@ -16,19 +16,18 @@ from PIL import Image, ImageDraw
 
 from bench.generated_pages import GENERATORS, generated_pages
 from bench.numeric_bench import generated_scored_pages, row_recall, scan_pdf, score_page
-from preciso_dagster.boxes import union_of
-from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-from preciso_dagster.ingest.ocr_engines import Box, OcrLine, OcrResult, OcrWord, _line_from_pieces
-from preciso_dagster.numeric.assets import normalize_page_text
-from preciso_dagster.numeric.compare import compare_texts
-from preciso_dagster.numeric.coverage import (
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.engines import Box, OcrLine, OcrResult, OcrWord, _line_from_pieces
+from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.numeric.compare import compare_texts
+from preciso_dagster.core.numeric.coverage import (
     mark_in_own_cell,
     misleading_ink,
     unread_marks,
     without_rules,
 )
-from preciso_dagster.numeric.numbers import DecimalConvention
-from preciso_dagster.numeric.verification import (
+from preciso_dagster.core.numeric.numbers import DecimalConvention
+from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
     corrected_text,
@@ -38,7 +37,8 @@ from preciso_dagster.numeric.verification import (
     unread_ink,
     verify_numbers,
 )
-from preciso_dagster.training.line_items import rows_to_line_items
+from preciso_dagster.core.training.line_items import rows_to_line_items
+from preciso_dagster.defs.numeric.assets import normalize_page_text
 
 POINT = DecimalConvention(".", False)
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from api_bridge.dagster_gateway import DagsterGateway
 from api_bridge.services.jobs import submit_job
 from api_bridge.services.outbox import OutboxSubmitter, submit_pending
-from preciso_dagster.appdb.models import JobStatus, PipelineJob
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import SubmissionRefusedError
-from preciso_dagster.settings import Settings
-from preciso_dagster.stack import free_port
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG
-from preciso_dagster.tracking.submissions import RunSpec
+from preciso_dagster.cli.supervisor import free_port
+from preciso_dagster.core.appdb.models import JobStatus, PipelineJob
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.errors import SubmissionRefusedError
+from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.tracking.run_tags import JOB_ID_TAG
+from preciso_dagster.core.tracking.submissions import RunSpec
 from tests.conftest import known_documents
 
 

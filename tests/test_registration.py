@@ -2,11 +2,11 @@
 
 import pytest
 
-from preciso_dagster.appdb.models import DocumentStatus
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import BadDocumentError
-from preciso_dagster.ingest.registration import register_document, validate_filename
-from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.core.appdb.models import DocumentStatus
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.errors import BadDocumentError
+from preciso_dagster.core.extraction.registration import register_document, validate_filename
+from preciso_dagster.core.extraction.storage import DocumentStore
 from tests import fixtures
 
 

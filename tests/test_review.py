@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api_bridge.main import create_app
-from preciso_dagster.appdb.models import Document, DocumentStatus, ReviewDecision
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.ingest.registration import register_document
-from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.items import replace_open_items
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.appdb.models import Document, DocumentStatus, ReviewDecision
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.extraction.registration import register_document
+from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.review.items import replace_open_items
+from preciso_dagster.core.settings import Settings
 from tests import fixtures
 
 REVIEWER = {"Authorization": "Bearer reviewer-token"}

@@ -9,21 +9,21 @@ import dagster as dg
 import pytest
 from sqlalchemy import select
 
-from preciso_dagster.appdb.models import ReviewItem, ReviewStatus, TrainingExample
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import InvalidRequestError
-from preciso_dagster.ingest.assets import document_pages
-from preciso_dagster.numeric.assets import normalized_text
-from preciso_dagster.numeric.checks import normalized_text_keeps_numbers, numbers_verified
-from preciso_dagster.resources import resources_for
-from preciso_dagster.review.assets import confirmed_pages, numbers_settled
-from preciso_dagster.review.items import decide
-from preciso_dagster.review.overlay import Decision
-from preciso_dagster.review.overlay import confirmed_pages as overlay
-from preciso_dagster.review.sensors import review_settled_sensor
-from preciso_dagster.settings import Settings
-from preciso_dagster.training.assets import line_item_candidates
-from preciso_dagster.training.checks import candidate_amounts_match_pages
+from preciso_dagster.core.appdb.models import ReviewItem, ReviewStatus, TrainingExample
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.errors import InvalidRequestError
+from preciso_dagster.core.review.items import decide
+from preciso_dagster.core.review.overlay import Decision
+from preciso_dagster.core.review.overlay import confirmed_pages as overlay
+from preciso_dagster.core.settings import Settings
+from preciso_dagster.defs.ingest.assets import document_pages
+from preciso_dagster.defs.numeric.assets import normalized_text
+from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
+from preciso_dagster.defs.pipeline.review_sensors import review_settled_sensor
+from preciso_dagster.defs.resources import resources_for
+from preciso_dagster.defs.review.assets import confirmed_pages, numbers_settled
+from preciso_dagster.defs.training.assets import line_item_candidates
+from preciso_dagster.defs.training.checks import candidate_amounts_match_pages
 from tests import fixtures
 from tests.conftest import register
 

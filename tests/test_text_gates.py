@@ -2,7 +2,7 @@
 
 import pytest
 
-from preciso_dagster.ingest.text_gates import judge_text_layer
+from preciso_dagster.core.extraction.text_gates import judge_text_layer
 
 
 @pytest.mark.parametrize(

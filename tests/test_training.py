@@ -9,30 +9,30 @@ import dagster as dg
 import pytest
 from sqlalchemy import select
 
-from preciso_dagster.appdb.models import (
+from preciso_dagster.core.appdb.models import (
     Approval,
     ApprovalState,
     Document,
     DocumentStatus,
     TrainingExample,
 )
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import ConflictError, InvalidRequestError
-from preciso_dagster.resources import resources_for
-from preciso_dagster.settings import Settings
-from preciso_dagster.training.assets import concept_model, model_evaluation, training_dataset
-from preciso_dagster.training.dataset import (
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.errors import ConflictError, InvalidRequestError
+from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.training.dataset import (
     DatasetSelection,
     analytics,
     approve,
     select_dataset,
 )
-from preciso_dagster.training.line_items import parse_line_items
-from preciso_dagster.training.sensors import approval_sensor
-from preciso_dagster.training.serving import ServingModelCache, promote, rollback
-from preciso_dagster.training.synthetic_labels import generated_labels
-from preciso_dagster.training.taxonomy import propose_concept
-from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
+from preciso_dagster.core.training.line_items import parse_line_items
+from preciso_dagster.core.training.serving import ServingModelCache, promote, rollback
+from preciso_dagster.core.training.synthetic_labels import generated_labels
+from preciso_dagster.core.training.taxonomy import propose_concept
+from preciso_dagster.core.training.trainers import SklearnConceptTrainer, train_and_evaluate
+from preciso_dagster.defs.resources import resources_for
+from preciso_dagster.defs.training.assets import concept_model, model_evaluation, training_dataset
+from preciso_dagster.defs.training.sensors import approval_sensor
 from tests.conftest import document_with_examples
 
 

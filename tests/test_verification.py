@@ -1,7 +1,7 @@
 """Number verification against a second reading: what counts as verified, and what does not."""
 
-from preciso_dagster.ingest.ocr_engines import OcrLine, OcrResult, OcrWord
-from preciso_dagster.numeric.verification import verify_numbers
+from preciso_dagster.core.engines import OcrLine, OcrResult, OcrWord
+from preciso_dagster.core.numeric.verification import verify_numbers
 
 BOX = (100, 200, 700, 230)
 

@@ -23,7 +23,7 @@ from api_bridge.console import (
 from api_bridge.console.deps import SignInRequired, current_user
 from api_bridge.console.rendering import render
 from api_bridge.console.session import ConsoleSessions
-from preciso_dagster.settings import Settings
+from preciso_dagster.core.settings import Settings
 
 CONSOLE_PREFIX = "/ui"
 

@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from starlette.datastructures import FormData
 
 from api_bridge.console.session import COOKIE_NAME, CSRF_FIELD, ConsoleUser, csrf_matches
-from preciso_dagster.settings import Role
+from preciso_dagster.core.settings import Role
 
 
 class SignInRequired(Exception):

@@ -14,11 +14,11 @@ from api_bridge.console.review_pages import PRIVATE_CACHE
 from api_bridge.deps import DocumentIdPath, SessionDep
 from api_bridge.services.documents import export_response
 from api_bridge.services.page_images import annotated_page_png
-from preciso_dagster.appdb.models import Document, DocumentStatus, ReviewItem, ReviewStatus
-from preciso_dagster.errors import NotFoundError
-from preciso_dagster.ingest.formats import IMAGE_FORMATS
-from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.export import ExportFormat
+from preciso_dagster.core.appdb.models import Document, DocumentStatus, ReviewItem, ReviewStatus
+from preciso_dagster.core.errors import NotFoundError
+from preciso_dagster.core.extraction.formats import IMAGE_FORMATS
+from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.review.export import ExportFormat
 
 router = APIRouter()
 

@@ -12,11 +12,11 @@ from api_bridge.console.deps import FormDep, OperatorUser, UserDep
 from api_bridge.console.rendering import PAGE_SIZE, Pager, render
 from api_bridge.deps import SessionDep
 from api_bridge.services.jobs import cancel_job, retry_job
-from preciso_dagster.appdb.models import JobSource, JobStatus
-from preciso_dagster.appdb.storable import NO_NUL_PATTERN
-from preciso_dagster.tracking.jobs import get_job, list_jobs
-from preciso_dagster.tracking.rollups import document_rollup
-from preciso_dagster.tracking.run_tags import JOB_TYPES
+from preciso_dagster.core.appdb.models import JobSource, JobStatus
+from preciso_dagster.core.appdb.storable import NO_NUL_PATTERN
+from preciso_dagster.core.tracking.jobs import get_job, list_jobs
+from preciso_dagster.core.tracking.rollups import document_rollup
+from preciso_dagster.core.tracking.run_tags import JOB_TYPES
 
 router = APIRouter()
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from api_bridge.console.deps import AdminUser, FormDep, UserDep
 from api_bridge.console.rendering import PAGE_SIZE, Pager, render
 from api_bridge.deps import SessionDep
-from preciso_dagster.appdb.models import ServingChange
-from preciso_dagster.errors import InvalidRequestError
-from preciso_dagster.training.serving import promote, rollback
+from preciso_dagster.core.appdb.models import ServingChange
+from preciso_dagster.core.errors import InvalidRequestError
+from preciso_dagster.core.training.serving import promote, rollback
 
 router = APIRouter()
 

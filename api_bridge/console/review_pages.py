@@ -12,9 +12,9 @@ from api_bridge.console.deps import FormDep, ReviewerUser, UserDep
 from api_bridge.console.rendering import render
 from api_bridge.deps import SessionDep
 from api_bridge.services.page_images import crop_png
-from preciso_dagster.appdb.models import Document, ReviewItem, ReviewStatus
-from preciso_dagster.appdb.storable import DOCUMENT_FILTER_PATTERN, NO_NUL_PATTERN
-from preciso_dagster.review.items import Decision, ReviewFilter, count_by, decide, list_items
+from preciso_dagster.core.appdb.models import Document, ReviewItem, ReviewStatus
+from preciso_dagster.core.appdb.storable import DOCUMENT_FILTER_PATTERN, NO_NUL_PATTERN
+from preciso_dagster.core.review.items import Decision, ReviewFilter, count_by, decide, list_items
 
 router = APIRouter()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from api_bridge.auth import Principal, TokenBook
-from preciso_dagster.settings import Role
+from preciso_dagster.core.settings import Role
 
 COOKIE_NAME = "preciso_console"
 CSRF_FIELD = "csrf_token"

@@ -13,11 +13,11 @@ from api_bridge.console.deps import FormDep, OperatorUser, ReviewerUser, UserDep
 from api_bridge.console.rendering import PAGE_SIZE, Pager, render
 from api_bridge.deps import SessionDep
 from api_bridge.services.jobs import submit_job
-from preciso_dagster.appdb.models import Approval, ApprovalState, JobStatus, PipelineJob
-from preciso_dagster.appdb.storable import DOCUMENT_FILTER_PATTERN
-from preciso_dagster.errors import DagsterUnavailableError, InvalidRequestError
-from preciso_dagster.training.dataset import analytics, approve, list_examples
-from preciso_dagster.training.taxonomy import UNKNOWN, concepts
+from preciso_dagster.core.appdb.models import Approval, ApprovalState, JobStatus, PipelineJob
+from preciso_dagster.core.appdb.storable import DOCUMENT_FILTER_PATTERN
+from preciso_dagster.core.errors import DagsterUnavailableError, InvalidRequestError
+from preciso_dagster.core.training.dataset import analytics, approve, list_examples
+from preciso_dagster.core.training.taxonomy import UNKNOWN, concepts
 
 router = APIRouter()
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api_bridge.services.jobs import INTERNAL_KEY_PREFIX, submit_job
-from preciso_dagster.appdb.models import Document, DocumentStatus, PipelineJob
-from preciso_dagster.errors import BadDocumentError, NotFoundError
-from preciso_dagster.ingest.registration import register_document
-from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.export import (
+from preciso_dagster.core.appdb.models import Document, DocumentStatus, PipelineJob
+from preciso_dagster.core.errors import BadDocumentError, NotFoundError
+from preciso_dagster.core.extraction.registration import register_document
+from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.review.export import (
     MEDIA_TYPES,
     ExportFormat,
     document_export,

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.appdb.models import Document, JobSource, JobStatus, PipelineJob
-from preciso_dagster.errors import ConflictError, NotFoundError
-from preciso_dagster.tracking.jobs import attach_run, create_job, set_status
-from preciso_dagster.tracking.submissions import validated_params
+from preciso_dagster.core.appdb.models import Document, JobSource, JobStatus, PipelineJob
+from preciso_dagster.core.errors import ConflictError, NotFoundError
+from preciso_dagster.core.tracking.jobs import attach_run, create_job, set_status
+from preciso_dagster.core.tracking.submissions import validated_params
 
 log = structlog.get_logger(__name__)
 INTERNAL_KEY_PREFIX = "internal|"

@@ -9,16 +9,16 @@ import structlog
 from sqlalchemy import select
 
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.appdb.models import JobStatus, PipelineJob
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import (
+from preciso_dagster.core.appdb.models import JobStatus, PipelineJob
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.errors import (
     DagsterUnavailableError,
     InvalidRequestError,
     SubmissionRefusedError,
 )
-from preciso_dagster.tracking.jobs import attach_run, set_status
-from preciso_dagster.tracking.run_tags import JOB_ID_TAG, SOURCE_TAG
-from preciso_dagster.tracking.submissions import run_spec_for
+from preciso_dagster.core.tracking.jobs import attach_run, set_status
+from preciso_dagster.core.tracking.run_tags import JOB_ID_TAG, SOURCE_TAG
+from preciso_dagster.core.tracking.submissions import run_spec_for
 
 log = structlog.get_logger(__name__)
 CLAIM_BATCH = 20

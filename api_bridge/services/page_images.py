@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from preciso_dagster.appdb.models import Document, ReviewItem
-from preciso_dagster.errors import NotFoundError
-from preciso_dagster.ingest.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
-from preciso_dagster.ingest.storage import DocumentStore
+from preciso_dagster.core.appdb.models import Document, ReviewItem
+from preciso_dagster.core.errors import NotFoundError
+from preciso_dagster.core.extraction.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
+from preciso_dagster.core.extraction.storage import DocumentStore
 
 
 def crop_png(session: Session, review_item_id: int) -> bytes:

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from preciso_dagster.cli.exit_codes import BAD_INPUT, CHECK_FAILED
-from preciso_dagster.numeric.compare import compare_texts, token_dict
+from preciso_dagster.core.numeric.compare import compare_texts, token_dict
 
 
 def check_numbers(

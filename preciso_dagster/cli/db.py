@@ -8,24 +8,24 @@ from typing import TYPE_CHECKING
 import typer
 
 from preciso_dagster.cli.exit_codes import ERROR, NO_DATABASE, exit_code_for
-from preciso_dagster.errors import DevModeOnlyError
+from preciso_dagster.core.errors import DevModeOnlyError
 
 if TYPE_CHECKING:
-    from preciso_dagster.settings import Settings
+    from preciso_dagster.core.settings import Settings
 
 app = typer.Typer(help="The app database (PRECISO_DATABASE_URL).", no_args_is_help=True)
 
 
 def get_settings() -> Settings:
     """The settings, read when a command runs (pydantic-settings costs a tenth of a second)."""
-    from preciso_dagster.settings import get_settings as read_settings
+    from preciso_dagster.core.settings import get_settings as read_settings
 
     return read_settings()
 
 
 def _migrate() -> ModuleType:
     """Alembic and SQLAlchemy, imported only by the commands that use them."""
-    from preciso_dagster.appdb import migrate
+    from preciso_dagster.core.appdb import migrate
 
     return migrate
 

@@ -1,6 +1,6 @@
 """The one place where Preciso errors become CLI exit codes."""
 
-from preciso_dagster.errors import BadDocumentError, DevModeOnlyError, PrecisoError
+from preciso_dagster.core.errors import BadDocumentError, DevModeOnlyError, PrecisoError
 
 CHECK_FAILED = 1
 BAD_INPUT = 2

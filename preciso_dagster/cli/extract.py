@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from preciso_dagster.cli.exit_codes import exit_code_for
-from preciso_dagster.errors import PrecisoError
+from preciso_dagster.core.errors import PrecisoError
 
 if TYPE_CHECKING:
-    from preciso_dagster.ingest.extraction import ExtractedPage
+    from preciso_dagster.core.extraction.extraction import ExtractedPage
 
 
 def extract(
@@ -23,8 +23,8 @@ def extract(
     ),
 ) -> None:
     """Extract pages of text from PATH with the configured engine order. Exit 2 on bad input."""
-    from preciso_dagster.ingest.extraction import ExtractionConfig, extract_document
-    from preciso_dagster.settings import get_settings
+    from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+    from preciso_dagster.core.settings import get_settings
 
     settings = get_settings()
     config = ExtractionConfig(

@@ -13,8 +13,8 @@ def run_stack(
     mlflow: bool = typer.Option(True, help="Also start the MLflow UI"),
 ) -> None:
     """Start dagster-webserver, dagster-daemon, the API bridge and MLflow; Ctrl-C stops them all."""
-    from preciso_dagster.settings import get_settings
-    from preciso_dagster.stack import Stack
+    from preciso_dagster.cli.supervisor import Stack
+    from preciso_dagster.core.settings import get_settings
 
     settings = get_settings()
     stack = Stack(

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from api_bridge.dagster_gateway import REPOSITORY_SELECTOR, DagsterGateway
-from preciso_dagster.stack import Stack, stack_on_free_ports
+from preciso_dagster.cli.supervisor import Stack, stack_on_free_ports
 from tests.conftest import (
     BACKENDS,
     POSTGRES_URL,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from preciso_dagster.training.registry import ModelRegistry, confusion_matrix_png
-from preciso_dagster.training.synthetic_labels import generated_labels
-from preciso_dagster.training.trainers import SklearnConceptTrainer, train_and_evaluate
+from preciso_dagster.core.training.registry import ModelRegistry, confusion_matrix_png
+from preciso_dagster.core.training.synthetic_labels import generated_labels
+from preciso_dagster.core.training.trainers import SklearnConceptTrainer, train_and_evaluate
 from tests import fixtures
 from tests.conftest import REPO_ROOT, STATE_CHANGING_HOOKS
 from tests.e2e.conftest import RunningStack

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.appdb.models import PipelineJobEvent
-from preciso_dagster.appdb.session import session_scope
-from preciso_dagster.errors import DagsterUnavailableError, SubmissionRefusedError
-from preciso_dagster.stack import free_port
-from preciso_dagster.tracking.submissions import RunSpec
+from preciso_dagster.cli.supervisor import free_port
+from preciso_dagster.core.appdb.models import PipelineJobEvent
+from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.errors import DagsterUnavailableError, SubmissionRefusedError
+from preciso_dagster.core.tracking.submissions import RunSpec
 from tests import fixtures
 from tests.e2e.conftest import RunningStack
 

@@ -10,9 +10,9 @@ from api_bridge.deps import DocumentIdPath, OperatorDep, SessionDep, SettingsDep
 from api_bridge.schemas import DocumentPublic, DocumentSubmitted, Problem
 from api_bridge.services.documents import export_response, get_document, submit_document
 from api_bridge.services.page_images import page_png
-from preciso_dagster.appdb.models import JobStatus
-from preciso_dagster.ingest.storage import DocumentStore
-from preciso_dagster.review.export import MEDIA_TYPES, ExportFormat
+from preciso_dagster.core.appdb.models import JobStatus
+from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.review.export import MEDIA_TYPES, ExportFormat
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 

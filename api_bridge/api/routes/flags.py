@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from api_bridge.deps import SettingsDep, ViewerDep
 from api_bridge.schemas import FlagPublic
-from preciso_dagster.flags import FLAGS
+from preciso_dagster.core.flags import FLAGS
 
 router = APIRouter(prefix="/api/v1/flags", tags=["flags"])
 

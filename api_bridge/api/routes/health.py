@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from api_bridge.deps import DagsterDep, SessionDep
 from api_bridge.schemas import Readiness
-from preciso_dagster.errors import DagsterUnavailableError
+from preciso_dagster.core.errors import DagsterUnavailableError
 
 router = APIRouter(tags=["health"])
 log = structlog.get_logger(__name__)

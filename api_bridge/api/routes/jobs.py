@@ -8,10 +8,10 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from api_bridge.deps import DagsterDep, OperatorDep, SessionDep, ViewerDep
 from api_bridge.schemas import DocumentRollup, JobCreate, JobPublic, JobsPublic, JobSummary
 from api_bridge.services.jobs import caller_key, cancel_job, retry_job, submit_job
-from preciso_dagster.appdb.models import JobSource, JobStatus
-from preciso_dagster.appdb.storable import MAX_ROW_ID, NO_NUL_PATTERN, StorableText
-from preciso_dagster.tracking.jobs import get_job, list_jobs
-from preciso_dagster.tracking.rollups import document_rollup
+from preciso_dagster.core.appdb.models import JobSource, JobStatus
+from preciso_dagster.core.appdb.storable import MAX_ROW_ID, NO_NUL_PATTERN, StorableText
+from preciso_dagster.core.tracking.jobs import get_job, list_jobs
+from preciso_dagster.core.tracking.rollups import document_rollup
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 

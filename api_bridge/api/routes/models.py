@@ -10,7 +10,7 @@ from api_bridge.schemas import (
     ServingChangePublic,
     ServingRequest,
 )
-from preciso_dagster.training.serving import promote, rollback
+from preciso_dagster.core.training.serving import promote, rollback
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Path, Query, Response
 from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
 from api_bridge.schemas import ReviewDecisionCreate, ReviewItemPublic, ReviewItemsPublic
 from api_bridge.services.page_images import crop_png
-from preciso_dagster.appdb.models import ReviewStatus
-from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
-from preciso_dagster.review.items import ReviewFilter, decide, list_items
+from preciso_dagster.core.appdb.models import ReviewStatus
+from preciso_dagster.core.appdb.storable import MAX_ROW_ID, StorableText
+from preciso_dagster.core.review.items import ReviewFilter, decide, list_items
 
 router = APIRouter(prefix="/api/v1/review-items", tags=["review"])
 

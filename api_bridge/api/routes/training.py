@@ -11,9 +11,9 @@ from api_bridge.schemas import (
     TrainingExamplePublic,
     TrainingExamplesPublic,
 )
-from preciso_dagster.appdb.models import ApprovalState
-from preciso_dagster.appdb.storable import MAX_ROW_ID, StorableText
-from preciso_dagster.training.dataset import analytics, approve, list_examples
+from preciso_dagster.core.appdb.models import ApprovalState
+from preciso_dagster.core.appdb.storable import MAX_ROW_ID, StorableText
+from preciso_dagster.core.training.dataset import analytics, approve, list_examples
 
 router = APIRouter(prefix="/api/v1", tags=["training"])
 

@@ -1,0 +1,289 @@
+"""OCR engines behind one narrow interface: an image in, lines with boxes and confidence out."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.errors import EngineUnavailableError, TransientEngineError
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom in image pixels
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    start: int  # the word's span in its line's text
+    end: int
+    box: Box
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    box: Box
+    confidence: float
+    words: tuple[OcrWord, ...] = ()  # when the engine gives word boxes (Tesseract does)
+
+    def box_of(self, start: int, end: int) -> Box:
+        """The box of the characters `start:end`: the union of the words they touch when word
+        boxes are known, else the line's share by character position (RapidOCR's lines)."""
+        touched = [word.box for word in self.words if word.start < end and start < word.end]
+        if touched:
+            return (
+                min(box[0] for box in touched),
+                min(box[1] for box in touched),
+                max(box[2] for box in touched),
+                max(box[3] for box in touched),
+            )
+        left, top, right, bottom = self.box
+        if bottom - top > 2 * (right - left):
+            return self.box  # vertical text: which end it starts at is unknown
+        width = max(1, len(self.text))
+        return (
+            left + (right - left) * start // width,
+            top,
+            left + (right - left) * end // width,
+            bottom,
+        )
+
+    def scaled(self, factor: float) -> OcrLine:
+        """The same line in an image `factor` times smaller (for a re-read at another scale)."""
+
+        def shrink(box: Box) -> Box:
+            return (
+                int(box[0] / factor),
+                int(box[1] / factor),
+                int(box[2] / factor),
+                int(box[3] / factor),
+            )
+
+        words = tuple(OcrWord(w.start, w.end, shrink(w.box)) for w in self.words)
+        return OcrLine(self.text, shrink(self.box), self.confidence, words)
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    lines: tuple[OcrLine, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def confidence(self) -> float:
+        """Mean line confidence weighted by text length; 0 when nothing was read."""
+        weight = sum(len(line.text) for line in self.lines)
+        if not weight:
+            return 0.0
+        return sum(line.confidence * len(line.text) for line in self.lines) / weight
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def availability(self) -> str | None:
+        """None when the engine can run here, otherwise why not."""
+
+    def read(self, image: Image.Image) -> OcrResult: ...
+
+
+def _sorted_lines(lines: list[OcrLine]) -> tuple[OcrLine, ...]:
+    # Reading order: top to bottom by line centre, then left to right; stable for equal keys.
+    return tuple(sorted(lines, key=lambda line: ((line.box[1] + line.box[3]) // 2, line.box[0])))
+
+
+# A gap between glyphs wider than this many glyph heights separates columns, not words: the
+# line text gets a tab there, so "74,715,297   38,871,700" read as one box is two numbers.
+COLUMN_GAP = 1.0
+
+
+def _line_from_pieces(pieces: list[tuple[str, Box]], confidence: float) -> OcrLine | None:
+    """A line from its pieces (words or characters) in reading order, with a word per run of
+    non-space pieces; a tab where the gap between two pieces is a column gap."""
+    pieces = [(text, box) for text, box in pieces if text]
+    if not pieces:
+        return None
+    heights = sorted(box[3] - box[1] for text, box in pieces if text.strip())
+    height = heights[len(heights) // 2] if heights else 1
+    text, words, word_start, word_boxes = "", [], 0, []
+    previous: Box | None = None
+    for piece, box in pieces:
+        if not piece.strip():
+            text += " " if text and text[-1] not in " \t" else ""
+            continue
+        gap = box[0] - previous[2] if previous else 0
+        if previous is not None and gap > COLUMN_GAP * height:
+            text = text.rstrip(" ") + "\t"
+        if text and text[-1] in " \t":
+            if word_boxes:
+                words.append(OcrWord(word_start, len(text.rstrip(" \t")), union_of(word_boxes)))
+            word_start, word_boxes = len(text), []
+        text += piece
+        word_boxes.append(box)
+        previous = box
+    words.append(OcrWord(word_start, len(text), union_of(word_boxes)))
+    return OcrLine(
+        text, union_of([box for piece, box in pieces if piece.strip()]), confidence, tuple(words)
+    )
+
+
+def _box_of_points(points: list[list[float]]) -> Box:
+    xs = [int(point[0]) for point in points]
+    ys = [int(point[1]) for point in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+class RapidOcrEngine:
+    """RapidOCR (ONNX Runtime); its wheel ships the detection and recognition models."""
+
+    name = "rapidocr"
+
+    def availability(self) -> str | None:
+        try:
+            import rapidocr_onnxruntime  # noqa: F401
+        except ImportError as error:
+            return f"rapidocr-onnxruntime is not installed: {error}"
+        return None
+
+    @cached_property
+    def _engine(self):  # type: ignore[no-untyped-def]
+        from rapidocr_onnxruntime import RapidOCR
+
+        return RapidOCR()
+
+    def read(self, image: Image.Image) -> OcrResult:
+        reason = self.availability()
+        if reason:
+            raise EngineUnavailableError(reason)
+        try:
+            found, _elapsed = self._engine(np.asarray(image.convert("RGB")), return_word_box=True)
+        except Exception as error:  # onnxruntime raises bare RuntimeErrors on resource trouble
+            raise TransientEngineError(f"rapidocr failed: {error}") from error
+        lines = []
+        for points, text, score, *glyphs in found or []:
+            line = None
+            box = _box_of_points(points)
+            vertical = box[3] - box[1] > 2 * (box[2] - box[0])  # glyph boxes are not to scale
+            if (
+                glyphs
+                and not vertical
+                and len(glyphs[0]) == len(glyphs[1])
+                and "".join(glyphs[1]) == text
+            ):
+                boxes = [_box_of_points(quad) for quad in glyphs[0]]
+                pieces = list(zip(glyphs[1], boxes, strict=True))
+                line = _line_from_pieces(pieces, float(score))
+            lines.append(line or OcrLine(text, box, float(score)))
+        return OcrResult(_sorted_lines(lines))
+
+    def read_crops(self, crops: list[Image.Image]) -> list[str]:
+        """The text of each small image (a number's crop), by the recogniser alone."""
+        texts = []
+        for image in crops:
+            try:
+                found, _ = self._engine(
+                    np.asarray(image.convert("RGB")), use_det=False, use_cls=False, use_rec=True
+                )
+            except Exception as error:
+                raise TransientEngineError(f"rapidocr failed: {error}") from error
+            texts.append(" ".join(text for text, _score in found or []))
+        return texts
+
+
+class TesseractEngine:
+    """Tesseract through pytesseract; needs the `tesseract` binary (Debian's tesseract-ocr)."""
+
+    name = "tesseract"
+
+    def __init__(self, languages: str = "eng") -> None:
+        self.languages = languages
+
+    def availability(self) -> str | None:
+        if shutil.which("tesseract") is None:
+            return "the tesseract binary is not on PATH (apt-get install tesseract-ocr)"
+        return None
+
+    def read(self, image: Image.Image, page_segmentation: int = 3) -> OcrResult:
+        """Lines with word boxes; `page_segmentation` is Tesseract's --psm (3: find the
+        layout; 6: one uniform block of lines)."""
+        import pytesseract
+
+        reason = self.availability()
+        if reason:
+            raise EngineUnavailableError(reason)
+        try:
+            data = pytesseract.image_to_data(
+                image,
+                lang=self.languages,
+                config=f"--psm {page_segmentation}",
+                output_type=pytesseract.Output.DICT,
+            )
+        except pytesseract.TesseractError as error:
+            raise TransientEngineError(f"tesseract failed: {error}") from error
+        grouped: dict[tuple[int, int, int], list[int]] = {}
+        for i, word in enumerate(data["text"]):
+            if word.strip() and float(data["conf"][i]) >= 0:
+                key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+                grouped.setdefault(key, []).append(i)
+        lines = []
+        for indexes in grouped.values():
+            pieces: list[tuple[str, Box]] = []
+            for i in indexes:
+                box = (
+                    data["left"][i],
+                    data["top"][i],
+                    data["left"][i] + data["width"][i],
+                    data["top"][i] + data["height"][i],
+                )
+                pieces += (
+                    [(" ", box), (data["text"][i], box)] if pieces else [(data["text"][i], box)]
+                )
+            confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
+            line = _line_from_pieces(pieces, confidence)
+            if line is not None:
+                lines.append(line)
+        return OcrResult(_sorted_lines(lines))
+
+    def read_crops(self, crops: list[Image.Image]) -> list[str]:
+        """The text of each small image (a number's crop), in one Tesseract call: the crops are
+        stacked on one sheet, and each line read goes to the crop it lies in."""
+        if not crops:
+            return []
+        gap = 24
+        width = max(crop.width for crop in crops) + 2 * gap
+        height = sum(crop.height + gap for crop in crops) + gap
+        sheet = Image.new("L", (width, height), 255)
+        spans, top = [], gap
+        for crop in crops:
+            sheet.paste(crop.convert("L"), (gap, top))
+            spans.append((top, top + crop.height))
+            top += crop.height + gap
+        texts = [""] * len(crops)
+        for line in self.read(sheet, page_segmentation=6).lines:
+            middle = (line.box[1] + line.box[3]) // 2
+            for index, (start, end) in enumerate(spans):
+                if start - gap // 2 <= middle < end + gap // 2:
+                    texts[index] = f"{texts[index]} {line.text}".strip()
+        return texts
+
+    def orientation(self, image: Image.Image) -> int:
+        """Clockwise degrees the page is rotated by, from Tesseract's orientation detection."""
+        import pytesseract
+
+        try:
+            osd = pytesseract.image_to_osd(image, output_type=pytesseract.Output.DICT)
+        except pytesseract.TesseractError:
+            return 0  # too little text to judge; reading it upright is the only sane default
+        return int(osd.get("rotate", 0)) % 360
+
+
+OCR_ENGINES: dict[str, type[RapidOcrEngine] | type[TesseractEngine]] = {
+    "rapidocr": RapidOcrEngine,
+    "tesseract": TesseractEngine,
+}

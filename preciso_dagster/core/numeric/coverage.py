@@ -1,0 +1,241 @@
+"""Ink no engine read: agreement between engines cannot see what both of them skip.
+
+Every character-sized mark on an OCR'd page must lie under a word some engine read. Marks that
+do not (rotated margin microtext, a cell both engines skipped, the second "1" of "11" both
+engines read as "1") are found here. Ruled lines are not text: they are found here too, and
+taken off the page before OCR, since Tesseract garbles bordered tables it reads perfectly
+without their lines.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.engines import Box
+
+INK_LEVEL = 128  # grey levels below this are ink
+# Below this, a pixel is at least faint ink: the thin top of a small "0" in a light font
+# must not split it into two glyphs when digits are told apart.
+FAINT_INK_LEVEL = 200
+RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
+WORD_PADDING = 2  # pixels around a read word that still count as read
+# A mark is character-sized when its height is at least MIN_GLYPH of the page's text height
+# (dots, commas and dashes are smaller and carry no digit) and no side is over MAX_GLYPH.
+MIN_GLYPH, MAX_GLYPH = 0.5, 3.0
+MIN_PIXELS = 4  # marks smaller than this on their longer side count only as lone specks
+MIN_SPECK = 2  # a decimal point at 200 DPI is 2-3 pixels
+MIN_SMALL = 3  # marks smaller than a character that together make small print
+SOLID = 0.7  # share of a mark's box that is ink above which it is a filled shape
+# Glyphs at least this share of a number's typical glyph height are digits (not a comma or
+# point); a digit is about this share of its height wide; digits this many median pitches
+# apart have a space between them (a tabular digit's pitch is about 0.55 em, a space adds
+# about 0.28 em: 1.5 pitches; measured 1.0-1.1 without).
+DIGIT_SHARE, DIGIT_WIDTH, SPACE_PITCH = 0.6, 0.75, 1.3
+# A narrow stroke this many typical glyph heights tall is a rule, not a digit (brackets and
+# parentheses reach about 1.3).
+STROKE_HEIGHT, STROKE_WIDTH = 1.6, 0.3
+# A decimal mark is midway between its digits when the farther is at most this many times
+# as far as the nearer (a space after the mark makes it 2 or more).
+MARK_SYMMETRY = 1.4
+
+
+def rule_mask(image: Image.Image) -> np.ndarray:
+    """Pixels of long horizontal and vertical strokes: table borders and underlines."""
+    ink = (np.asarray(image.convert("L")) < INK_LEVEL).astype(np.uint8)
+    height, width = ink.shape
+    horizontal = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (max(20, int(width * RULE_MIN_LENGTH)), 1)
+    )
+    vertical = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (1, max(20, int(height * RULE_MIN_LENGTH)))
+    )
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, horizontal) | cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, vertical
+    )
+    return cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def without_rules(image: Image.Image) -> tuple[Image.Image, int]:
+    """The page with its ruled lines whitened, and how many pixels that changed (0: no rules,
+    the same image back)."""
+    mask = rule_mask(image)
+    removed = int(mask.sum())
+    if not removed:
+        return image, 0
+    pixels = np.asarray(image.convert("L")).copy()
+    pixels[mask] = 255
+    return Image.fromarray(pixels), removed
+
+
+class UnreadInk(NamedTuple):
+    regions: list[Box]  # character-sized marks and small print, grouped, in reading order
+    specks: list[Box]  # lone marks smaller than a character: a dot, a comma, a minus sign
+
+
+def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) -> UnreadInk:
+    """Ink under no read word: regions of character-sized marks (closer than a text height on
+    the same line are one region) and of small print, and the lone specks left over."""
+    ink = np.asarray(image.convert("L")) < INK_LEVEL
+    ink &= ~rule_mask(image)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    read = np.zeros(ink.shape, dtype=bool)
+    for left, top, right, bottom in read_boxes:
+        read[
+            max(0, top - WORD_PADDING) : bottom + WORD_PADDING,
+            max(0, left - WORD_PADDING) : right + WORD_PADDING,
+        ] = True
+    marks, small = [], []
+    for label in range(1, count):
+        left, top, width, height, area = (int(v) for v in stats[label])
+        size = max(width, height)
+        if size < MIN_SPECK or size > MAX_GLYPH * text_height:
+            continue
+        if area > SOLID * width * height and width > MIN_GLYPH * text_height:
+            continue  # a filled box (a shaded header cell), not a stroke of a character
+        pixels = labels[top : top + height, left : left + width] == label
+        if read[top : top + height, left : left + width][pixels].mean() > 0.5:
+            continue
+        box = (left, top, left + width, top + height)
+        # Character height, not length: a dash or a rule stub is long and flat.
+        (marks if height >= MIN_GLYPH * text_height else small).append(box)
+    # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
+    # of them together are small print: rotated margin microtext, a footnote in 3 pt.
+    clustered = _grouped(
+        [box for box in small if max(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS],
+        text_height // 2,
+    )
+    microtext = [box for box in clustered if _count_in(box, small) >= MIN_SMALL]
+    specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
+    return UnreadInk(_grouped(marks + microtext, text_height), specks)
+
+
+def _count_in(region: Box, boxes: list[Box]) -> int:
+    return sum(
+        1
+        for box in boxes
+        if region[0] <= box[0]
+        and region[1] <= box[1]
+        and box[2] <= region[2]
+        and box[3] <= region[3]
+    )
+
+
+def _grouped(marks: list[Box], gap: int) -> list[Box]:
+    """Merge marks whose boxes come within `gap` of each other, until none do."""
+    boxes = sorted(marks, key=lambda box: (box[1], box[0]))
+    merged = True
+    while merged:
+        merged = False
+        result: list[Box] = []
+        for box in boxes:
+            for index, other in enumerate(result):
+                if near(box, other, gap):
+                    result[index] = union_of([box, other])
+                    merged = True
+                    break
+            else:
+                result.append(box)
+        boxes = result
+    return sorted(boxes, key=lambda box: (box[1], box[0]))
+
+
+def near(a: Box, b: Box, gap: int) -> bool:
+    """The boxes come within `gap` pixels of each other in both directions."""
+    return a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
+
+
+def beside(a: Box, b: Box, gap: int) -> bool:
+    """On the same line (half the smaller height overlaps) and within `gap` pixels across."""
+    smaller = min(a[3] - a[1], b[3] - b[1])
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= smaller / 2 and a[0] - gap < b[2] and b[0] - gap < a[2]
+
+
+def misleading_ink(ink: np.ndarray, box: Box, digits: int) -> str | None:
+    """Why the ink of a number of `digits` digits every engine agreed on may not say what they
+    read, if it may: a stroke taller than the digits (a table rule read as "1"), or a space no
+    engine read ("41 181" read "41181"; judged only where the box holds that many digits)."""
+    runs = _glyph_columns(ink, box)
+    if not runs:
+        return None
+    typical = float(np.median([height for _, _, height in runs]))
+    if any(
+        height >= STROKE_HEIGHT * typical and last - first + 1 <= STROKE_WIDTH * typical
+        for first, last, height in runs
+    ):
+        return "a stroke taller than the digits stands in it (a table rule read as a 1?)"
+    if _hidden_space(runs, typical, digits):
+        return "its digits stand a space apart where no engine read one (two numbers?)"
+    return None
+
+
+def _hidden_space(runs: list[tuple[int, int, int]], typical: float, expected: int) -> bool:
+    """Digits advance by a constant pitch in nearly every font, so the distances between
+    neighbouring digit centres are compared with their median. A run of ink wider than a
+    digit is that many touching digits; a comma or point between two digits is a run of its
+    own and breaks the pair. Needs four digits or more to judge: at small sizes a pixel of
+    rounding is a large share of one pitch."""
+    digits = [
+        (centre, index)
+        for index, run in enumerate(runs)
+        if run[2] >= DIGIT_SHARE * typical
+        for centre in _digit_centres(run)
+    ]
+    if len(digits) < 4 or len(digits) != expected:
+        return False
+    pitches = [b[0] - a[0] for a, b in pairwise(digits)]
+    pitch = float(np.median(pitches))
+    return any(
+        b[1] - a[1] == 1 and distance >= SPACE_PITCH * pitch
+        for (a, b), distance in zip(pairwise(digits), pitches, strict=True)
+    )
+
+
+def mark_in_own_cell(ink: np.ndarray, box: Box) -> bool:
+    """The decimal mark of "3. 9" stands midway between its digits, as a monospaced font sets
+    "3.9": the space OCR read is the mark's own cell, not a space. A real space after the mark
+    leaves it nearer the digit before (twice as near or more, in any font)."""
+    runs = _glyph_columns(ink, box)
+    if len(runs) < 3:
+        return False
+    typical = float(np.median([height for _, _, height in runs]))
+    low = [height < DIGIT_SHARE * typical for _, _, height in runs]
+    marks = [i for i in range(1, len(runs) - 1) if low[i] and not low[i - 1] and not low[i + 1]]
+    if len(marks) != 1:
+        return False
+    index = marks[0]
+    before, after = _digit_centres(runs[index - 1])[-1], _digit_centres(runs[index + 1])[0]
+    mark = (runs[index][0] + runs[index][1]) / 2
+    near, far = sorted((mark - before, after - mark))
+    return near > 0 and far <= MARK_SYMMETRY * near
+
+
+def _digit_centres(run: tuple[int, int, int]) -> list[float]:
+    """The centres of the digits in one run of ink (touching digits make one run)."""
+    first, last, height = run
+    width = last - first + 1
+    count = max(1, round(width / (DIGIT_WIDTH * height)))
+    return [first + (k + 0.5) * width / count for k in range(count)]
+
+
+def _glyph_columns(ink: np.ndarray, box: Box) -> list[tuple[int, int, int]]:
+    """Runs of inked columns inside `box`, left to right: first column, last, ink height."""
+    left, top, right, bottom = (int(v) for v in box)
+    cells = ink[max(0, top) : bottom, max(0, left) : right]
+    inked = np.flatnonzero(cells.any(axis=0))
+    if len(inked) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(inked) > 1)
+    starts = [inked[0], *inked[breaks + 1]]
+    ends = [*inked[breaks], inked[-1]]
+    glyphs = []
+    for start, end in zip(starts, ends, strict=True):
+        rows = np.flatnonzero(cells[:, start : end + 1].any(axis=1))
+        glyphs.append((int(start), int(end), int(rows[-1] - rows[0] + 1)))
+    return glyphs

@@ -1,0 +1,546 @@
+"""Verifying every number an OCR engine read with an independent second reading of the page.
+
+A number is verified only when the second reading of the same region has the same value.
+Anything else becomes a review item with both readings, so no wrong number passes silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.engines import Box, OcrEngine, OcrResult
+from preciso_dagster.core.numeric.coverage import (
+    FAINT_INK_LEVEL,
+    beside,
+    mark_in_own_cell,
+    misleading_ink,
+    unread_marks,
+)
+from preciso_dagster.core.numeric.numbers import (
+    DecimalConvention,
+    NumberToken,
+    convention_for,
+    extract_numbers,
+)
+
+RESCALE_FACTOR = 1.5
+MIN_OVERLAP = 0.5
+CROP_SCALE = 2
+_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+_PLAIN_DIGITS = re.compile(r"[\d.,'’]+")  # digits and the marks that group them, nothing else
+_SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two numbers
+# A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
+# count as reading the ink under it.
+_DIGIT_LOOKALIKE = re.compile(r"[oOlI|()[\]{}!/\\]{1,3}")
+
+
+NUMBER = "number"
+UNREAD_REGION = "unread_region"
+
+
+@dataclass
+class PageNumber:
+    """One number on a page: how it was read, where, and whether a second reading agreed.
+
+    `kind` is `unread_region` for ink that no engine read (no `raw`, no `value`): it goes to
+    review like an unverified number, since what nobody read cannot be checked.
+    """
+
+    raw: str
+    value: str | None
+    span: tuple[int, int] | None  # in the page text; None when the page text lacks it
+    box: tuple[int, int, int, int] | None
+    verified: bool
+    readings: dict[str, str | None] = field(default_factory=dict)
+    reason: str | None = None
+    kind: str = NUMBER
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "raw": self.raw,
+            "value": self.value,
+            "span": list(self.span) if self.span else None,
+            "box": list(self.box) if self.box else None,
+            "verified": self.verified,
+            "readings": self.readings,
+            "reason": self.reason,
+        }
+
+
+def text_numbers(text: str) -> list[PageNumber]:
+    """Numbers of a text-layer or native page: the text is the source, so all are verified
+    (an ambiguous one, "1 200 000" where the text does not show its grouping, has no value)."""
+    return [
+        PageNumber(t.raw, _value(t), t.span, None, True, {"text": t.raw})
+        for t in extract_numbers(text)
+    ]
+
+
+def second_reading(
+    image: Image.Image,
+    primary: str,
+    engines: dict[str, OcrEngine],
+    order: Sequence[str],
+    done: dict[str, OcrResult] | None = None,
+) -> tuple[str, OcrResult]:
+    """Read the page again with the next available engine, or the same one at another scale.
+    A reading already `done` on this page (a rejected first attempt) is reused, not repeated."""
+    for name in order:
+        engine = engines.get(name)
+        if name != primary and engine is not None and engine.availability() is None:
+            if done and name in done:
+                return name, done[name]
+            return name, engine.read(image)
+    engine = engines[primary]
+    size = (int(image.width * RESCALE_FACTOR), int(image.height * RESCALE_FACTOR))
+    result = engine.read(image.resize(size, Image.Resampling.LANCZOS))
+    lines = tuple(line.scaled(RESCALE_FACTOR) for line in result.lines)
+    return f"{primary}@x{RESCALE_FACTOR}", OcrResult(lines)
+
+
+def page_convention(*readings: OcrResult) -> DecimalConvention:
+    """One convention for the whole page: a line alone ("12 345") cannot show it."""
+    return convention_for("\n".join(reading.text for reading in readings))
+
+
+def ocr_tokens(text: str, convention: DecimalConvention) -> list[NumberToken]:
+    """The numbers of an OCR line; a run-on of two grouped amounts ("74,715,29738,871,700",
+    two columns read as one box) is split where the grouping forces it, else left malformed."""
+    tokens = []
+    for token in extract_numbers(text, convention=convention):
+        pieces = _split_run_on(token.raw) if token.malformed else None
+        if not pieces:
+            tokens.append(token)
+            continue
+        position = token.span[0]
+        for piece in pieces:
+            tokens += extract_numbers(piece, convention=convention, offset=position)
+            position += len(piece)
+    return tokens
+
+
+def _split_run_on(raw: str) -> list[str] | None:
+    """ "74,715,29738,871,700" -> ["74,715,297", "38,871,700"]: after a grouping mark exactly
+    three digits belong to the number, so a longer group starts the next one. None when the
+    pieces are not all well-formed grouped integers (decimals leave the split undecidable)."""
+    marks = set(re.findall(r"[,.]", raw))
+    if len(marks) != 1 or not re.fullmatch(r"\d+(?:[,.]\d+)+", raw):
+        return None
+    (mark,) = marks
+    groups = raw.split(mark)
+    pieces, current = [], groups[0]
+    for group in groups[1:]:
+        if len(group) == 3:
+            current += mark + group
+        elif 3 < len(group) <= 6:
+            pieces.append(current + mark + group[:3])
+            current = group[3:]
+        else:
+            return None
+    pieces.append(current)
+    grouped = re.compile(rf"\d{{1,3}}(?:{re.escape(mark)}\d{{3}})+")
+    if len(pieces) < 2 or not all(grouped.fullmatch(piece) for piece in pieces):
+        return None
+    return pieces
+
+
+def verify_numbers(
+    primary_engine: str,
+    primary: OcrResult,
+    secondary_engine: str,
+    secondary: OcrResult,
+    convention: DecimalConvention | None = None,
+) -> list[PageNumber]:
+    """Check each number the primary engine read against what the second reading has at the
+    same place on the page (its own box, not just its line: a table row holds many numbers).
+
+    Numbers only the second reading saw are review items too: the first engine may have
+    dropped them, and a dropped number must not pass silently.
+    """
+    convention = convention or page_convention(primary, secondary)
+    seconds = [
+        (token, line.box_of(*span))
+        for line in secondary.lines
+        for token, span in _confirming_tokens(line.text, convention)
+    ]
+    unused = set(range(len(seconds)))
+    numbers: list[PageNumber] = []
+    offset = 0
+    for line in primary.lines:
+        tokens = ocr_tokens(line.text, convention)
+        boxes = [line.box_of(*token.span) for token in tokens]
+        in_band = [
+            i for i, (_, box) in enumerate(seconds) if box[1] < line.box[3] and line.box[1] < box[3]
+        ]
+        nearby = [
+            [i for i in in_band if _same_place(seconds[i][1], token_box)] for token_box in boxes
+        ]
+        matches: dict[int, int] = {}
+        for position, token in enumerate(tokens):
+            match = next(
+                (i for i in nearby[position] if i in unused and seconds[i][0].key == token.key),
+                None,
+            )
+            if match is not None:
+                matches[position] = match
+                unused.discard(match)
+        line_numbers: list[PageNumber] = []
+        for position, token in enumerate(tokens):
+            match = matches.get(position)
+            other = match
+            if other is None:
+                others = [i for i in nearby[position] if i in unused]
+                other = min(
+                    others, key=lambda i: _distance(seconds[i][1], boxes[position]), default=None
+                )
+                if other is not None:
+                    unused.discard(other)
+            other_raw = seconds[other][0].raw if other is not None else None
+            box = boxes[position]
+            if match is None and other is not None:
+                box = union_of([box, seconds[other][1]])  # the crop shows what both engines saw
+            reason = _doubt(token)
+            if match is None:
+                reason = (
+                    f"{secondary_engine} read {other_raw!r} here"
+                    if other_raw
+                    else f"{secondary_engine} found no number in this region"
+                )
+            line_numbers.append(
+                PageNumber(
+                    token.raw,
+                    _value(token),
+                    (offset + token.span[0], offset + token.span[1]),
+                    box,
+                    reason is None,
+                    {primary_engine: token.raw, secondary_engine: other_raw},
+                    reason,
+                )
+            )
+        numbers.extend(_merge_adjacent_disagreements(line_numbers, line.text, offset))
+        offset += len(line.text) + 1  # lines are joined with "\n"
+    primary_boxes = [number.box for number in numbers if number.box is not None]
+    for index in sorted(unused):
+        token, box = seconds[index]
+        if any(_mostly_inside(box, other) for other in primary_boxes):
+            continue  # part of a number the primary engine read here ("2019" of a date)
+        numbers.append(
+            PageNumber(
+                token.raw,
+                _value(token),
+                None,
+                box,
+                False,
+                {primary_engine: None, secondary_engine: token.raw},
+                f"only {secondary_engine} read a number here; {primary_engine} did not",
+            )
+        )
+    return numbers
+
+
+def _confirming_tokens(
+    text: str, convention: DecimalConvention
+) -> list[tuple[NumberToken, tuple[int, int]]]:
+    """The second reading's numbers, each with its span in `text`. On a page that groups
+    digits with spaces, spaces between digits are dropped first, so "20303 435,68" can confirm
+    "20 303 435,68"."""
+    if not convention.space_groups:
+        return [(token, token.span) for token in ocr_tokens(text, convention)]
+    origin = [i for i in range(len(text)) if not _DIGIT_SPACE.match(text, i)]
+    collapsed = "".join(text[i] for i in origin)
+    return [
+        (token, (origin[token.span[0]], origin[token.span[1] - 1] + 1))
+        for token in ocr_tokens(collapsed, convention)
+    ]
+
+
+def _doubt(token: NumberToken) -> str | None:
+    """Why a number cannot be verified whatever the engines agree on, if it cannot."""
+    if token.malformed:
+        return (
+            f"both engines read {token.raw!r}, whose separators fit no convention "
+            "(a misread mark, or two numbers run together?)"
+        )
+    if token.doubtful:
+        return (
+            f"{token.raw!r} stands beside letters: an identifier, a misread letter, or an "
+            "amount whose currency sign was misread"
+        )
+    if token.ambiguous:
+        return (
+            f"{token.raw!r} can be read more than one way: the page does not show how it "
+            "groups digits or marks decimals"
+        )
+    return None
+
+
+def confirm_disputed(
+    image: Image.Image,
+    numbers: list[PageNumber],
+    engines: dict[str, OcrEngine],
+    convention: DecimalConvention,
+) -> int:
+    """A third reading of each disputed number: its crop at twice the scale, read again by
+    every engine. The number is verified when the crop readings agree with each other on one
+    number and two different engines have read that number (on the crop or on the page).
+    When that outvotes what the primary engine read, `raw` takes the agreed writing and the
+    caller corrects the page text (`corrected_text`). Returns how many were confirmed."""
+    disputed = [
+        number
+        for number in numbers
+        if not number.verified
+        and number.kind == NUMBER
+        and number.box is not None
+        and _single_reading_is_clear(number, convention)
+    ]
+    readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
+    if not disputed or not readers:
+        return 0
+    crops = [
+        _upscaled(crop(image, number.box, padding=6), CROP_SCALE)
+        for number in disputed
+        if number.box is not None
+    ]
+    crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
+    confirmed = 0
+    for index, number in enumerate(disputed):
+        crop_keys: dict[str, NumberToken] = {}
+        for name, texts in crop_texts.items():
+            found = ocr_tokens(texts[index], convention)
+            if len(found) == 1 and _doubt(found[0]) is None:
+                crop_keys[name] = found[0]
+        if len({token.key for token in crop_keys.values()}) != 1:
+            continue  # the crops disagree too, or nobody read one clear number: a person decides
+        token = next(iter(crop_keys.values()))
+        page_readers = {
+            name
+            for name, raw in number.readings.items()
+            if raw and [t.key for t in extract_numbers(raw, convention=convention)] == [token.key]
+        }
+        for name, crop_token in crop_keys.items():
+            number.readings[f"{name}@crop"] = crop_token.raw
+        if len(set(crop_keys) | page_readers) < 2:
+            continue
+        primary, primary_raw = next(iter(number.readings.items()))
+        if primary_raw is not None and primary not in page_readers:
+            # Every other reading outvotes the primary one: its text is corrected (the lines
+            # as the engine read them stay in the provenance), unless it read more or less
+            # than this one number.
+            if number.span is None or len(crop_keys) < 2:
+                continue
+            number.raw = token.raw
+        number.value = _value(token)
+        number.verified, number.reason = True, None
+        confirmed += 1
+    return confirmed
+
+
+def marks_in_their_own_cell(
+    image: Image.Image, numbers: list[PageNumber], convention: DecimalConvention
+) -> int:
+    """A number two engines read alike but for a space after its mark ("3. 9" and "3.9"), whose
+    mark stands midway between its digits in the ink (`mark_in_own_cell`), is "3.9" set in a
+    monospaced font: it is verified with that value, and the page text loses the space.
+    Returns how many were settled."""
+    ink = np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+    settled = 0
+    for number in numbers:
+        if number.verified or number.kind != NUMBER or number.box is None:
+            continue
+        readings = [raw for raw in number.readings.values() if raw]
+        if not any(_SPACED_MARK.fullmatch(raw) for raw in readings):
+            continue
+        engines = {name.split("@")[0] for name, raw in number.readings.items() if raw}
+        written = {re.sub(r"\s", "", raw) for raw in readings}
+        if len(engines) < 2 or len(written) != 1:
+            continue
+        tokens = extract_numbers(written.pop(), convention=convention)
+        if len(tokens) != 1 or _doubt(tokens[0]) is not None:
+            continue
+        if mark_in_own_cell(ink, number.box):
+            number.raw, number.value = tokens[0].raw, _value(tokens[0])
+            number.verified, number.reason = True, None
+            settled += 1
+    return settled
+
+
+def corrected_text(text: str, numbers: list[PageNumber]) -> str:
+    """The page text with each number whose `raw` differs from the text at its span replaced
+    by `raw`; the spans of the numbers are moved to match."""
+    shift = 0
+    pieces, position = [], 0
+    spanned = [(number.span, number) for number in numbers if number.span is not None]
+    for (start, end), number in sorted(spanned, key=lambda pair: pair[0]):
+        if text[start:end] != number.raw and number.kind == NUMBER:
+            pieces += [text[position:start], number.raw]
+            position = end
+            number.span = (start + shift, start + shift + len(number.raw))
+            shift += len(number.raw) - (end - start)
+        else:
+            number.span = (start + shift, end + shift)
+    return "".join(pieces) + text[position:]
+
+
+def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
+    """Each engine read at most one number here, and none of them is doubtful in itself."""
+    for raw in number.readings.values():
+        if raw is None:
+            continue
+        tokens = extract_numbers(raw, convention=convention)
+        if len(tokens) != 1 or _doubt(tokens[0]) is not None:
+            return False
+    return any(number.readings.values())
+
+
+def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResult) -> list[Box]:
+    """Regions of ink no reading explains. Ink right beside a number (the second "1" of an
+    "11" both engines read as "1") takes the number back to review, its box widened to show
+    it; the other regions are returned, to become `unread_region` review items."""
+    words = [
+        word.box
+        for reading in readings
+        for line in reading.lines
+        for word in line.words
+        if not _DIGIT_LOOKALIKE.fullmatch(line.text[word.start : word.end])
+    ]
+    words += [line.box for reading in readings for line in reading.lines if not line.words]
+    heights = sorted(box[3] - box[1] for box in words)
+    if not heights:
+        return []
+    text_height = heights[len(heights) // 2]
+    ink = unread_marks(image, words, text_height)
+    for speck in ink.specks:
+        for number in numbers:
+            if number.verified and number.box and beside(speck, number.box, text_height // 2):
+                number.verified = False
+                number.reason = (
+                    "an unread mark beside this number was read by no engine "
+                    "(a lost decimal point or sign?)"
+                )
+    regions = []
+    for region in ink.regions:
+        touched = False
+        for number in numbers:
+            if number.box is None or not beside(region, number.box, text_height // 2):
+                continue
+            touched = True
+            number.box = union_of([number.box, region])
+            if number.verified:
+                number.verified = False
+                number.reason = "ink beside this number was read by no engine (a lost digit?)"
+        if not touched:
+            regions.append(region)
+    return regions
+
+
+def misleading_ink_checked(image: Image.Image, numbers: list[PageNumber]) -> None:
+    """A verified number whose ink may not say what every engine read ("41 181" read "41181",
+    a table rule read as a final "1") goes back to review without a value."""
+    ink = np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+    for number in numbers:
+        if not number.verified or number.box is None:
+            continue
+        if not _PLAIN_DIGITS.fullmatch(number.raw):
+            continue  # the ink of a date or a unit says nothing about the digits' pitch
+        reason = misleading_ink(ink, number.box, sum(map(str.isdigit, number.raw)))
+        if reason is not None:
+            number.verified, number.value, number.reason = False, None, reason
+
+
+def _upscaled(image: Image.Image, factor: int) -> Image.Image:
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.LANCZOS)
+
+
+def _merge_adjacent_disagreements(
+    numbers: list[PageNumber], line_text: str, offset: int
+) -> list[PageNumber]:
+    """One review item per damaged region: "777;778.88" split in two by one engine is one."""
+    merged: list[PageNumber] = []
+    for number in numbers:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and not previous.verified
+            and not number.verified
+            and previous.span
+            and number.span
+            and number.span[0] - previous.span[1] <= 1
+            and not line_text[previous.span[1] - offset : number.span[0] - offset].isspace()
+        ):
+            span = (previous.span[0], number.span[1])
+            raw = line_text[span[0] - offset : span[1] - offset]
+            readings = {
+                engine: " ".join(
+                    dict.fromkeys(
+                        r for r in (previous.readings.get(engine), number.readings.get(engine)) if r
+                    )
+                )
+                or None
+                for engine in previous.readings
+            }
+            readings[next(iter(previous.readings))] = raw
+            assert previous.box and number.box  # primary numbers always carry their line's box
+            box = (
+                min(previous.box[0], number.box[0]),
+                min(previous.box[1], number.box[1]),
+                max(previous.box[2], number.box[2]),
+                max(previous.box[3], number.box[3]),
+            )
+            merged[-1] = PageNumber(
+                raw, None, span, box, False, readings, "the readings disagree over this region"
+            )
+            continue
+        merged.append(number)
+    return merged
+
+
+def crop(image: Image.Image, box: tuple[int, int, int, int], padding: int = 8) -> Image.Image:
+    left, top, right, bottom = box
+    return image.crop(
+        (
+            max(0, left - padding),
+            max(0, top - padding),
+            min(image.width, right + padding),
+            min(image.height, bottom + padding),
+        )
+    )
+
+
+def _value(token: NumberToken) -> str | None:
+    """The value a number asserts: none for a token that could mean more than one thing."""
+    if token.value is None or token.ambiguous or token.malformed or token.doubtful:
+        return None
+    return str(token.value)
+
+
+def _same_place(a: Box, b: Box) -> bool:
+    """Two number boxes on the same line (half the smaller height overlaps) that meet, or
+    nearly: within half a line height of each other."""
+    smaller = min(a[3] - a[1], b[3] - b[1])
+    vertical = min(a[3], b[3]) - max(a[1], b[1])
+    if smaller <= 0 or vertical < MIN_OVERLAP * smaller:
+        return False
+    # Half the thinner side: a line height, or a line's width when it runs vertically.
+    slack = min(smaller, a[2] - a[0], b[2] - b[0]) // 2
+    return a[0] - slack < b[2] and b[0] - slack < a[2]
+
+
+def _mostly_inside(a: Box, b: Box) -> bool:
+    """At least half of box `a` lies inside box `b`."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return width > 0 and height > 0 and 2 * width * height >= area
+
+
+def _distance(a: Box, b: Box) -> int:
+    """Horizontal distance between box centres."""
+    return abs((a[0] + a[2]) - (b[0] + b[2]))

@@ -1,0 +1,207 @@
+"""Line items from a page: a label, then one amount per column, each under its header (a year).
+
+Rows are rebuilt from word positions, since many text layers and OCR outputs put each table
+cell on a line of its own; pages without word positions (office files) are read line by line.
+Pure functions, deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.numeric.numbers import (
+    DecimalConvention,
+    NumberKind,
+    NumberToken,
+    convention_for,
+    extract_numbers,
+)
+
+MIN_LABEL_LETTERS = 3
+Box = tuple[float, float, float, float]
+# Numeric words closer than this many word heights are one number ("1 200 000"). A word
+# space with the glyphs' side bearings measures 0.4-0.7 heights in OCR word boxes; table
+# columns stand further apart.
+NUMBER_GAP = 0.9
+_CURRENCY_WORD = re.compile(r"[$€£¥₩%()\-]+|[A-Z]{3}")
+
+
+@dataclass(frozen=True)
+class AmountCell:
+    amount: Decimal
+    raw: str
+    header: str | None  # the column's heading (a year), when the table has one
+    box: Box | None
+
+
+@dataclass(frozen=True)
+class LineItem:
+    label: str
+    columns: tuple[AmountCell, ...]
+    span: tuple[int, int]  # in the page text: the line, or the first to the last cell
+    box: Box | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.columns[0].amount
+
+    @property
+    def raw_amount(self) -> str:
+        return self.columns[0].raw
+
+
+def parse_line_items(text: str) -> list[LineItem]:
+    """Lines whose text starts with a label followed by amounts (one per column)."""
+    convention = convention_for(text)
+    items = []
+    offset = 0
+    for line in text.split("\n"):
+        tokens = extract_numbers(line, convention=convention)
+        amounts = _amounts(tokens)
+        if amounts:
+            label = _label(line[: amounts[0].span[0]])
+            if label:
+                cells = tuple(_cell(token, None, None) for token in amounts)
+                items.append(LineItem(label, cells, (offset, offset + len(line))))
+        offset += len(line) + 1
+    return items
+
+
+def page_line_items(page: dict[str, Any]) -> list[LineItem]:
+    """The line items of a stored page: rows from its word positions when it has them."""
+    words = page.get("words") or []
+    if not words:
+        return parse_line_items(page["text"])
+    positioned = [(word["text"], _box(word["box"])) for word in words]
+    return rows_to_line_items(positioned, page["text"])
+
+
+def rows_to_line_items(words: Sequence[tuple[str, Box]], text: str) -> list[LineItem]:
+    """Group positioned words into rows, then read each row as label + amounts. A row of
+    years alone is a header: later amounts take the year whose column they sit under."""
+    convention = convention_for(text)
+    headers: list[tuple[str, Box]] = []
+    items = []
+    cursor = 0
+    for row in _rows(words):
+        first_number = next((i for i, (word, _) in enumerate(row) if _is_cell(word)), len(row))
+        label = _label(" ".join(word for word, _ in row[:first_number]))
+        numbers = [
+            (token, box)
+            for token, box in _row_cells(row[first_number:], convention)
+            if token.kind != NumberKind.IDENTIFIER
+        ]
+        if numbers and not label and all(t.kind == NumberKind.YEAR for t, _ in numbers):
+            headers = [(token.raw, box) for token, box in numbers]
+            continue
+        columns = tuple(
+            _cell(token, _header_for(box, headers), box)
+            for token, box in numbers
+            if _amounts([token])
+        )
+        if label and columns:
+            span = _span_in(text, row, cursor)
+            cursor = max(cursor, span[1])
+            items.append(LineItem(label, columns, span, union_of([b for _, b in row])))
+    return items
+
+
+def _cell(token: NumberToken, header: str | None, box: Box | None) -> AmountCell:
+    assert token.value is not None  # _amounts keeps only numbers with a value
+    return AmountCell(token.value, token.raw, header, box)
+
+
+def _amounts(tokens: list[NumberToken]) -> list[NumberToken]:
+    """Amounts (and percentages) with a value, after any label: never a year or a date."""
+    return [
+        t
+        for t in tokens
+        if t.kind in (NumberKind.AMOUNT, NumberKind.PERCENT)
+        and t.value is not None
+        and not (t.ambiguous or t.malformed or t.doubtful)
+    ]
+
+
+def _label(text: str) -> str | None:
+    label = re.sub(r"\s+", " ", text.strip(" \t:.-–"))
+    return label if sum(ch.isalpha() for ch in label) >= MIN_LABEL_LETTERS else None
+
+
+def _is_cell(word: str) -> bool:
+    """A word that belongs to an amount cell: digits (not inside a word), or a currency sign."""
+    if re.search(r"\d", word):
+        return not re.search(r"[A-Za-z]{2,}", word)
+    return bool(_CURRENCY_WORD.fullmatch(word))
+
+
+def _box(values: Sequence[float]) -> Box:
+    left, top, right, bottom = values
+    return (left, top, right, bottom)
+
+
+def _rows(words: Sequence[tuple[str, Box]]) -> list[list[tuple[str, Box]]]:
+    """Words whose vertical centres fall inside one band are a row, sorted left to right."""
+    rows: list[list[tuple[str, Box]]] = []
+    bands: list[tuple[float, float]] = []
+    for word, box in sorted(words, key=lambda w: ((w[1][1] + w[1][3]) / 2, w[1][0])):
+        centre = (box[1] + box[3]) / 2
+        if bands and bands[-1][0] <= centre <= bands[-1][1]:
+            rows[-1].append((word, box))
+            top, bottom = bands[-1]
+            bands[-1] = (min(top, box[1]), max(bottom, box[3]))
+        else:
+            rows.append([(word, box)])
+            bands.append((box[1], box[3]))
+    return [sorted(row, key=lambda w: w[1][0]) for row in rows]
+
+
+def _row_cells(
+    row: list[tuple[str, Box]], convention: DecimalConvention
+) -> list[tuple[NumberToken, Box]]:
+    """The numbers of a row, each with its box; numeric words close together are one."""
+    groups: list[list[tuple[str, Box]]] = []
+    for word, box in row:
+        if not _is_cell(word):
+            groups.append([])
+            continue
+        previous = groups[-1][-1][1] if groups and groups[-1] else None
+        height = box[3] - box[1]
+        if previous is not None and box[0] - previous[2] <= NUMBER_GAP * height:
+            groups[-1].append((word, box))
+        else:
+            groups.append([(word, box)])
+    cells = []
+    for group in groups:
+        if not group:
+            continue
+        written = " ".join(word for word, _ in group)
+        box = union_of([b for _, b in group])
+        cells += [(token, box) for token in extract_numbers(written, convention=convention)]
+    return cells
+
+
+def _header_for(box: Box, headers: list[tuple[str, Box]]) -> str | None:
+    """The header whose column the box sits under: overlapping it, else the nearest centre."""
+    if not headers:
+        return None
+    centre = (box[0] + box[2]) / 2
+    overlapping = [h for h, b in headers if b[0] <= box[2] and box[0] <= b[2]]
+    if overlapping:
+        return overlapping[0]
+    return min(headers, key=lambda h: abs((h[1][0] + h[1][2]) / 2 - centre))[0]
+
+
+def _span_in(text: str, row: list[tuple[str, Box]], cursor: int) -> tuple[int, int]:
+    """Where the row's first and last words stand in the page text, searching from `cursor`
+    (rows come in reading order), else from the start."""
+    for origin in (cursor, 0):
+        start = text.find(row[0][0], origin)
+        end = text.find(row[-1][0], max(start, 0)) if start >= 0 else -1
+        if start >= 0 and end >= 0:
+            return (start, end + len(row[-1][0]))
+    return (0, 0)

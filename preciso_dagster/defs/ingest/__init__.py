@@ -1,0 +1,1 @@
+"""Document arrival as Dagster: the inbox sensor, the partitions, the pages asset."""

@@ -1,0 +1,1 @@
+"""Numeric preservation as assets and checks: every number survives normalisation."""

@@ -1,0 +1,1 @@
+"""Review decisions laid over the extraction: the confirmed pages asset and its check."""

@@ -1,0 +1,1 @@
+"""Training as Dagster: candidates, the approval sensor, the training job, registration."""

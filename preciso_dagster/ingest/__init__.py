@@ -1,1 +1,0 @@
-"""Document arrival, content-addressed storage and extraction of pages of text."""
