@@ -16,9 +16,10 @@ test: install system-packages  ## Install what the tests need and run the whole 
 test-fast: install  ## Everything except the end-to-end tests that start real processes
 	$(BIN)/python -m pytest -m "not e2e"
 
-lint: install  ## ruff lint and format check
+lint: install  ## ruff lint and format check, mypy (strict on the core: setup.cfg)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy preciso_dagster api_bridge
 
 format: install
 	$(BIN)/ruff format .

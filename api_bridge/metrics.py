@@ -34,7 +34,7 @@ def install_metrics(app: FastAPI) -> None:
     )
 
     @app.middleware("http")
-    async def time_submissions(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def time_submissions(request: Request, call_next):
         started = time.perf_counter()
         response = await call_next(request)
         if request.method == "POST" and request.url.path == "/api/v1/jobs":

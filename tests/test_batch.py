@@ -13,12 +13,15 @@ from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.settings import Settings
 from preciso_dagster.core.tracking.jobs import attach_run, create_job
 from preciso_dagster.core.tracking.rollups import document_rollup, record_outcome
+from preciso_dagster.definitions import defs
 from preciso_dagster.defs.ingest.assets import document_pages
 from preciso_dagster.defs.ingest.outputs import DocumentOutputsIOManager
 from preciso_dagster.defs.numeric.assets import normalized_text
 from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.defs.pipeline.batch import ocr_batch_job
 from preciso_dagster.defs.pipeline.inbox_sensor import document_inbox_sensor
+from preciso_dagster.defs.pipeline.jobs import ocr_extraction_job
+from preciso_dagster.defs.pipeline.steps import DOCUMENT_STEPS
 from preciso_dagster.defs.resources import resources_for
 from preciso_dagster.defs.review.assets import confirmed_pages
 from tests import fixtures
@@ -176,3 +179,37 @@ def test_rollup_counts_each_document_once_through_retries(settings: Settings) ->
             "failed": 0,
             "pending": 0,
         }
+
+
+def test_the_batch_job_and_the_one_document_job_run_the_same_steps(settings: Settings) -> None:
+    document = register(settings, fixtures.text_pdf(), "report.pdf")
+    resources = resources_for(settings)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("documents", [document])
+        batch = ocr_batch_job.execute_in_process(
+            run_config=_batch_config([document]), resources=resources, instance=instance
+        )
+        single_job = defs.resolve_job_def(ocr_extraction_job.name)
+        single = single_job.execute_in_process(
+            partition_key=document, resources=resources, instance=instance
+        )
+
+    def steps(result: dg.ExecuteInProcessResult) -> tuple[list[str], list[str]]:
+        materialized = {
+            e.event_specific_data.materialization.asset_key.to_user_string()
+            for e in result.all_events
+            if e.event_type_value == "ASSET_MATERIALIZATION"
+        }
+        checked = {
+            e.event_specific_data.check_name
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        }
+        return sorted(materialized), sorted(checked)
+
+    expected = (
+        sorted(step.asset.key.to_user_string() for step in DOCUMENT_STEPS),
+        sorted(step.check.check_key.name for step in DOCUMENT_STEPS),
+    )
+    assert batch.success and single.success
+    assert steps(batch) == steps(single) == expected

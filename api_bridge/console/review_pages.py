@@ -70,7 +70,7 @@ def review_queue(
             _queue_url(document, reason, kind, position + 1) if position + 1 < total else None
         ),
     }
-    return render(request, "review.html", user, **context)
+    return render(request, "review.html", user, 200, **context)
 
 
 @router.post("/ui/review/{review_item_id}/decision")

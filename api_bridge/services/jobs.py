@@ -68,7 +68,11 @@ def submit_job(
 def _refuse_unknown_documents(session: Session, params: dict[str, Any]) -> None:
     """A job over documents that were never registered would make partitions and runs of
     nothing: refused with 404."""
-    wanted = set(params.get("document_ids", ())) | {params.get("document_id")} - {None}
+    wanted: set[str] = {
+        str(document_id)
+        for document_id in (*params.get("document_ids", ()), params.get("document_id"))
+        if document_id is not None
+    }
     if not wanted:
         return
     known = set(

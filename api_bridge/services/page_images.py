@@ -8,6 +8,7 @@ number boxes land on it. Office files have no page images.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def annotated_page_png(
     store: DocumentStore,
     page_index: int,
     dpi: int,
-    highlight: list[float] | None = None,
+    highlight: Sequence[float] | None = None,
 ) -> bytes:
     """The page with every number's box: green verified, red unverified; `highlight` in blue."""
     from PIL import ImageDraw

@@ -111,7 +111,9 @@ def _line_from_pieces(pieces: list[tuple[str, Box]], confidence: float) -> OcrLi
         return None
     heights = sorted(box[3] - box[1] for text, box in pieces if text.strip())
     height = heights[len(heights) // 2] if heights else 1
-    text, words, word_start, word_boxes = "", [], 0, []
+    text, word_start = "", 0
+    words: list[OcrWord] = []
+    word_boxes: list[Box] = []
     previous: Box | None = None
     for piece, box in pieces:
         if not piece.strip():

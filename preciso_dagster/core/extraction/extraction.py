@@ -16,7 +16,7 @@ from typing import Any
 import pymupdf
 from PIL import Image
 
-from preciso_dagster.core.engines import OCR_ENGINES, OcrEngine, OcrResult, TesseractEngine
+from preciso_dagster.core.engines import OCR_ENGINES, Box, OcrEngine, OcrResult, TesseractEngine
 from preciso_dagster.core.errors import BadDocumentError, EngineUnavailableError
 from preciso_dagster.core.extraction.formats import (
     IMAGE_FORMATS,
@@ -196,7 +196,7 @@ def _pdf_pages(
     content: bytes, config: ExtractionConfig, engines: dict[str, OcrEngine]
 ) -> list[ExtractedPage]:
     try:
-        document = pymupdf.open(stream=content, filetype="pdf")
+        document = pymupdf.open(stream=content, filetype="pdf")  # type: ignore[no-untyped-call]
     except Exception as error:
         raise BadDocumentError(f"PDF could not be opened: {error}") from error
     with document:
@@ -215,7 +215,7 @@ def _pdf_page(
     document: pymupdf.Document, index: int, config: ExtractionConfig, engines: dict[str, OcrEngine]
 ) -> ExtractedPage:
     try:
-        page = document.load_page(index)
+        page = document.load_page(index)  # type: ignore[no-untyped-call]
     except Exception as error:
         raise BadDocumentError(f"PDF page {index} could not be read: {error}") from error
     attempts: list[EngineAttempt] = []
@@ -434,6 +434,11 @@ def _verify_page_numbers(
         )
 
 
+def _float_box(box: Box) -> tuple[float, float, float, float]:
+    left, top, right, bottom = box
+    return (float(left), float(top), float(right), float(bottom))
+
+
 def _ocr_result_page(
     index: int,
     engine: str,
@@ -445,7 +450,7 @@ def _ocr_result_page(
 ) -> ExtractedPage:
     lines = [asdict(line) for line in result.lines]
     words = [
-        (line.text[word.start : word.end], tuple(map(float, word.box)))
+        (line.text[word.start : word.end], _float_box(word.box))
         for line in result.lines
         for word in line.words
     ]

@@ -37,7 +37,7 @@ def csv_pages(content: bytes) -> list[str]:
     try:
         dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     try:
         return [_table_text(csv.reader(io.StringIO(text), dialect))]
     except csv.Error as error:

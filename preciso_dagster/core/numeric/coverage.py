@@ -55,8 +55,8 @@ def rule_mask(image: Image.Image) -> np.ndarray:
     vertical = cv2.getStructuringElement(
         cv2.MORPH_RECT, (1, max(20, int(height * RULE_MIN_LENGTH)))
     )
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, horizontal) | cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, vertical
+    rules = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, horizontal)) | np.asarray(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, vertical)
     )
     return cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
 
@@ -83,14 +83,18 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     the same line are one region) and of small print, and the lone specks left over."""
     ink = np.asarray(image.convert("L")) < INK_LEVEL
     ink &= ~rule_mask(image)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    # OpenCV's stubs accept no uint8 array here, though uint8 is what it takes.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(  # type: ignore[call-overload]
+        ink.astype(np.uint8), 8
+    )
     read = np.zeros(ink.shape, dtype=bool)
     for left, top, right, bottom in read_boxes:
         read[
             max(0, top - WORD_PADDING) : bottom + WORD_PADDING,
             max(0, left - WORD_PADDING) : right + WORD_PADDING,
         ] = True
-    marks, small = [], []
+    marks: list[Box] = []
+    small: list[Box] = []
     for label in range(1, count):
         left, top, width, height, area = (int(v) for v in stats[label])
         size = max(width, height)

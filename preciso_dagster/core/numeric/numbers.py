@@ -194,12 +194,13 @@ def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
     the text itself."""
     if locale:
         language = locale.replace("-", "_").split("_")[0].lower()
-        mark = "," if language in DECIMAL_COMMA_LOCALES else "."
-        return DecimalConvention(mark, language in SPACE_GROUPING_LOCALES)
+        return DecimalConvention(
+            "," if language in DECIMAL_COMMA_LOCALES else ".", language in SPACE_GROUPING_LOCALES
+        )
     folded = fold(text)
     point = len(_POINT_EVIDENCE.findall(folded))
     comma = len(_COMMA_EVIDENCE.findall(folded))
-    mark = "." if point and not comma else "," if comma and not point else None
+    mark: str | None = "." if point and not comma else "," if comma and not point else None
     if mark is None and not (point or comma):
         mark = _mark_by_groups(folded)
     return DecimalConvention(mark, _space_grouping(folded))
@@ -288,8 +289,8 @@ def extract_numbers(
                 )
             )
     position = 0
-    while match := _TOKEN.search(folded, position):
-        token, position = _amount(text, match, convention, offset)
+    while found := _TOKEN.search(folded, position):
+        token, position = _amount(text, found, convention, offset)
         if token is not None and claim(token.span[0] - offset, token.span[1] - offset):
             tokens.append(token)
     return sorted(

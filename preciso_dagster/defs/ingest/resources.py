@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -22,7 +23,7 @@ class DocumentStoreResource(dg.ConfigurableResource):
     root: str
 
     def store(self) -> DocumentStore:
-        return DocumentStore(self.root)
+        return DocumentStore(Path(self.root))
 
 
 class ExtractionResource(dg.ConfigurableResource):

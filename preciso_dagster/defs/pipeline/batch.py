@@ -103,8 +103,9 @@ class DocumentSteps:
             )
         )
         check_key = check.check_key
+        # log_event records check evaluations; its type hint does not list them yet.
         self.context.log_event(
-            dg.AssetCheckEvaluation(
+            dg.AssetCheckEvaluation(  # type: ignore[arg-type]
                 asset_key=check_key.asset_key,
                 check_name=check_key.name,
                 passed=result.passed,
