@@ -269,10 +269,15 @@ def test_normalisation_keeps_cell_and_column_tabs_so_numbers_stay_apart() -> Non
 
 
 def _drawn_numbers(
-    written: list[str], size: float = 7, font: str = "helv", rule_after: int | None = None
+    written: list[str],
+    size: float = 7,
+    font: str = "helv",
+    rule_after: int | None = None,
+    rule_length: float = 20,
 ) -> tuple[Image.Image, list[Box]]:
     """A 200 DPI scan of one number per row, with each row's box in pixels; a table rule
-    drawn right after the number of row `rule_after`, two rows tall."""
+    `rule_length` points long drawn right after the number of row `rule_after`, up from
+    its baseline."""
     document = pymupdf.open()
     page = document.new_page(width=300, height=40 + 20 * len(written))
     for row, text in enumerate(written):
@@ -284,10 +289,11 @@ def _drawn_numbers(
     boxes = [union_of(rects) for _, rects in sorted(rows.items())]
     if rule_after is not None:
         right = page.get_text("words")[rule_after][2] + 1.5
-        top = 30 + 20 * rule_after - 12
-        page.draw_line((right, top), (right, top + 20), width=0.8)
-        left, _, _, bottom = boxes[rule_after]
-        boxes[rule_after] = (left, top * 200 / 72, right * 200 / 72 + 3, bottom + 10)
+        top = 30 + 20 * rule_after - rule_length
+        page.draw_line((right, top), (right, top + rule_length), width=0.8)
+        left, word_top, _, bottom = boxes[rule_after]
+        box_top = min(word_top, top * 200 / 72)
+        boxes[rule_after] = (left, box_top, right * 200 / 72 + 3, bottom + 10 * (rule_length > 10))
     pixmap = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
     return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples), boxes
 
@@ -307,9 +313,13 @@ def test_a_space_no_engine_read_between_digits_is_seen_in_the_ink(font: str, siz
     assert "space apart" in (found[0] or "")
 
 
-def test_a_table_rule_beside_a_number_is_not_taken_for_a_digit() -> None:
-    # A rotated table: the cell border after "249" was read as a final "1" by two readings.
-    image, boxes = _drawn_numbers(["249", "(1,200)", "[4.0-10.0]"], rule_after=0)
+@pytest.mark.parametrize("rule_length", [20, 3.5])
+def test_a_table_rule_beside_a_number_is_not_taken_for_a_digit(rule_length: float) -> None:
+    # A rotated table: the cell border after "249" was read as a final "1" by two readings;
+    # the border runs past the digits, or stops short of their height at the cell's edge.
+    image, boxes = _drawn_numbers(
+        ["249", "(1,200)", "[4.0-10.0]"], rule_after=0, rule_length=rule_length
+    )
     ink = np.asarray(image) < 200
     assert "table rule" in (misleading_ink(ink, boxes[0], 4) or "")
     assert [misleading_ink(ink, boxes[1], 4), misleading_ink(ink, boxes[2], 5)] == [None, None]

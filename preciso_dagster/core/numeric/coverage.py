@@ -37,9 +37,10 @@ SOLID = 0.7  # share of a mark's box that is ink above which it is a filled shap
 # apart have a space between them (a tabular digit's pitch is about 0.55 em, a space adds
 # about 0.28 em: 1.5 pitches; measured 1.0-1.1 without).
 DIGIT_SHARE, DIGIT_WIDTH, SPACE_PITCH = 0.6, 0.75, 1.3
-# A narrow stroke this many typical glyph heights tall is a rule, not a digit (brackets and
-# parentheses reach about 1.3).
-STROKE_HEIGHT, STROKE_WIDTH = 1.6, 0.3
+# A thin stroke (at most STROKE_WIDTH of the digits' height wide) this many digit heights tall
+# is a rule, not a digit (brackets and parentheses reach about 1.3); so is one whose height is
+# within SHORT_STROKE of theirs (a "1" is as tall as they are; a comma or point at most half).
+STROKE_HEIGHT, STROKE_WIDTH, SHORT_STROKE = 1.6, 0.3, (0.55, 0.85)
 # A decimal mark is midway between its digits when the farther is at most this many times
 # as far as the nearer (a space after the mark makes it 2 or more).
 MARK_SYMMETRY = 1.4
@@ -163,17 +164,21 @@ def beside(a: Box, b: Box, gap: int) -> bool:
 
 def misleading_ink(ink: np.ndarray, box: Box, digits: int) -> str | None:
     """Why the ink of a number of `digits` digits every engine agreed on may not say what they
-    read, if it may: a stroke taller than the digits (a table rule read as "1"), or a space no
-    engine read ("41 181" read "41181"; judged only where the box holds that many digits)."""
+    read, if it may: a thin stroke of no digit's height (a table rule read as "1": taller
+    than the digits, or cut short by the cell's border; a real "1" is as tall as the other
+    digits, a point or comma much shorter), or a space no engine read ("41 181" read "41181";
+    judged only where the box holds that many digits)."""
     runs = _glyph_columns(ink, box)
-    if not runs:
+    broad = [height for first, last, height in runs if last - first + 1 > STROKE_WIDTH * height]
+    if not broad:
         return None
+    digit_height = max(broad)
+    for first, last, height in runs:
+        share = height / digit_height
+        thin = last - first + 1 <= STROKE_WIDTH * digit_height
+        if thin and (share >= STROKE_HEIGHT or SHORT_STROKE[0] <= share <= SHORT_STROKE[1]):
+            return "a thin stroke of no digit's height stands in it (a table rule read as a 1?)"
     typical = float(np.median([height for _, _, height in runs]))
-    if any(
-        height >= STROKE_HEIGHT * typical and last - first + 1 <= STROKE_WIDTH * typical
-        for first, last, height in runs
-    ):
-        return "a stroke taller than the digits stands in it (a table rule read as a 1?)"
     if _hidden_space(runs, typical, digits):
         return "its digits stand a space apart where no engine read one (two numbers?)"
     return None
@@ -229,17 +234,29 @@ def _digit_centres(run: tuple[int, int, int]) -> list[float]:
 
 
 def _glyph_columns(ink: np.ndarray, box: Box) -> list[tuple[int, int, int]]:
-    """Runs of inked columns inside `box`, left to right: first column, last, ink height."""
+    """Runs of inked columns inside `box`, left to right: first column, last, ink height. Only
+    the band of rows that holds most ink counts: a loose box takes in slivers of the lines
+    above and below, which blank rows set apart (a rule across the box joins them all)."""
     left, top, right, bottom = (int(v) for v in box)
     cells = ink[max(0, top) : bottom, max(0, left) : right]
-    inked = np.flatnonzero(cells.any(axis=0))
-    if len(inked) == 0:
+    bands = _runs(np.asarray(cells.any(axis=1)))
+    if not bands:
         return []
-    breaks = np.flatnonzero(np.diff(inked) > 1)
-    starts = [inked[0], *inked[breaks + 1]]
-    ends = [*inked[breaks], inked[-1]]
+    first_row, last_row = max(bands, key=lambda band: cells[band[0] : band[1] + 1].sum())
+    cells = cells[first_row : last_row + 1]
     glyphs = []
-    for start, end in zip(starts, ends, strict=True):
+    for start, end in _runs(np.asarray(cells.any(axis=0))):
         rows = np.flatnonzero(cells[:, start : end + 1].any(axis=1))
-        glyphs.append((int(start), int(end), int(rows[-1] - rows[0] + 1)))
+        glyphs.append((start, end, int(rows[-1] - rows[0] + 1)))
     return glyphs
+
+
+def _runs(marked: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of True in a row of booleans: first and last index of each."""
+    indices = np.flatnonzero(marked)
+    if len(indices) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) > 1)
+    starts = [indices[0], *indices[breaks + 1]]
+    ends = [*indices[breaks], indices[-1]]
+    return [(int(start), int(end)) for start, end in zip(starts, ends, strict=True)]
