@@ -17,7 +17,15 @@ from PIL import Image, ImageDraw
 from bench.generated_pages import GENERATORS, generated_pages
 from bench.numeric_bench import generated_scored_pages, row_recall, scan_pdf, score_page
 from preciso_dagster.core.boxes import union_of
-from preciso_dagster.core.engines import Box, OcrLine, OcrResult, OcrWord, _line_from_pieces
+from preciso_dagster.core.engines import (
+    Box,
+    OcrLine,
+    OcrResult,
+    OcrWord,
+    RapidOcrEngine,
+    TesseractEngine,
+    _line_from_pieces,
+)
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.coverage import (
@@ -30,6 +38,7 @@ from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
+    confirm_disputed,
     corrected_text,
     marks_in_their_own_cell,
     misleading_ink_checked,
@@ -357,3 +366,25 @@ def test_a_monospaced_decimal_read_with_a_space_is_verified_with_its_value() -> 
         ("0.25", "0.25", True),
         ("0. 25", None, False),
     ]
+
+
+def test_a_digit_the_other_engine_read_inside_a_longer_token_is_not_settled_by_its_crop() -> None:
+    # Tesseract split the header "Dec-2015" into "Dec-201" and "5"; RapidOCR read "Dec-2015".
+    # A crop of the "5" alone reads "5" in both engines, which says nothing about the date.
+    def line(*words: tuple[str, Box]) -> OcrLine:
+        text, pieces, start = "", [], 0
+        for word, box in words:
+            start = len(text) + (1 if text else 0)
+            text += (" " if text else "") + word
+            pieces.append(OcrWord(start, len(text), box))
+        return OcrLine(text, union_of([box for _, box in words]), 0.9, tuple(pieces))
+
+    primary = OcrResult((line(("Dec-201", (857, 366, 985, 394)), ("5", (1001, 366, 1019, 394))),))
+    secondary = OcrResult((line(("Dec-2015", (858, 357, 1018, 398))),))
+    numbers = verify_numbers("tesseract", primary, "rapidocr", secondary, POINT)
+    five = next(n for n in numbers if n.raw == "5")
+    assert not five.verified and five.readings["rapidocr"] == "Dec-2015"
+    image = Image.new("L", (1200, 500), 255)
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    assert confirm_disputed(image, numbers, engines, POINT) == 0
+    assert not five.verified

@@ -204,6 +204,11 @@ def verify_numbers(
                 if other is not None:
                     unused.discard(other)
             other_raw = seconds[other][0].raw if other is not None else None
+            if other is None:  # read as part of a longer token, which another number took?
+                covering = [
+                    i for i in nearby[position] if _mostly_inside(boxes[position], seconds[i][1])
+                ]
+                other_raw = seconds[covering[0]][0].raw if covering else None
             box = boxes[position]
             if match is None and other is not None:
                 box = union_of([box, seconds[other][1]])  # the crop shows what both engines saw
@@ -390,14 +395,17 @@ def corrected_text(text: str, numbers: list[PageNumber]) -> str:
 
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
-    """Each engine read at most one number here, and none of them is doubtful in itself."""
+    """Each engine read at most one number here, none of them doubtful in itself, and all of
+    one kind (a "5" that the other engine read as the end of "Dec-2015" is not clear)."""
+    kinds = set()
     for raw in number.readings.values():
         if raw is None:
             continue
         tokens = extract_numbers(raw, convention=convention)
         if len(tokens) != 1 or _doubt(tokens[0]) is not None:
             return False
-    return any(number.readings.values())
+        kinds.add(tokens[0].kind)
+    return len(kinds) == 1
 
 
 def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResult) -> list[Box]:
