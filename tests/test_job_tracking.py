@@ -256,3 +256,14 @@ def test_a_run_stopped_for_review_ends_its_job_needs_review_not_failed(
 def test_errors_no_rule_knows_keep_their_words() -> None:
     assert plain_error("document_pages: disk full") == "document_pages: disk full"
     assert plain_error(None) is None
+
+
+def test_the_job_type_registry_names_the_code_locations_jobs_and_queues() -> None:
+    from preciso_dagster.core.tracking.submissions import JOB_TYPES, job_type_for
+    from preciso_dagster.definitions import defs
+
+    for job_type in JOB_TYPES.values():
+        job = defs.resolve_job_def(job_type.dagster_job)
+        assert job.tags.get("preciso/queue") == job_type.queue, job_type.name
+        assert job_type_for(job_type.dagster_job) == job_type.name
+    assert job_type_for("review_continuation_job") == "review_continuation"

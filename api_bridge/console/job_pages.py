@@ -16,7 +16,7 @@ from preciso_dagster.core.appdb.models import JobSource, JobStatus
 from preciso_dagster.core.appdb.storable import NO_NUL_PATTERN
 from preciso_dagster.core.tracking.jobs import get_job, list_jobs
 from preciso_dagster.core.tracking.rollups import document_rollup
-from preciso_dagster.core.tracking.run_tags import JOB_TYPES
+from preciso_dagster.core.tracking.submissions import JOB_TYPES
 
 router = APIRouter()
 

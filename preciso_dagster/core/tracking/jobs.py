@@ -26,9 +26,9 @@ from preciso_dagster.core.tracking.run_tags import (
     JOB_ID_TAG,
     PARTITION_TAG,
     ROOT_RUN_TAG,
-    job_type_for,
     source_from_tags,
 )
+from preciso_dagster.core.tracking.submissions import job_type_for
 
 # Dagster run statuses (DagsterRunStatus values) and the job status each one means.
 RUN_STATUS_TO_JOB_STATUS: dict[str, JobStatus] = {

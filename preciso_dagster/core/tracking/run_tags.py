@@ -1,4 +1,4 @@
-"""Run tags that tie Dagster runs to pipeline jobs, and the job names behind each job type."""
+"""Run tags that tie Dagster runs to pipeline jobs (job types: `submissions.JOB_TYPES`)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,6 @@ DOCUMENTS_TAG = "preciso/documents"  # how many documents a batch run covers
 BACKFILL_TAG = "dagster/backfill"
 PARTITION_TAG = "dagster/partition"
 ROOT_RUN_TAG = "dagster/root_run_id"  # on Dagster's retries and re-executions of a run
-
-JOB_TYPES: dict[str, str] = {
-    "ocr_extraction": "ocr_extraction_job",
-    "ocr_batch": "ocr_batch_job",
-    "numeric_check": "numeric_check_job",
-    "training": "training_job",
-}
-
-
-def job_type_for(dagster_job_name: str) -> str:
-    """The pipeline job type for a Dagster job name (`ocr_extraction_job` -> `ocr_extraction`)."""
-    return dagster_job_name.removesuffix("_job")
 
 
 def source_from_tags(tags: Mapping[str, str]) -> JobSource:

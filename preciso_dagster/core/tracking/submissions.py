@@ -1,7 +1,9 @@
-"""What Dagster run each pipeline job type means: job name, partition and run config, validated."""
+"""The job-type registry: for each pipeline job type, its Dagster job, params model, queue and
+how validated params become a run (job name, partition, run config)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -9,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from preciso_dagster.core.appdb.storable import DOCUMENT_ID_PATTERN, RowId
 from preciso_dagster.core.errors import InvalidRequestError
-from preciso_dagster.core.tracking.run_tags import JOB_TYPES
+from preciso_dagster.core.tracking.run_tags import QUEUE_TAG
 
 MAX_BATCH_DOCUMENTS = 500
 MAX_TRAINING_EXAMPLE_IDS = 10_000
@@ -40,19 +42,69 @@ class TrainingParams(BaseModel):
     example_ids: list[RowId] = Field(default_factory=list, max_length=MAX_TRAINING_EXAMPLE_IDS)
 
 
-PARAMS_MODELS: dict[str, type[BaseModel]] = {
-    "ocr_extraction": DocumentParams,
-    "ocr_batch": BatchParams,
-    "numeric_check": DocumentParams,
-    "training": TrainingParams,
-}
-
-
 @dataclass(frozen=True)
 class RunSpec:
     job_name: str
     partition_key: str | None = None
     run_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobType:
+    """A pipeline job type: its Dagster job, its params and the run queue it waits in."""
+
+    name: str
+    dagster_job: str
+    params: type[BaseModel]
+    queue: str | None  # the `preciso/queue` tag value; None: no queue limit
+    run_spec: Callable[[str, Any], RunSpec]  # (Dagster job, validated params) -> run
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {QUEUE_TAG: self.queue} if self.queue else {}
+
+
+def _partition_run(job_name: str, params: DocumentParams) -> RunSpec:
+    return RunSpec(job_name, partition_key=params.document_id)
+
+
+def _op_config_run(op: str) -> Callable[[str, BaseModel], RunSpec]:
+    def run(job_name: str, params: BaseModel) -> RunSpec:
+        return RunSpec(job_name, run_config={"ops": {op: {"config": params.model_dump()}}})
+
+    return run
+
+
+JOB_TYPES: dict[str, JobType] = {
+    job.name: job
+    for job in (
+        JobType("ocr_extraction", "ocr_extraction_job", DocumentParams, "ocr", _partition_run),
+        JobType(
+            "ocr_batch",
+            "ocr_batch_job",
+            BatchParams,
+            "ocr",
+            _op_config_run("extract_document_batch"),
+        ),
+        JobType("numeric_check", "numeric_check_job", DocumentParams, None, _partition_run),
+        JobType(
+            "training",
+            "training_job",
+            TrainingParams,
+            "training",
+            _op_config_run("training_dataset"),
+        ),
+    )
+}
+
+
+def job_type_for(dagster_job_name: str) -> str:
+    """The pipeline job type of a Dagster job; a job outside the registry (launched from the UI)
+    is named after its Dagster job (`review_continuation_job` -> `review_continuation`)."""
+    known = next(
+        (job.name for job in JOB_TYPES.values() if job.dagster_job == dagster_job_name), None
+    )
+    return known or dagster_job_name.removesuffix("_job")
 
 
 def validated_params(job_type: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -62,14 +114,10 @@ def validated_params(job_type: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
     """The Dagster run behind a job; InvalidRequestError for unknown types or bad params."""
+    job = JOB_TYPES.get(job_type)
     validated = _validated(job_type, params)
-    if isinstance(validated, DocumentParams):
-        return RunSpec(JOB_TYPES[job_type], partition_key=validated.document_id)
-    if isinstance(validated, BatchParams):
-        config = {"ops": {"extract_document_batch": {"config": validated.model_dump()}}}
-        return RunSpec(JOB_TYPES[job_type], run_config=config)
-    config = {"ops": {"training_dataset": {"config": validated.model_dump()}}}
-    return RunSpec(JOB_TYPES[job_type], run_config=config)
+    assert job is not None  # _validated refused unknown types
+    return job.run_spec(job.dagster_job, validated)
 
 
 def _validated(job_type: str, params: dict[str, Any]) -> BaseModel:
@@ -78,7 +126,7 @@ def _validated(job_type: str, params: dict[str, Any]) -> BaseModel:
             f"unknown job_type {job_type!r}; known: {', '.join(sorted(JOB_TYPES))}"
         )
     try:
-        validated = PARAMS_MODELS[job_type].model_validate(params)
+        validated = JOB_TYPES[job_type].params.model_validate(params)
     except ValidationError as error:
         details = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in error.errors()

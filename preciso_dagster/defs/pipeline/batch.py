@@ -17,7 +17,7 @@ from pydantic import Field
 from preciso_dagster.core.appdb.models import DocumentOutcome
 from preciso_dagster.core.errors import BadDocumentError, NotFoundError
 from preciso_dagster.core.tracking.rollups import record_outcome
-from preciso_dagster.core.tracking.run_tags import QUEUE_TAG
+from preciso_dagster.core.tracking.submissions import JOB_TYPES
 from preciso_dagster.defs.appdb import AppDatabaseResource
 from preciso_dagster.defs.ingest.assets import document_pages
 from preciso_dagster.defs.ingest.outputs import DocumentOutputsIOManager
@@ -123,7 +123,7 @@ class DocumentSteps:
         )
 
 
-@dg.job(tags={QUEUE_TAG: "ocr"})
+@dg.job(name=JOB_TYPES["ocr_batch"].dagster_job, tags=JOB_TYPES["ocr_batch"].tags)
 def ocr_batch_job() -> None:
     """Extract and check a batch of documents in one run; each keeps its own outcome."""
     extract_document_batch()

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from preciso_dagster.core.tracking.run_tags import QUEUE_TAG
+from preciso_dagster.core.tracking.submissions import JOB_TYPES
 from preciso_dagster.defs.training.assets import concept_model, model_evaluation, training_dataset
 
 training_job = dg.define_asset_job(
-    name="training_job",
+    name=JOB_TYPES["training"].dagster_job,
     description="Snapshot approved examples, train and register a model, evaluate it.",
     selection=dg.AssetSelection.assets(training_dataset, concept_model, model_evaluation),
-    tags={QUEUE_TAG: "training"},
+    tags=JOB_TYPES["training"].tags,
 )
