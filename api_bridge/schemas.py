@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from preciso_dagster.core.appdb.models import (
     ApprovalState,
@@ -17,15 +17,37 @@ from preciso_dagster.core.appdb.models import (
     ReviewStatus,
 )
 from preciso_dagster.core.appdb.storable import RowId, StorableText
+from preciso_dagster.core.tracking.submissions import JOB_TYPES, JobType
 
 
-class JobCreate(BaseModel):
+class JobRequest(BaseModel):
+    """What every branch of `JobCreate` has."""
+
     model_config = ConfigDict(extra="forbid")
+    job_type: str
+    params: BaseModel
 
-    job_type: StorableText = Field(
-        description="ocr_extraction, ocr_batch, numeric_check or training", max_length=64
+
+def _job_request(job: JobType) -> type[JobRequest]:
+    """The body of `POST /api/v1/jobs` for one job type: its name and its params model."""
+    defaults = not any(field.is_required() for field in job.params.model_fields.values())
+    tag: Any = Literal[job.name]
+    return create_model(
+        "".join(part.title() for part in job.name.split("_")) + "JobCreate",
+        __base__=JobRequest,
+        __doc__=f"A `{job.name}` job: runs `{job.dagster_job}`. {job.params.__doc__}",
+        job_type=(tag, ...),
+        params=(job.params, Field(default_factory=job.params) if defaults else ...),
     )
-    params: dict[str, Any] = Field(default_factory=dict)
+
+
+if TYPE_CHECKING:
+    JobCreate = JobRequest
+else:  # one branch per registered job type, told apart by `job_type` (OpenAPI shows each)
+    JobCreate = Annotated[
+        Union[tuple(_job_request(job) for job in JOB_TYPES.values())],  # noqa: UP007
+        Field(discriminator="job_type"),
+    ]
 
 
 class JobSummary(BaseModel):

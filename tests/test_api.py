@@ -86,6 +86,7 @@ def test_job_is_recorded_pending_when_dagster_is_down(client: TestClient) -> Non
         ({"job_type": "mining", "params": {}}, "unknown job_type 'mining'"),
         ({"job_type": "ocr_extraction", "params": {}}, "document_id: Field required"),
         ({"job_type": "ocr_extraction", "params": {"document_id": "d", "x": 1}}, "x: Extra"),
+        ({"params": {"document_id": "d"}}, "job_type: Field required"),
     ],
 )
 def test_bad_job_requests_are_422_with_a_message(
@@ -94,6 +95,21 @@ def test_bad_job_requests_are_422_with_a_message(
     response = client.post("/api/v1/jobs", headers=OPERATOR, json=body)
     assert response.status_code == 422
     assert message in response.json()["detail"]
+
+
+def test_the_job_request_schema_is_one_branch_per_registered_job_type(
+    client: TestClient,
+) -> None:
+    from preciso_dagster.core.tracking.submissions import JOB_TYPES
+
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]
+    mapping = body["schema"]["discriminator"]["mapping"]
+    assert sorted(mapping) == sorted(JOB_TYPES)
+    for job_type in JOB_TYPES.values():
+        branch = spec["components"]["schemas"][mapping[job_type.name].rsplit("/", 1)[-1]]
+        params = branch["properties"]["params"]["$ref"].rsplit("/", 1)[-1]
+        assert params == job_type.params.__name__
 
 
 def test_unknown_job_is_404(client: TestClient) -> None:

@@ -33,7 +33,7 @@ def create_job(
     job, created = submit_job(
         session,
         job_type=body.job_type,
-        params=body.params,
+        params=body.params.model_dump(mode="json"),
         requested_by=principal.name,
         idempotency_key=caller_key(principal.name, idempotency_key) if idempotency_key else None,
     )
