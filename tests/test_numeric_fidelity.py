@@ -314,10 +314,7 @@ def test_a_space_no_engine_read_between_digits_is_seen_in_the_ink(font: str, siz
     written = ["41 181", "98 452", "1 200 000", "41181", "1,944", "11,611", "100", "3.1416"]
     image, boxes = _drawn_numbers(written, size, font)
     ink = np.asarray(image) < 200
-    found = [
-        misleading_ink(ink, box, sum(map(str.isdigit, text)))
-        for text, box in zip(written, boxes, strict=True)
-    ]
+    found = [misleading_ink(ink, box, text) for text, box in zip(written, boxes, strict=True)]
     assert [reason is not None for reason in found] == [True] * 3 + [False] * 5
     assert "space apart" in (found[0] or "")
 
@@ -330,8 +327,12 @@ def test_a_table_rule_beside_a_number_is_not_taken_for_a_digit(rule_length: floa
         ["249", "(1,200)", "[4.0-10.0]"], rule_after=0, rule_length=rule_length
     )
     ink = np.asarray(image) < 200
-    assert "table rule" in (misleading_ink(ink, boxes[0], 4) or "")
-    assert [misleading_ink(ink, boxes[1], 4), misleading_ink(ink, boxes[2], 5)] == [None, None]
+    assert "table rule" in (misleading_ink(ink, boxes[0], "2491") or "")
+    assert misleading_ink(ink, boxes[0], "249") is None  # no 1 read: a colon, a bar, not a digit
+    assert [
+        misleading_ink(ink, boxes[1], "(1,200)"),
+        misleading_ink(ink, boxes[2], "[4.0-10.0]"),
+    ] == [None, None]
 
 
 def test_a_verified_number_whose_ink_disagrees_goes_to_review_without_a_value() -> None:

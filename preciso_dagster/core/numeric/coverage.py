@@ -162,12 +162,12 @@ def beside(a: Box, b: Box, gap: int) -> bool:
     return overlap >= smaller / 2 and a[0] - gap < b[2] and b[0] - gap < a[2]
 
 
-def misleading_ink(ink: np.ndarray, box: Box, digits: int) -> str | None:
-    """Why the ink of a number of `digits` digits every engine agreed on may not say what they
-    read, if it may: a thin stroke of no digit's height (a table rule read as "1": taller
-    than the digits, or cut short by the cell's border; a real "1" is as tall as the other
-    digits, a point or comma much shorter), or a space no engine read ("41 181" read "41181";
-    judged only where the box holds that many digits)."""
+def misleading_ink(ink: np.ndarray, box: Box, raw: str) -> str | None:
+    """Why the ink of a number every engine read as `raw` may not say that, if it may: a thin
+    stroke of no digit's height where `raw` has a 1 (a table rule read as "1": taller than the
+    digits, or cut short by the cell's border; a real "1" is as tall as the other digits, a
+    point or comma much shorter), or a space no engine read ("41 181" read "41181"; judged
+    only where the box holds as many digits as `raw`)."""
     runs = _glyph_columns(ink, box)
     broad = [height for first, last, height in runs if last - first + 1 > STROKE_WIDTH * height]
     if not broad:
@@ -176,10 +176,11 @@ def misleading_ink(ink: np.ndarray, box: Box, digits: int) -> str | None:
     for first, last, height in runs:
         share = height / digit_height
         thin = last - first + 1 <= STROKE_WIDTH * digit_height
-        if thin and (share >= STROKE_HEIGHT or SHORT_STROKE[0] <= share <= SHORT_STROKE[1]):
+        stroke = share >= STROKE_HEIGHT or SHORT_STROKE[0] <= share <= SHORT_STROKE[1]
+        if thin and stroke and "1" in raw:
             return "a thin stroke of no digit's height stands in it (a table rule read as a 1?)"
     typical = float(np.median([height for _, _, height in runs]))
-    if _hidden_space(runs, typical, digits):
+    if _hidden_space(runs, typical, sum(map(str.isdigit, raw))):
         return "its digits stand a space apart where no engine read one (two numbers?)"
     return None
 

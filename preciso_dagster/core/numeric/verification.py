@@ -458,7 +458,7 @@ def misleading_ink_checked(image: Image.Image, numbers: list[PageNumber]) -> Non
             continue
         if not _PLAIN_DIGITS.fullmatch(number.raw):
             continue  # the ink of a date or a unit says nothing about the digits' pitch
-        reason = misleading_ink(ink, number.box, sum(map(str.isdigit, number.raw)))
+        reason = misleading_ink(ink, number.box, number.raw)
         if reason is not None:
             number.verified, number.value, number.reason = False, None, reason
 
