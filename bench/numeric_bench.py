@@ -209,10 +209,11 @@ def score_page(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
 
 
 def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
-    """A scan against its transcription, which has no boxes: verified numbers are matched to
-    true ones by value, and verified values the truth lacks are wrong; the true numbers left
-    over are held by review while review items remain, else lost (an upper bound on what
-    review holds: an item is not known to be at the right place)."""
+    """A scan against its transcription, which has no boxes and writes numbers its own way
+    ("110,000" undecided, "708-8131"): numbers are compared by their digits. A verified number
+    whose digits match no true number left is wrong; a true number no verified one matched is
+    held by review when a review item's digits contain its digits ("24, 25" holds 24 and 25),
+    else lost."""
     tally = Tally(pages=1)
     review = [n for n in numbers if not n.verified]
     tally.review_items = len(review)
@@ -226,18 +227,24 @@ def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
     tally.truth = len(page.truth_values)
     for number in numbers:
         if number.verified:
-            key = _match_key(number.value, number.raw)
-            if left[key] > 0:
-                left[key] -= 1
+            digits = _digits(number.raw)
+            if left[digits] > 0:
+                left[digits] -= 1
             else:
                 tally.wrong_verified += 1
                 tally.findings.append(f"wrong: verified {number}, not in the transcription")
-    missing = sum(left.values())
-    tally.reviewed = min(missing, len(review))
-    tally.silent_losses = missing - tally.reviewed
-    if tally.silent_losses:
-        tally.findings.append(f"lost: {sorted(left.elements())} not verified, too few items")
+    held = [_digits(n.raw) for n in review]
+    for digits in list(left.elements()):
+        if any(digits in item for item in held):
+            tally.reviewed += 1
+        else:
+            tally.silent_losses += 1
+            tally.findings.append(f"lost: {digits} neither verified nor in a review item")
     return tally
+
+
+def _digits(raw: str) -> str:
+    return re.sub(r"\D", "", raw)
 
 
 def real_scan_pages() -> list[ScoredPage]:
@@ -246,11 +253,7 @@ def real_scan_pages() -> list[ScoredPage]:
     for scan in real_scans():
         values = None
         if scan.truth_text is not None:
-            convention = convention_for(scan.truth_text)
-            values = [
-                _truth_key(token)
-                for token in extract_numbers(scan.truth_text, convention=convention)
-            ]
+            values = [_digits(token.raw) for token in extract_numbers(scan.truth_text)]
         name = scan.name.rsplit(".", 1)[0]
         pages.append(
             ScoredPage(

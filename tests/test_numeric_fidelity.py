@@ -389,3 +389,18 @@ def test_a_digit_the_other_engine_read_inside_a_longer_token_is_not_settled_by_i
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
     assert confirm_disputed(image, numbers, engines, POINT) == 0
     assert not five.verified
+    # RapidOCR running words together ("3YearFixed") read no more digits there: the crops
+    # settle the "3".
+    image, (box,) = _drawn_numbers(["3 Year Fixed"], size=12)
+    left, top, right, bottom = (int(v) for v in box)
+    primary = OcrResult(
+        (
+            line(
+                ("3", (left, top, left + 18, bottom)), ("Year", (left + 26, top, left + 90, bottom))
+            ),
+        )
+    )
+    secondary = OcrResult((line(("3YearFixed", (left, top, right, bottom))),))
+    (three,) = verify_numbers("tesseract", primary, "rapidocr", secondary, POINT)
+    assert not three.verified and three.readings["rapidocr"] == "3YearFixed"
+    assert confirm_disputed(image, [three], engines, POINT) == 1 and three.verified

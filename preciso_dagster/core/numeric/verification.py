@@ -204,9 +204,12 @@ def verify_numbers(
                 if other is not None:
                     unused.discard(other)
             other_raw = seconds[other][0].raw if other is not None else None
-            if other is None:  # read as part of a longer token, which another number took?
+            if other is None:  # more digits read here, as part of a token another number took?
                 covering = [
-                    i for i in nearby[position] if _mostly_inside(boxes[position], seconds[i][1])
+                    i
+                    for i in nearby[position]
+                    if _mostly_inside(boxes[position], seconds[i][1])
+                    and _digits(seconds[i][0].raw) != _digits(token.raw)
                 ]
                 other_raw = seconds[covering[0]][0].raw if covering else None
             box = boxes[position]
@@ -395,17 +398,19 @@ def corrected_text(text: str, numbers: list[PageNumber]) -> str:
 
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
-    """Each engine read at most one number here, none of them doubtful in itself, and all of
-    one kind (a "5" that the other engine read as the end of "Dec-2015" is not clear)."""
-    kinds = set()
+    """Each engine read at most one number here, none of them doubtful in itself, and of one
+    kind unless they read the same digits (a "5" the other engine read as the end of
+    "Dec-2015" is not clear; a "3" it ran into "3YearFixed" is)."""
+    tokens = []
     for raw in number.readings.values():
         if raw is None:
             continue
-        tokens = extract_numbers(raw, convention=convention)
-        if len(tokens) != 1 or _doubt(tokens[0]) is not None:
+        found = extract_numbers(raw, convention=convention)
+        if len(found) != 1 or _doubt(found[0]) is not None:
             return False
-        kinds.add(tokens[0].kind)
-    return len(kinds) == 1
+        tokens += found
+    kinds = {token.kind for token in tokens}
+    return bool(tokens) and (len(kinds) == 1 or len({_digits(t.raw) for t in tokens}) == 1)
 
 
 def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResult) -> list[Box]:
@@ -520,6 +525,10 @@ def crop(image: Image.Image, box: tuple[int, int, int, int], padding: int = 8) -
             min(image.height, bottom + padding),
         )
     )
+
+
+def _digits(raw: str) -> str:
+    return re.sub(r"\D", "", raw)
 
 
 def _value(token: NumberToken) -> str | None:
