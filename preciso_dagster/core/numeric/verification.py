@@ -209,7 +209,7 @@ def verify_numbers(
                     i
                     for i in nearby[position]
                     if _mostly_inside(boxes[position], seconds[i][1])
-                    and _digits(seconds[i][0].raw) != _digits(token.raw)
+                    and _reads_more(seconds[i][0].raw, token.raw)
                 ]
                 other_raw = seconds[covering[0]][0].raw if covering else None
             box = boxes[position]
@@ -398,9 +398,9 @@ def corrected_text(text: str, numbers: list[PageNumber]) -> str:
 
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
-    """Each engine read at most one number here, none of them doubtful in itself, and of one
-    kind unless they read the same digits (a "5" the other engine read as the end of
-    "Dec-2015" is not clear; a "3" it ran into "3YearFixed" is)."""
+    """Each engine read at most one number here, none of them doubtful in itself, and none
+    read these digits as part of a longer token of another kind (a "5" the other engine read
+    as the end of "Dec-2015" is not clear; a "3" it ran into "3YearFixed" is)."""
     tokens = []
     for raw in number.readings.values():
         if raw is None:
@@ -409,8 +409,9 @@ def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) 
         if len(found) != 1 or _doubt(found[0]) is not None:
             return False
         tokens += found
-    kinds = {token.kind for token in tokens}
-    return bool(tokens) and (len(kinds) == 1 or len({_digits(t.raw) for t in tokens}) == 1)
+    return bool(tokens) and not any(
+        a.kind != b.kind and _reads_more(a.raw, b.raw) for a in tokens for b in tokens
+    )
 
 
 def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResult) -> list[Box]:
@@ -529,6 +530,11 @@ def crop(image: Image.Image, box: tuple[int, int, int, int], padding: int = 8) -
 
 def _digits(raw: str) -> str:
     return re.sub(r"\D", "", raw)
+
+
+def _reads_more(longer: str, shorter: str) -> bool:
+    """`longer` holds the digits of `shorter` and more ("Dec-2015" over "5")."""
+    return len(_digits(longer)) > len(_digits(shorter)) and _digits(shorter) in _digits(longer)
 
 
 def _value(token: NumberToken) -> str | None:
