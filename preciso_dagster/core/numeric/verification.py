@@ -409,8 +409,9 @@ def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) 
         if len(found) != 1 or _doubt(found[0]) is not None:
             return False
         tokens += found
+    kinds = {token.kind for token in extract_numbers(number.raw, convention=convention)}
     return bool(tokens) and not any(
-        a.kind != b.kind and _reads_more(a.raw, b.raw) for a in tokens for b in tokens
+        token.kind not in kinds and _reads_more(token.raw, number.raw) for token in tokens
     )
 
 
