@@ -29,6 +29,7 @@ from preciso_dagster.core.engines import (
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.coverage import (
+    faint_ink,
     mark_in_own_cell,
     misleading_ink,
     unread_marks,
@@ -313,7 +314,7 @@ def test_a_space_no_engine_read_between_digits_is_seen_in_the_ink(font: str, siz
     # "41 181" in a table whose other cells group with commas: both engines read "41181".
     written = ["41 181", "98 452", "1 200 000", "41181", "1,944", "11,611", "100", "3.1416"]
     image, boxes = _drawn_numbers(written, size, font)
-    ink = np.asarray(image) < 200
+    ink = faint_ink(image)
     found = [misleading_ink(ink, box, text) for text, box in zip(written, boxes, strict=True)]
     assert [reason is not None for reason in found] == [True] * 3 + [False] * 5
     assert "space apart" in (found[0] or "")
@@ -326,7 +327,7 @@ def test_a_table_rule_beside_a_number_is_not_taken_for_a_digit(rule_length: floa
     image, boxes = _drawn_numbers(
         ["249", "(1,200)", "[4.0-10.0]"], rule_after=0, rule_length=rule_length
     )
-    ink = np.asarray(image) < 200
+    ink = faint_ink(image)
     assert "table rule" in (misleading_ink(ink, boxes[0], "2491") or "")
     assert misleading_ink(ink, boxes[0], "249") is None  # no 1 read: a colon, a bar, not a digit
     assert [
@@ -342,7 +343,7 @@ def test_a_verified_number_whose_ink_disagrees_goes_to_review_without_a_value() 
         PageNumber(raw, raw.replace(",", ""), None, box, True, readings)
         for raw, box in zip(["11,611", "41181"], boxes, strict=True)
     ]
-    misleading_ink_checked(image, numbers)
+    misleading_ink_checked(faint_ink(image), numbers)
     assert [(n.verified, n.value) for n in numbers] == [(True, "11611"), (False, None)]
     assert "space apart" in (numbers[1].reason or "")
 
@@ -351,7 +352,7 @@ def test_a_verified_number_whose_ink_disagrees_goes_to_review_without_a_value() 
 def test_a_decimal_mark_in_its_own_cell_is_told_from_a_real_space(font: str) -> None:
     written = ["3.9", "3. 9", "0.198", "0. 198", "10.0", "10. 0", "4,5", "4, 5"]
     image, boxes = _drawn_numbers(written, 9, font)
-    ink = np.asarray(image) < 200
+    ink = faint_ink(image)
     assert [mark_in_own_cell(ink, box) for box in boxes] == [True, False] * 4
 
 
@@ -362,7 +363,7 @@ def test_a_monospaced_decimal_read_with_a_space_is_verified_with_its_value() -> 
         PageNumber("0. 25", None, (0, 5), box, False, {"tesseract": "0. 25", "rapidocr": "0.25"})
         for box in boxes
     ]
-    assert marks_in_their_own_cell(image, numbers, POINT) == 1
+    assert marks_in_their_own_cell(faint_ink(image), numbers, POINT) == 1
     assert [(n.raw, n.value, n.verified) for n in numbers] == [
         ("0.25", "0.25", True),
         ("0. 25", None, False),

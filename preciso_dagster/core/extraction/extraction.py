@@ -26,7 +26,7 @@ from preciso_dagster.core.extraction.formats import (
 from preciso_dagster.core.extraction.storage import sha256_of
 from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
-from preciso_dagster.core.numeric.coverage import without_rules
+from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
@@ -401,10 +401,11 @@ def _verify_page_numbers(
     convention = page_convention(result, second)
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
     confirmed = confirm_disputed(unruled, numbers, engines, convention)
-    confirmed += marks_in_their_own_cell(unruled, numbers, convention)
+    ink = faint_ink(unruled)
+    confirmed += marks_in_their_own_cell(ink, numbers, convention)
     page.text = corrected_text(page.text, numbers)
     regions = unread_ink(unruled, numbers, result, second)
-    misleading_ink_checked(unruled, numbers)
+    misleading_ink_checked(ink, numbers)
     page.ocr_numbers = numbers + [
         PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
         for box in regions

@@ -162,6 +162,11 @@ def beside(a: Box, b: Box, gap: int) -> bool:
     return overlap >= smaller / 2 and a[0] - gap < b[2] and b[0] - gap < a[2]
 
 
+def faint_ink(image: Image.Image) -> np.ndarray:
+    """Where the page has ink, faint strokes included: what the digit checks look at."""
+    return np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+
+
 def misleading_ink(ink: np.ndarray, box: Box, raw: str) -> str | None:
     """Why the ink of a number every engine read as `raw` may not say that, if it may: a thin
     stroke of no digit's height where `raw` has a 1 (a table rule read as "1": taller than the

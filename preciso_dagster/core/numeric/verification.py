@@ -17,7 +17,6 @@ from PIL import Image
 from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import Box, OcrEngine, OcrResult
 from preciso_dagster.core.numeric.coverage import (
-    FAINT_INK_LEVEL,
     beside,
     mark_in_own_cell,
     misleading_ink,
@@ -352,13 +351,12 @@ def confirm_disputed(
 
 
 def marks_in_their_own_cell(
-    image: Image.Image, numbers: list[PageNumber], convention: DecimalConvention
+    ink: np.ndarray, numbers: list[PageNumber], convention: DecimalConvention
 ) -> int:
     """A number two engines read alike but for a space after its mark ("3. 9" and "3.9"), whose
     mark stands midway between its digits in the ink (`mark_in_own_cell`), is "3.9" set in a
     monospaced font: it is verified with that value, and the page text loses the space.
-    Returns how many were settled."""
-    ink = np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+    Returns how many were settled. `ink`: the page's `faint_ink`."""
     settled = 0
     for number in numbers:
         if number.verified or number.kind != NUMBER or number.box is None:
@@ -456,10 +454,10 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     return regions
 
 
-def misleading_ink_checked(image: Image.Image, numbers: list[PageNumber]) -> None:
+def misleading_ink_checked(ink: np.ndarray, numbers: list[PageNumber]) -> None:
     """A verified number whose ink may not say what every engine read ("41 181" read "41181",
-    a table rule read as a final "1") goes back to review without a value."""
-    ink = np.asarray(image.convert("L")) < FAINT_INK_LEVEL
+    a table rule read as a final "1") goes back to review without a value. `ink`: the
+    page's `faint_ink`."""
     for number in numbers:
         if not number.verified or number.box is None:
             continue

@@ -114,9 +114,8 @@ def validated_params(job_type: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def run_spec_for(job_type: str, params: dict[str, Any]) -> RunSpec:
     """The Dagster run behind a job; InvalidRequestError for unknown types or bad params."""
-    job = JOB_TYPES.get(job_type)
-    validated = _validated(job_type, params)
-    assert job is not None  # _validated refused unknown types
+    validated = _validated(job_type, params)  # refuses unknown types first
+    job = JOB_TYPES[job_type]
     return job.run_spec(job.dagster_job, validated)
 
 

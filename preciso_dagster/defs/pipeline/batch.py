@@ -79,7 +79,7 @@ class DocumentSteps:
                 output = step.compute(run)
             except (BadDocumentError, NotFoundError) as error:
                 return DocumentOutcome.FAILED, str(error)
-            run.outputs[step.asset.key.path[-1]] = output.value
+            run[step.asset] = output.value
             failed = self._report(document_id, step.asset, output, step.check, step.judge(run))
             if failed:
                 return DocumentOutcome.NEEDS_REVIEW, failed

@@ -49,6 +49,9 @@ class DocumentRun:
     def __getitem__(self, asset: dg.AssetsDefinition) -> Any:
         return self.outputs[asset.key.path[-1]]
 
+    def __setitem__(self, asset: dg.AssetsDefinition, value: Any) -> None:
+        self.outputs[asset.key.path[-1]] = value
+
 
 @dataclass(frozen=True)
 class DocumentStep:
