@@ -17,6 +17,7 @@ from preciso_dagster.core.appdb.models import (
     ReviewStatus,
 )
 from preciso_dagster.core.appdb.storable import RowId, StorableText
+from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.tracking.submissions import JOB_TYPES, JobType
 
 
@@ -107,7 +108,7 @@ class DocumentPublic(BaseModel):
     status: DocumentStatus
     failure_reason: str | None
     page_count: int | None
-    pages: list[dict[str, Any]] | None
+    pages: list[PageRecord] | None
     created_at: datetime
     updated_at: datetime
 

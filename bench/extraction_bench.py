@@ -55,7 +55,7 @@ def bench_text_layer(repeat: int) -> None:
         {
             "raw": raw,
             "extraction": lambda: extract_document(content, "t.pdf"),
-            "listed": lambda: extract_document(content, "t.pdf").to_dict(),
+            "listed": lambda: extract_document(content, "t.pdf").to_record(),
         },
         repeat,
     )

@@ -48,7 +48,7 @@ def statement_pdf(number: int) -> bytes:
 def baseline_seconds(files: list[bytes]) -> float:
     started = time.perf_counter()
     for number, content in enumerate(files):
-        extract_document(content, f"s{number}.pdf").to_dict()
+        extract_document(content, f"s{number}.pdf").to_record()
     return time.perf_counter() - started
 
 

@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import pymupdf
 from PIL import Image
@@ -39,6 +38,7 @@ from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.numbers import NumberToken, convention_for, extract_numbers
 from preciso_dagster.core.numeric.verification import UNREAD_REGION, PageNumber
+from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.training.line_items import page_line_items
 from preciso_dagster.core.training.synthetic_labels import generated_labels
 from preciso_dagster.defs.numeric.assets import normalize_page_text
@@ -263,7 +263,7 @@ def real_scan_pages() -> list[ScoredPage]:
     return pages
 
 
-def row_recall(truth: list[tuple[str, list[str]]], page: dict[str, Any]) -> tuple[int, int]:
+def row_recall(truth: list[tuple[str, list[str]]], page: PageRecord) -> tuple[int, int]:
     """How many true rows came out as a line item with a like label (OCR may misread a
     letter) and exactly the same amounts in the same order."""
     items = [
@@ -392,7 +392,7 @@ def bench_fidelity(pages: list[ScoredPage], show: bool = False) -> None:
             if number.box is not None and result.rotation:
                 number.box = _unturned(number.box, result.rotation, page.image.size)
         tally = (score_by_value if page.by_value else score_page)(page, result.numbers)
-        tally.rows, tally.rows_found = row_recall(page.rows, extracted.pages[0].to_dict())
+        tally.rows, tally.rows_found = row_recall(page.rows, extracted.pages[0].to_record())
         tally.chain_seconds, tally.raw_seconds = [seconds], [raw]
         by_class.setdefault(page.document_class, Tally()).add(tally)
         print("  " + tally.line(page.name), flush=True)

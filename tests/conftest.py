@@ -15,6 +15,7 @@ from preciso_dagster.core.appdb.models import Document, DocumentStatus
 from preciso_dagster.core.appdb.session import engine_for, session_scope
 from preciso_dagster.core.extraction.registration import register_document
 from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.pages import NumberRecord, PageRecord
 from preciso_dagster.core.review.items import replace_open_items
 from preciso_dagster.core.settings import Settings
 from preciso_dagster.core.training.dataset import propose_examples
@@ -130,7 +131,9 @@ def document_with_examples(settings: Settings, text: str, status: DocumentStatus
         document = session.get(Document, document_id)
         assert document
         document.status = status
-        page = {"index": 0, "text": text, "confidence": 1.0, "numbers": [{"verified": True}]}
+        page = PageRecord(
+            index=0, text=text, confidence=1.0, numbers=[NumberRecord(raw="1", verified=True)]
+        )
         propose_examples(session, document_id, [page])
     return document_id
 
@@ -166,24 +169,28 @@ def scanned_document(settings: Settings) -> str:
         session.flush()
         document = session.get(Document, scan.document_id)
         assert document
-        page = {
-            "index": 0,
-            "engine": "tesseract",
-            "text": "Revenue 1,250.00\nCash 75",
-            "confidence": 0.91,
-            "dpi": 200,
-            "rotation": 0,
-            "attempts": [{"engine": "text_layer", "accepted": False, "reason": "no text layer"}],
-            "numbers": [
-                {**review_number("1,250.00"), "verified": True},
-                {**review_number("75"), "verified": False},
-                {**review_number("", "unread_region", "ink no engine read"), "verified": False},
-            ],
-            "review_items": [
-                review_number("75"),
-                review_number("", "unread_region", "ink no engine read"),
-            ],
-        }
+        page = PageRecord.model_validate(
+            {
+                "index": 0,
+                "engine": "tesseract",
+                "text": "Revenue 1,250.00\nCash 75",
+                "confidence": 0.91,
+                "dpi": 200,
+                "rotation": 0,
+                "attempts": [
+                    {"engine": "text_layer", "accepted": False, "reason": "no text layer"}
+                ],
+                "numbers": [
+                    {**review_number("1,250.00"), "verified": True},
+                    {**review_number("75"), "verified": False},
+                    {**review_number("", "unread_region", "ink no engine read"), "verified": False},
+                ],
+                "review_items": [
+                    review_number("75"),
+                    review_number("", "unread_region", "ink no engine read"),
+                ],
+            }
+        )
         document.pages = [page]
         document.detected_format = "pdf"
         document.status = DocumentStatus.NEEDS_REVIEW

@@ -7,9 +7,12 @@ import time
 import uuid
 
 import dagster as dg
+import pytest
+from pydantic import ValidationError
 
 from preciso_dagster.core.appdb.models import Document, DocumentOutcome, JobSource, RunDocument
 from preciso_dagster.core.appdb.session import session_scope
+from preciso_dagster.core.pages import DocumentPages
 from preciso_dagster.core.settings import Settings
 from preciso_dagster.core.tracking.jobs import attach_run, create_job
 from preciso_dagster.core.tracking.rollups import document_rollup, record_outcome
@@ -103,7 +106,9 @@ def test_batch_run_reports_each_document_on_its_own_partition(settings: Settings
         assert "encrypted" in (outcomes[locked][1] or "")
         assert session.get(Document, locked).status.value == "failed"  # type: ignore[union-attr]
     stored = DocumentOutputsIOManager(base_dir=str(settings.var_dir / "outputs"))
-    assert stored.read("document_pages", good)["pages"][0]["engine"] == "text_layer"
+    assert stored.read("document_pages", good, DocumentPages).pages[0].engine == "text_layer"
+    with pytest.raises(ValidationError):  # read as what it is not: refused, never half-read
+        stored.read("document_pages", good, list[str])
 
 
 def test_inbox_sensor_batches_bulk_arrivals_and_never_twice(settings: Settings) -> None:

@@ -82,7 +82,7 @@ def test_document_pages_materializes_with_provenance(settings: Settings) -> None
     with session_scope(settings.database_url) as session:
         document = session.get(Document, document_id)
         assert document and document.status == DocumentStatus.EXTRACTED
-        assert document.pages and document.pages[0]["engine"] == "text_layer"
+        assert document.pages and document.pages[0].engine == "text_layer"
 
 
 def test_an_unreadable_number_becomes_exactly_one_review_item_and_blocks(

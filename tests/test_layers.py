@@ -116,6 +116,32 @@ def test_a_layer_imports_nothing_above_it(layer: str, forbidden: tuple[str, ...]
     assert offending == []
 
 
+JOB_WRITERS = {"create_job", "set_status", "attach_run", "mirror_run", "apply_backfill_progress"}
+
+
+def _names_imported_from(path: Path, module: str) -> set[str]:
+    return {
+        alias.name
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == module
+        for alias in node.names
+    }
+
+
+def test_only_the_api_the_outbox_and_the_mirror_write_pipeline_jobs() -> None:
+    writers = {
+        str(path.relative_to(ROOT))
+        for layer in ("preciso_dagster", "api_bridge")
+        for path in (ROOT / layer).rglob("*.py")
+        if _names_imported_from(path, "preciso_dagster.core.tracking.jobs") & JOB_WRITERS
+    }
+    assert writers == {
+        "api_bridge/services/jobs.py",  # the API: a job per request
+        "api_bridge/services/outbox.py",  # the outbox: submission to Dagster
+        "preciso_dagster/defs/tracking/sensors.py",  # the mirror: Dagster runs into jobs
+    }
+
+
 def _loaded_after(statement: str, heavy: tuple[str, ...]) -> list[str]:
     probe = f"import sys\n{statement}\nprint(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run(

@@ -251,7 +251,7 @@ def test_a_space_grouped_amount_in_loose_ocr_word_boxes_is_one_cell() -> None:
 
 def test_every_generated_statement_row_is_a_line_item_from_the_text_layer() -> None:
     for generated, scored in zip(generated_pages(1), generated_scored_pages(1, 200), strict=True):
-        page = extract_document(generated.pdf, "statement.pdf").pages[0].to_dict()
+        page = extract_document(generated.pdf, "statement.pdf").pages[0].to_record()
         assert row_recall(scored.rows, page) == (len(scored.rows),) * 2, generated.name
 
 

@@ -13,6 +13,7 @@ from preciso_dagster.core.appdb.models import Document, DocumentStatus, ReviewDe
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.extraction.registration import register_document
 from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.review.items import replace_open_items
 from preciso_dagster.core.settings import Settings
 from tests import fixtures
@@ -39,7 +40,9 @@ def document_with_items(settings: Settings) -> Iterator[tuple[TestClient, str]]:
             session, DocumentStore(settings.storage_dir), b"Revenue 12 and 34", "r.txt"
         )
         session.flush()
-        pages = [{"index": 0, "review_items": [_number("12"), _number("34")]}]
+        pages = [
+            PageRecord.model_validate({"index": 0, "review_items": [_number("12"), _number("34")]})
+        ]
         replace_open_items(session, registration.document_id, pages, lambda page, n: None)
     with TestClient(create_app(settings)) as client:
         yield client, registration.document_id
@@ -136,7 +139,7 @@ def test_crops_and_page_images_are_served_over_http_and_no_path_is_shown(
         office_document = session.get(Document, text.document_id)
         assert office_document
         office_document.pages = [{"index": 0}]
-        pages = [{"index": 0, "review_items": [_number("12")]}]
+        pages = [PageRecord.model_validate({"index": 0, "review_items": [_number("12")]})]
         crop = store.save_crop(scan.document_id, "p0-n0", png)
         replace_open_items(session, scan.document_id, pages, lambda page, n: str(crop))
     with TestClient(create_app(settings)) as client:

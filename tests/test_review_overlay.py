@@ -12,6 +12,7 @@ from sqlalchemy import select
 from preciso_dagster.core.appdb.models import ReviewItem, ReviewStatus, TrainingExample
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.errors import InvalidRequestError
+from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.review.items import decide
 from preciso_dagster.core.review.overlay import Decision
 from preciso_dagster.core.review.overlay import confirmed_pages as overlay
@@ -39,44 +40,46 @@ PIPELINE = [
 ]
 
 
-def _page() -> dict:
+def _page() -> PageRecord:
     text = "Revenue\t1,250\nCash\t7S"
-    return {
-        "index": 0,
-        "text": text,
-        "words": [
-            {"text": "Revenue", "box": [0, 0, 50, 10]},
-            {"text": "1,250", "box": [100, 0, 140, 10]},
-            {"text": "Cash", "box": [0, 20, 30, 30]},
-            {"text": "7S", "box": [100, 20, 120, 30]},
-        ],
-        "numbers": [
-            {
-                "raw": "1,250",
-                "value": "1250",
-                "span": [8, 13],
-                "box": [100, 0, 140, 10],
-                "verified": True,
-                "kind": "number",
-            },
-            {
-                "raw": "7S",
-                "value": None,
-                "span": [19, 21],
-                "box": [100, 20, 120, 30],
-                "verified": False,
-                "kind": "number",
-            },
-            {
-                "raw": "",
-                "value": None,
-                "span": None,
-                "box": [200, 20, 220, 30],
-                "verified": False,
-                "kind": "unread_region",
-            },
-        ],
-    }
+    return PageRecord.model_validate(
+        {
+            "index": 0,
+            "text": text,
+            "words": [
+                {"text": "Revenue", "box": [0, 0, 50, 10]},
+                {"text": "1,250", "box": [100, 0, 140, 10]},
+                {"text": "Cash", "box": [0, 20, 30, 30]},
+                {"text": "7S", "box": [100, 20, 120, 30]},
+            ],
+            "numbers": [
+                {
+                    "raw": "1,250",
+                    "value": "1250",
+                    "span": [8, 13],
+                    "box": [100, 0, 140, 10],
+                    "verified": True,
+                    "kind": "number",
+                },
+                {
+                    "raw": "7S",
+                    "value": None,
+                    "span": [19, 21],
+                    "box": [100, 20, 120, 30],
+                    "verified": False,
+                    "kind": "number",
+                },
+                {
+                    "raw": "",
+                    "value": None,
+                    "span": None,
+                    "box": [200, 20, 220, 30],
+                    "verified": False,
+                    "kind": "unread_region",
+                },
+            ],
+        }
+    )
 
 
 def _decision(
@@ -92,21 +95,21 @@ def test_the_overlay_states_every_number_and_corrects_text_and_words() -> None:
         _decision("", [200, 20, 220, 30], ReviewStatus.APPROVED, kind="unread_region"),
     ]
     (confirmed,) = overlay([page], decisions)
-    assert [n["state"] for n in confirmed["numbers"]] == ["verified", "corrected", "confirmed"]
-    corrected = confirmed["numbers"][1]
-    assert (corrected["raw"], corrected["read_as"], corrected["value"]) == ("75", "7S", "75")
-    assert confirmed["text"] == "Revenue\t1,250\nCash\t75" and confirmed["settled"]
-    assert [w["text"] for w in confirmed["words"]] == ["Revenue", "1,250", "Cash", "75"]
-    assert page["text"].endswith("7S") and page["numbers"][1]["raw"] == "7S"  # original kept
+    assert [n.state for n in confirmed.numbers] == ["verified", "corrected", "confirmed"]
+    corrected = confirmed.numbers[1]
+    assert (corrected.raw, corrected.read_as, corrected.value) == ("75", "7S", "75")
+    assert confirmed.text == "Revenue\t1,250\nCash\t75" and confirmed.settled
+    assert [w.text for w in confirmed.words] == ["Revenue", "1,250", "Cash", "75"]
+    assert page.text.endswith("7S") and page.numbers[1].raw == "7S"  # original kept
 
 
 def test_open_and_rejected_numbers_leave_the_page_unsettled() -> None:
     (open_page,) = overlay([_page()], [])
-    assert [n["state"] for n in open_page["numbers"]][1:] == ["open", "open"]
-    assert not open_page["settled"]
+    assert [n.state for n in open_page.numbers][1:] == ["open", "open"]
+    assert not open_page.settled
     rejected = [_decision("7S", [100, 20, 120, 30], ReviewStatus.REJECTED)]
     (page,) = overlay([_page()], rejected)
-    assert page["numbers"][1]["state"] == "rejected" and not page["settled"]
+    assert page.numbers[1].state == "rejected" and not page.settled
 
 
 def test_a_correction_must_be_one_number_as_the_page_writes_it(settings: Settings) -> None:

@@ -14,11 +14,13 @@ from preciso_dagster.core.appdb.models import (
     ApprovalState,
     Document,
     DocumentStatus,
+    PipelineJob,
     TrainingExample,
 )
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.errors import ConflictError, InvalidRequestError
 from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.tracking.jobs import RunObservation, mirror_run
 from preciso_dagster.core.training.dataset import (
     DatasetSelection,
     analytics,
@@ -72,7 +74,7 @@ def test_rejected_documents_never_reach_a_dataset(settings: Settings) -> None:
         session.get(Document, bad).status = DocumentStatus.REJECTED  # type: ignore[union-attr]
     with session_scope(settings.database_url) as session:
         snapshot = select_dataset(session, DatasetSelection())
-        assert {e["document_id"] for e in snapshot.examples} == {good}
+        assert {e.document_id for e in snapshot.examples} == {good}
         with pytest.raises(InvalidRequestError, match="rejected"):
             example = session.scalars(
                 select(TrainingExample).where(TrainingExample.document_id == bad)
@@ -97,7 +99,7 @@ def test_dataset_version_is_a_content_hash_and_filters_apply(settings: Settings)
         assert select_dataset(session, DatasetSelection()).version == first.version
         assert len(select_dataset(session, DatasetSelection(min_quality=0.99)).examples) == 5
         assert len(select_dataset(session, DatasetSelection(min_quality=1.01)).examples) == 0
-        example_id = first.examples[0]["example_id"]
+        example_id = first.examples[0].example_id
         pinned = select_dataset(session, DatasetSelection(example_ids=(example_id,)))
         assert len(pinned.examples) == 1 and pinned.version != first.version
         audit = session.scalars(select(Approval)).all()
@@ -163,7 +165,11 @@ def test_training_assets_log_to_mlflow_and_serving_follows_the_alias(
     registry = resources["mlflow_registry"]
     run = registry.client().get_run(model_event.metadata["mlflow_run_id"].value)
     assert run.data.tags["dagster/run_id"] == second.run_id
-    assert run.data.tags["preciso/job_id"]
+    with session_scope(settings.database_url) as session:
+        assert not session.scalars(select(PipelineJob)).all()  # training writes no job row
+        observed = RunObservation(second.run_id, "training_job", "SUCCESS", second.dagster_run.tags)
+        job = mirror_run(session, observed)  # the mirror's row is the job MLflow names
+        assert str(job.job_id) == run.data.tags["preciso/job_id"]
     artifacts = {a.path for a in registry.client().list_artifacts(run.info.run_id)}
     assert {"confusion_matrix.png", "dataset_manifest.json"} <= artifacts
     assert registry.serving_version() is None  # auto promotion is off by default

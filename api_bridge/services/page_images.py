@@ -18,6 +18,7 @@ from preciso_dagster.core.appdb.models import Document, ReviewItem
 from preciso_dagster.core.errors import NotFoundError
 from preciso_dagster.core.extraction.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
 from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.pages import PageRecord
 
 
 def crop_png(session: Session, review_item_id: int) -> bytes:
@@ -48,36 +49,38 @@ def annotated_page_png(
     """The page with every number's box: green verified, red unverified; `highlight` in blue."""
     from PIL import ImageDraw
 
-    page = (document.pages or [])[page_index] if document.pages else {}
     image = _page_image(document, store, page_index, dpi).convert("RGB")
+    page = _page(document, page_index)
     # Text-layer boxes are PDF points; OCR boxes are pixels of the image OCR read.
-    scale = (
-        (page.get("dpi") or dpi) / PDF_POINTS_PER_INCH if page.get("engine") == "text_layer" else 1
-    )
+    scale = (page.dpi or dpi) / PDF_POINTS_PER_INCH if page.engine == "text_layer" else 1
     draw = ImageDraw.Draw(image)
-    for number in page.get("numbers", []):
-        if number.get("box"):
-            colour = VERIFIED_COLOUR if number["verified"] else UNVERIFIED_COLOUR
-            draw.rectangle([c * scale for c in number["box"]], outline=colour, width=2)
+    for number in page.numbers:
+        if number.box:
+            colour = VERIFIED_COLOUR if number.verified else UNVERIFIED_COLOUR
+            draw.rectangle([c * scale for c in number.box], outline=colour, width=2)
     if highlight:
         x0, y0, x1, y1 = (c * scale for c in highlight)
         draw.rectangle([x0 - 6, y0 - 6, x1 + 6, y1 + 6], outline=HIGHLIGHT_COLOUR, width=5)
     return _png(image)
 
 
-def _page_image(document: Document, store: DocumentStore, page_index: int, dpi: int) -> Any:
-    from PIL import Image
-
+def _page(document: Document, page_index: int) -> PageRecord:
     pages = document.pages or []
     if not 0 <= page_index < len(pages):
         raise NotFoundError(f"document {document.document_id} has no page {page_index}")
-    page = pages[page_index]
+    return pages[page_index]
+
+
+def _page_image(document: Document, store: DocumentStore, page_index: int, dpi: int) -> Any:
+    from PIL import Image
+
+    page = _page(document, page_index)
     content = store.read(document.sha256)
     if document.detected_format == "pdf":
         import pymupdf
 
         with pymupdf.open(stream=content, filetype="pdf") as pdf:
-            render_dpi = page.get("dpi") or dpi
+            render_dpi = page.dpi or dpi
             pixmap = pdf.load_page(page_index).get_pixmap(dpi=render_dpi, colorspace=pymupdf.csGRAY)
             image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
     elif document.detected_format in IMAGE_FORMATS:
@@ -89,8 +92,8 @@ def _page_image(document: Document, store: DocumentStore, page_index: int, dpi: 
             f"document {document.document_id} is a {document.detected_format} file: "
             "its pages are text, with no image"
         )
-    if page.get("rotation"):
-        image = image.rotate(-int(page["rotation"]), expand=True)
+    if page.rotation:
+        image = image.rotate(-page.rotation, expand=True)
     return image
 
 

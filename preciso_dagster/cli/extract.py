@@ -42,7 +42,7 @@ def extract(
     if as_json:
         # The page as the asset stores it, less the raw OCR lines (boxes are on the numbers).
         pages = [
-            {key: value for key, value in page.to_dict().items() if key != "ocr_lines"}
+            page.to_record().model_dump(mode="json", exclude={"ocr_lines"})
             for page in document.pages
         ]
         if crops is not None:

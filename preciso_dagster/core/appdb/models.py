@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from preciso_dagster.core.pages import PAGE_LIST, PageRecord
 
 
 def utcnow() -> datetime:
@@ -30,6 +33,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StoredPages(TypeDecorator[list[PageRecord]]):
+    """A document's pages as typed records, kept as JSON: records are checked on the way in
+    and on the way out, so no reader meets a dict of unknown shape."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: Sequence[PageRecord | dict[str, Any]] | None, dialect: Any
+    ) -> list[dict[str, Any]] | None:
+        if value is None:
+            return None
+        return [page.model_dump(mode="json") for page in PAGE_LIST.validate_python(value)]
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[PageRecord] | None:
+        return None if value is None else PAGE_LIST.validate_python(value)
 
 
 class Base(DeclarativeBase):
@@ -156,7 +177,7 @@ class Document(Base):
     )
     failure_reason: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
-    pages: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    pages: Mapped[list[PageRecord] | None] = mapped_column(StoredPages)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

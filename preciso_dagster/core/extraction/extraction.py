@@ -41,6 +41,7 @@ from preciso_dagster.core.numeric.verification import (
     unread_ink,
     verify_numbers,
 )
+from preciso_dagster.core.pages import AttemptRecord, DocumentPages, PageRecord, WordRecord
 
 TEXT_LAYER = "text_layer"
 NATIVE = "native"
@@ -114,23 +115,23 @@ class ExtractedPage:
     def review_items(self) -> list[PageNumber]:
         return [number for number in self.numbers if not number.verified]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "engine": self.engine,
-            "text": self.text,
-            "confidence": self.confidence,
-            "attempts": [asdict(attempt) for attempt in self.attempts],
-            "needs_review": self.needs_review,
-            "review_reasons": self.review_reasons,
-            "dpi": self.dpi,
-            "rotation": self.rotation,
-            "seconds": self.seconds,
-            "ocr_lines": self.ocr_lines,
-            "words": [{"text": text, "box": list(box)} for text, box in self.words],
-            "numbers": [number.to_dict() for number in self.numbers],
-            "review_items": [number.to_dict() for number in self.review_items],
-        }
+    def to_record(self) -> PageRecord:
+        return PageRecord(
+            index=self.index,
+            engine=self.engine,
+            text=self.text,
+            confidence=self.confidence,
+            attempts=[AttemptRecord(**asdict(attempt)) for attempt in self.attempts],
+            needs_review=self.needs_review,
+            review_reasons=self.review_reasons,
+            dpi=self.dpi,
+            rotation=self.rotation,
+            seconds=self.seconds,
+            ocr_lines=self.ocr_lines,
+            words=[WordRecord(text=text, box=box) for text, box in self.words],
+            numbers=[number.to_record() for number in self.numbers],
+            review_items=[number.to_record() for number in self.review_items],
+        )
 
 
 @dataclass
@@ -144,13 +145,13 @@ class ExtractedDocument:
     def needs_review(self) -> bool:
         return any(page.needs_review for page in self.pages)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sha256": self.sha256,
-            "format": self.format,
-            "format_mismatch": self.format_mismatch,
-            "pages": [page.to_dict() for page in self.pages],
-        }
+    def to_record(self) -> DocumentPages:
+        return DocumentPages(
+            sha256=self.sha256,
+            format=self.format,
+            format_mismatch=self.format_mismatch,
+            pages=[page.to_record() for page in self.pages],
+        )
 
 
 def extract_document(

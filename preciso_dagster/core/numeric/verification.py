@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -28,6 +27,7 @@ from preciso_dagster.core.numeric.numbers import (
     convention_for,
     extract_numbers,
 )
+from preciso_dagster.core.pages import NumberRecord
 
 RESCALE_FACTOR = 1.5
 MIN_OVERLAP = 0.5
@@ -61,17 +61,17 @@ class PageNumber:
     reason: str | None = None
     kind: str = NUMBER
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "raw": self.raw,
-            "value": self.value,
-            "span": list(self.span) if self.span else None,
-            "box": list(self.box) if self.box else None,
-            "verified": self.verified,
-            "readings": self.readings,
-            "reason": self.reason,
-        }
+    def to_record(self) -> NumberRecord:
+        return NumberRecord(
+            kind=self.kind,
+            raw=self.raw,
+            value=self.value,
+            span=self.span,
+            box=self.box,
+            verified=self.verified,
+            readings=self.readings,
+            reason=self.reason,
+        )
 
 
 def text_numbers(text: str) -> list[PageNumber]:

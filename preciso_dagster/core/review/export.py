@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from preciso_dagster.core.appdb.models import Document, DocumentStatus, ReviewItem, ReviewStatus
 from preciso_dagster.core.errors import ConflictError, NotFoundError
+from preciso_dagster.core.pages import NumberRecord, PageRecord
 from preciso_dagster.core.review.overlay import confirmed_pages, decisions_for
 from preciso_dagster.core.training.line_items import page_line_items
 
@@ -54,10 +55,10 @@ def document_export(session: Session, document_id: str) -> dict[str, Any]:
         },
         "pages": [
             {
-                "page": page["index"],
-                "engine": page.get("engine"),
-                "text": page.get("text", ""),
-                "numbers": [_number(page["index"], n) for n in page.get("numbers", [])],
+                "page": page.index,
+                "engine": page.engine,
+                "text": page.text,
+                "numbers": [_number(page.index, n) for n in page.numbers],
             }
             for page in pages
         ],
@@ -65,22 +66,22 @@ def document_export(session: Session, document_id: str) -> dict[str, Any]:
     }
 
 
-def _number(page_index: int, number: dict[str, Any]) -> dict[str, Any]:
+def _number(page_index: int, number: NumberRecord) -> dict[str, Any]:
     return {
         "page": page_index,
-        "raw": number["raw"],
-        "value": number.get("value"),
-        "state": number["state"],
-        "read_as": number.get("read_as"),
-        "box": number.get("box"),
+        "raw": number.raw,
+        "value": number.value,
+        "state": number.state,
+        "read_as": number.read_as,
+        "box": list(number.box) if number.box else None,
     }
 
 
-def _line_items(page: dict[str, Any]) -> list[dict[str, Any]]:
-    states = {n["raw"]: n["state"] for n in page.get("numbers", [])}
+def _line_items(page: PageRecord) -> list[dict[str, Any]]:
+    states = {n.raw: n.state for n in page.numbers}
     return [
         {
-            "page": page["index"],
+            "page": page.index,
             "label": item.label,
             "columns": [
                 {

@@ -17,6 +17,7 @@ from preciso_dagster.core.appdb.models import (
     ReviewStatus,
 )
 from preciso_dagster.core.errors import ConflictError, InvalidRequestError, NotFoundError
+from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.review.overlay import corrected_number
 
 Decision = Literal["approve", "reject", "correct"]
@@ -30,7 +31,7 @@ STATUS_FOR_DECISION = {
 def replace_open_items(
     session: Session,
     document_id: str,
-    pages: list[dict[str, Any]],
+    pages: list[PageRecord],
     save_crop: Callable[[int, int], str | None],
 ) -> int:
     """Open one item per unverified number or unread region; a re-extraction replaces the
@@ -42,18 +43,18 @@ def replace_open_items(
     )
     created = 0
     for page in pages:
-        for position, number in enumerate(page.get("review_items", [])):
+        for position, number in enumerate(page.review_items):
             session.add(
                 ReviewItem(
                     document_id=document_id,
-                    page_index=page["index"],
-                    kind=number.get("kind", "number"),
-                    box=number["box"],
-                    raw=number["raw"][:255],
-                    readings=number["readings"],
-                    reason=number["reason"] or "unverified",
-                    crop_path=save_crop(page["index"], position),
-                    value=number["value"],
+                    page_index=page.index,
+                    kind=number.kind,
+                    box=list(number.box) if number.box else None,
+                    raw=number.raw[:255],
+                    readings=number.readings,
+                    reason=number.reason or "unverified",
+                    crop_path=save_crop(page.index, position),
+                    value=number.value,
                 )
             )
             created += 1

@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,14 +18,15 @@ from sqlalchemy.orm import Session
 from preciso_dagster.core.appdb.models import ReviewItem, ReviewStatus
 from preciso_dagster.core.errors import InvalidRequestError
 from preciso_dagster.core.numeric.numbers import NumberKind, extract_numbers
+from preciso_dagster.core.pages import NumberRecord, NumberState, PageRecord, WordRecord
 
-STATE_FOR_STATUS = {
+STATE_FOR_STATUS: dict[ReviewStatus, NumberState] = {
     ReviewStatus.OPEN: "open",
     ReviewStatus.APPROVED: "confirmed",
     ReviewStatus.CORRECTED: "corrected",
     ReviewStatus.REJECTED: "rejected",
 }
-SETTLED_STATES = frozenset({"verified", "confirmed", "corrected"})
+SETTLED_STATES: frozenset[NumberState | None] = frozenset({"verified", "confirmed", "corrected"})
 
 
 @dataclass(frozen=True)
@@ -66,32 +65,31 @@ def corrected_number(value: str) -> str:
     return value.strip()
 
 
-def confirmed_pages(pages: list[dict[str, Any]], decisions: list[Decision]) -> list[dict[str, Any]]:
+def confirmed_pages(pages: list[PageRecord], decisions: list[Decision]) -> list[PageRecord]:
     """Copies of `pages` with every number's state, and corrected values in text and words."""
     by_place = {(d.page_index, d.raw, d.box): d for d in decisions}
     confirmed = []
     for original in pages:
-        page = copy.deepcopy(original)
+        page = original.model_copy(deep=True)
         corrections = []
-        for number in page.get("numbers", []):
-            box = tuple(number["box"]) if number.get("box") else None
+        for number in page.numbers:
             decision = (
-                None if number["verified"] else by_place.get((page["index"], number["raw"], box))
+                None if number.verified else by_place.get((page.index, number.raw, number.box))
             )
-            if number["verified"]:
-                number["state"] = "verified"
+            if number.verified:
+                number.state = "verified"
             elif decision is None:
-                number["state"] = "open"
+                number.state = "open"
             else:
-                number["state"] = STATE_FOR_STATUS[decision.status]
-            corrects_text = number.get("kind", "number") == "number"
-            if number["state"] == "corrected" and decision and decision.value and corrects_text:
-                number["read_as"], number["raw"] = number["raw"], decision.value
-                number["value"] = _value_of(decision.value)
+                number.state = STATE_FOR_STATUS[decision.status]
+            corrects_text = number.kind == "number"
+            if number.state == "corrected" and decision and decision.value and corrects_text:
+                number.read_as, number.raw = number.raw, decision.value
+                number.value = _value_of(decision.value)
                 corrections.append(number)
         _correct_text(page, corrections)
         _correct_words(page, corrections)
-        page["settled"] = all(n["state"] in SETTLED_STATES for n in page.get("numbers", []))
+        page.settled = all(n.state in SETTLED_STATES for n in page.numbers)
         confirmed.append(page)
     return confirmed
 
@@ -101,37 +99,34 @@ def _value_of(raw: str) -> str | None:
     return str(tokens[0].value) if tokens and tokens[0].value is not None else None
 
 
-def _correct_text(page: dict[str, Any], corrections: list[dict[str, Any]]) -> None:
+def _correct_text(page: PageRecord, corrections: list[NumberRecord]) -> None:
     """Put each corrected value where the misread stood, last span first so spans stay valid."""
-    text = page.get("text", "")
-    for number in sorted(
-        (n for n in corrections if n.get("span")), key=lambda n: n["span"][0], reverse=True
-    ):
-        start, end = number["span"]
-        if text[start:end] != number["read_as"]:  # the span went stale: the first occurrence
-            start = text.find(number["read_as"])
-            end = start + len(number["read_as"])
+    text = page.text
+    placed = [(n.span, n.read_as, n.raw) for n in corrections if n.span and n.read_as]
+    for (start, end), read_as, raw in sorted(placed, reverse=True):
+        if text[start:end] != read_as:  # the span went stale: the first occurrence
+            start = text.find(read_as)
+            end = start + len(read_as)
         if start >= 0:
-            text = text[:start] + number["raw"] + text[end:]
-    page["text"] = text
+            text = text[:start] + raw + text[end:]
+    page.text = text
 
 
-def _correct_words(page: dict[str, Any], corrections: list[dict[str, Any]]) -> None:
+def _correct_words(page: PageRecord, corrections: list[NumberRecord]) -> None:
     """Words whose centre lies in a corrected number's box become one word: the value."""
-    words = page.get("words") or []
+    words = page.words
     for number in corrections:
-        if not number.get("box") or not words:
+        if not number.box or not words:
             continue
-        x0, y0, x1, y1 = number["box"]
+        x0, y0, x1, y1 = number.box
         inside = [
             i
             for i, word in enumerate(words)
-            if x0 <= (word["box"][0] + word["box"][2]) / 2 <= x1
-            and y0 <= (word["box"][1] + word["box"][3]) / 2 <= y1
+            if x0 <= (word.box[0] + word.box[2]) / 2 <= x1
+            and y0 <= (word.box[1] + word.box[3]) / 2 <= y1
         ]
-        replacement = {"text": number["raw"], "box": list(number["box"])}
+        replacement = WordRecord(text=number.raw, box=number.box)
         at = inside[0] if inside else len(words)
         words = [w for i, w in enumerate(words) if i not in inside]
         words.insert(min(at, len(words)), replacement)
-    if words:
-        page["words"] = words
+    page.words = words

@@ -245,18 +245,23 @@ def backfill_job_id(backfill_id: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"dagster-backfill:{backfill_id}")
 
 
+def job_id_of_run(run_id: str, tags: Mapping[str, str]) -> uuid.UUID:
+    """The job a run belongs to, known from the run alone, so a step can name it without
+    writing: its job tag (API, outbox), its backfill's job, or, for a run launched without
+    one (a sensor's, the UI's), a job named after its first run, which its retries share."""
+    if tagged_id := tags.get(JOB_ID_TAG):
+        return uuid.UUID(tagged_id)
+    if backfill_id := tags.get(BACKFILL_TAG):
+        return backfill_job_id(backfill_id)
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"dagster-run:{tags.get(ROOT_RUN_TAG, run_id)}")
+
+
 def _job_for_run(session: Session, run: RunObservation) -> PipelineJob:
-    tagged_id = run.tags.get(JOB_ID_TAG)
-    job_id = uuid.UUID(tagged_id) if tagged_id else None
-    if job_id is None and run.backfill is not None:
-        job_id = backfill_job_id(run.backfill.backfill_id)
-    if job_id is not None:
-        job = session.get(PipelineJob, job_id)
-    else:
-        job = session.scalar(select(PipelineJob).where(PipelineJob.dagster_run_id == run.run_id))
-    if job is None and job_id is None and ROOT_RUN_TAG in run.tags:
-        # A retry of a run launched without a job id (a sensor's, the UI's): the same job.
-        job = _job_with_attached_run(session, run.tags[ROOT_RUN_TAG])
+    job_id = job_id_of_run(run.run_id, run.tags)
+    job = session.get(PipelineJob, job_id)
+    if job is None and JOB_ID_TAG not in run.tags and BACKFILL_TAG not in run.tags:
+        # A job made before ids were derived from runs: found by the run or its first run.
+        job = _job_with_attached_run(session, run.tags.get(ROOT_RUN_TAG, run.run_id))
     if job is not None:
         return job
     # Runs launched outside the API get their job here. A tag naming an unknown job (copied

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from preciso_dagster.core.appdb.models import (
     TrainingExample,
 )
 from preciso_dagster.core.errors import InvalidRequestError, NotFoundError
+from preciso_dagster.core.pages import Box, PageRecord
 from preciso_dagster.core.training.line_items import page_line_items
 from preciso_dagster.core.training.taxonomy import UNKNOWN, concepts, propose_concept
 
@@ -37,36 +39,66 @@ class DatasetSelection:
     example_ids: tuple[int, ...] = ()
 
 
-@dataclass
-class DatasetSnapshot:
+class DatasetExample(BaseModel):
+    """One approved example as the trainer sees it, with where it came from."""
+
+    example_id: int
+    label: str
+    concept: str
+    document_id: str
+    page_index: int
+    span: tuple[int, int]
+    quality: float
+
+
+class DatasetSnapshot(BaseModel):
+    """The approved examples a training run uses; `version` is their content hash."""
+
     version: str
-    examples: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[DatasetExample] = Field(default_factory=list)
 
     @property
     def class_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(e["concept"] for e in self.examples).items()))
+        return dict(sorted(Counter(e.concept for e in self.examples).items()))
 
     def manifest(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "size": len(self.examples),
             "class_counts": self.class_counts,
-            "example_ids": [e["example_id"] for e in self.examples],
+            "example_ids": [e.example_id for e in self.examples],
         }
 
 
-def quality_score(page: dict[str, Any], reviewed: bool) -> float:
+class CandidateColumn(BaseModel):
+    header: str | None
+    amount: str  # an exact decimal, as text
+    raw: str
+    box: Box | None
+
+
+class LineItemCandidate(BaseModel):
+    """A label-and-amounts line of a confirmed page, proposed as a training example."""
+
+    page: int
+    label: str
+    amount: str  # the first column's
+    columns: list[CandidateColumn]
+    concept: str
+
+
+def quality_score(page: PageRecord, reviewed: bool) -> float:
     """Extraction confidence, numeric verification and reviewer action, weighted 0.5/0.3/0.2."""
-    confidence = float(page.get("confidence") or 0.0)
-    verified = all(n.get("verified") for n in page.get("numbers", []))
+    confidence = page.confidence or 0.0
+    verified = all(n.verified for n in page.numbers)
     return round(
         CONFIDENCE_WEIGHT * confidence + VERIFIED_WEIGHT * verified + REVIEWER_WEIGHT * reviewed, 3
     )
 
 
 def propose_examples(
-    session: Session, document_id: str, pages: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    session: Session, document_id: str, pages: list[PageRecord]
+) -> list[LineItemCandidate]:
     """Replace a document's still-proposed examples with fresh candidates from its pages."""
     document = session.get(Document, document_id)
     if document is None:
@@ -80,35 +112,32 @@ def propose_examples(
     for page in pages:
         for item in page_line_items(page):
             columns = [
-                {
-                    "header": cell.header,
-                    "amount": str(cell.amount),
-                    "raw": cell.raw,
-                    "box": list(cell.box) if cell.box else None,
-                }
+                CandidateColumn(
+                    header=cell.header, amount=str(cell.amount), raw=cell.raw, box=cell.box
+                )
                 for cell in item.columns
             ]
             example = TrainingExample(
                 document_id=document_id,
-                page_index=page["index"],
+                page_index=page.index,
                 span_start=item.span[0],
                 span_end=item.span[1],
                 label=item.label[:512],
                 amount=str(item.amount),
-                columns=columns,
+                columns=[column.model_dump(mode="json") for column in columns],
                 box=list(item.box) if item.box else None,
                 proposed_concept=propose_concept(item.label),
                 quality=quality_score(page, reviewed),
             )
             session.add(example)
             candidates.append(
-                {
-                    "page": page["index"],
-                    "label": example.label,
-                    "amount": example.amount,
-                    "columns": columns,
-                    "concept": example.proposed_concept,
-                }
+                LineItemCandidate(
+                    page=page.index,
+                    label=example.label,
+                    amount=example.amount,
+                    columns=columns,
+                    concept=example.proposed_concept,
+                )
             )
     return candidates
 
@@ -225,23 +254,23 @@ def select_dataset(session: Session, selection: DatasetSelection) -> DatasetSnap
             continue
         per_class[example.concept] += 1
         examples.append(
-            {
-                "example_id": example.example_id,
-                "label": example.label,
-                "concept": example.concept,
-                "document_id": example.document_id,
-                "page_index": example.page_index,
-                "span": [example.span_start, example.span_end],
-                "quality": example.quality,
-            }
+            DatasetExample(
+                example_id=example.example_id,
+                label=example.label,
+                concept=example.concept,
+                document_id=example.document_id,
+                page_index=example.page_index,
+                span=(example.span_start, example.span_end),
+                quality=example.quality,
+            )
         )
-    return DatasetSnapshot(dataset_version(examples), examples)
+    return DatasetSnapshot(version=dataset_version(examples), examples=examples)
 
 
-def dataset_version(examples: list[dict[str, Any]]) -> str:
+def dataset_version(examples: list[DatasetExample]) -> str:
     """A content hash of the labelled set: the same examples and labels, the same version."""
     canonical = json.dumps(
-        [[e["example_id"], e["label"], e["concept"]] for e in examples],
+        [[e.example_id, e.label, e.concept] for e in examples],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -256,7 +285,7 @@ def analytics(session: Session) -> dict[str, Any]:
     """Quality distribution, class balance, under-represented classes and what to do next."""
     snapshot = select_dataset(session, DatasetSelection())
     counts = snapshot.class_counts
-    qualities = [e["quality"] for e in snapshot.examples]
+    qualities = [e.quality for e in snapshot.examples]
     buckets = Counter(min(int(q * 10), 9) / 10 for q in qualities)
     proposed = (
         session.scalar(

@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.numeric.numbers import (
@@ -21,6 +20,7 @@ from preciso_dagster.core.numeric.numbers import (
     convention_for,
     extract_numbers,
 )
+from preciso_dagster.core.pages import PageRecord
 
 MIN_LABEL_LETTERS = 3
 Box = tuple[float, float, float, float]
@@ -72,13 +72,12 @@ def parse_line_items(text: str) -> list[LineItem]:
     return items
 
 
-def page_line_items(page: dict[str, Any]) -> list[LineItem]:
+def page_line_items(page: PageRecord) -> list[LineItem]:
     """The line items of a stored page: rows from its word positions when it has them."""
-    words = page.get("words") or []
-    if not words:
-        return parse_line_items(page["text"])
-    positioned = [(word["text"], _box(word["box"])) for word in words]
-    return rows_to_line_items(positioned, page["text"])
+    if not page.words:
+        return parse_line_items(page.text)
+    positioned = [(word.text, word.box) for word in page.words]
+    return rows_to_line_items(positioned, page.text)
 
 
 def rows_to_line_items(words: Sequence[tuple[str, Box]], text: str) -> list[LineItem]:
@@ -137,11 +136,6 @@ def _is_cell(word: str) -> bool:
     if re.search(r"\d", word):
         return not re.search(r"[A-Za-z]{2,}", word)
     return bool(_CURRENCY_WORD.fullmatch(word))
-
-
-def _box(values: Sequence[float]) -> Box:
-    left, top, right, bottom = values
-    return (left, top, right, bottom)
 
 
 def _rows(words: Sequence[tuple[str, Box]]) -> list[list[tuple[str, Box]]]:

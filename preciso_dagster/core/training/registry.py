@@ -25,6 +25,27 @@ SERVING_ALIAS = "champion"
 TRUSTED_TYPES = ["preciso_dagster.core.training.taxonomy.normalize_label"]
 
 
+class TrainedVersion(BaseModel):
+    """A registered model version: its MLflow run, held-out metrics and what it learnt from."""
+
+    mlflow_run_id: str
+    model_version: int
+    metrics: dict[str, float]
+    dataset_version: str
+    job_id: str
+
+
+class ChampionComparison(BaseModel):
+    """A new version against the serving one, and whether it was promoted."""
+
+    model_version: int
+    macro_f1: float
+    champion_version: int | None
+    champion_macro_f1: float | None
+    beats_champion: bool
+    promoted: bool
+
+
 class ModelRegistry(BaseModel):
     """Plain mlflow behind a narrow interface: log a training run, register, alias, load."""
 

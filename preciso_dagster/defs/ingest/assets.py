@@ -8,6 +8,7 @@ import dagster as dg
 from preciso_dagster.core.appdb.models import Document, DocumentStatus
 from preciso_dagster.core.errors import BadDocumentError, NotFoundError
 from preciso_dagster.core.extraction.extraction import ExtractedDocument
+from preciso_dagster.core.pages import DocumentPages, PageRecord
 from preciso_dagster.core.review.items import replace_open_items
 from preciso_dagster.defs.appdb import AppDatabaseResource
 from preciso_dagster.defs.ingest.outputs import DOCUMENT_OUTPUTS
@@ -32,7 +33,7 @@ def document_pages(
     app_db: AppDatabaseResource,
     document_store: DocumentStoreResource,
     extraction: ExtractionResource,
-) -> dg.Output[dict[str, Any]]:
+) -> dg.Output[DocumentPages]:
     """Pages of text for one document, each with the engine used and every attempt's reason."""
     try:
         return extract_pages(app_db, document_store, extraction, context.partition_key)
@@ -49,7 +50,7 @@ def extract_pages(
     document_store: DocumentStoreResource,
     extraction: ExtractionResource,
     document_id: str,
-) -> dg.Output[dict[str, Any]]:
+) -> dg.Output[DocumentPages]:
     """Extract a registered document and record the outcome; a bad one is marked failed.
 
     Raises BadDocumentError or NotFoundError (never worth a retry); transient engine errors
@@ -66,8 +67,9 @@ def extract_pages(
     except (BadDocumentError, NotFoundError) as error:
         record_failed_document(app_db, document_id, str(error))
         raise type(error)(f"{filename}: {error}") from error
-    record_extracted_document(app_db, document_store, document_id, extracted)
-    return dg.Output(extracted.to_dict(), metadata=extraction_metadata(document_id, extracted))
+    record = extracted.to_record()
+    record_extracted_document(app_db, document_store, document_id, extracted, record.pages)
+    return dg.Output(record, metadata=extraction_metadata(document_id, extracted))
 
 
 def record_failed_document(app_db: AppDatabaseResource, document_id: str, reason: str) -> None:
@@ -83,6 +85,7 @@ def record_extracted_document(
     document_store: DocumentStoreResource,
     document_id: str,
     extracted: ExtractedDocument,
+    pages: list[PageRecord],
 ) -> None:
     """Save pages and status, and open a review item (with its crop) per unverified number."""
     store = document_store.store()
@@ -91,7 +94,6 @@ def record_extracted_document(
         png = extracted.pages[page_index].review_crops[position]
         return str(store.save_crop(document_id, f"p{page_index}-n{position}", png))
 
-    pages = extracted.to_dict()["pages"]
     with app_db.session() as session:
         document = session.get(Document, document_id)
         if document is None:

@@ -1,10 +1,10 @@
 """Text transformations downstream of extraction; each is guarded by a numeric check."""
 
 import unicodedata
-from typing import Any
 
 import dagster as dg
 
+from preciso_dagster.core.pages import DocumentPages
 from preciso_dagster.defs.ingest.outputs import DOCUMENT_OUTPUTS
 from preciso_dagster.defs.ingest.partitions import documents_partitions
 
@@ -31,14 +31,14 @@ def normalize_page_text(text: str) -> str:
     code_version="1",
     io_manager_key=DOCUMENT_OUTPUTS,
 )
-def normalized_text(confirmed_pages: dict[str, Any]) -> dg.Output[list[str]]:
+def normalized_text(confirmed_pages: DocumentPages) -> dg.Output[list[str]]:
     """Each confirmed page's text (reviewers' corrections in) normalised for search and
     training; every number must survive it."""
     return normalize_pages(confirmed_pages)
 
 
-def normalize_pages(pages_output: dict[str, Any]) -> dg.Output[list[str]]:
-    pages = [normalize_page_text(page["text"]) for page in pages_output["pages"]]
+def normalize_pages(confirmed: DocumentPages) -> dg.Output[list[str]]:
+    pages = [normalize_page_text(page.text) for page in confirmed.pages]
     return dg.Output(
         pages, metadata={"pages": len(pages), "characters": sum(len(page) for page in pages)}
     )

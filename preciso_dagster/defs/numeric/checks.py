@@ -5,6 +5,7 @@ from typing import Any
 import dagster as dg
 
 from preciso_dagster.core.numeric.compare import compare_texts
+from preciso_dagster.core.pages import DocumentPages
 from preciso_dagster.defs.ingest.assets import document_pages
 from preciso_dagster.defs.ingest.partitions import documents_partitions
 from preciso_dagster.defs.numeric.assets import normalized_text
@@ -23,15 +24,15 @@ def _findings_table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> dg.
 
 
 @dg.asset_check(asset=document_pages, blocking=True, partitions_def=documents_partitions)
-def numbers_verified(document_pages: dict[str, Any]) -> dg.AssetCheckResult:
+def numbers_verified(document_pages: DocumentPages) -> dg.AssetCheckResult:
     """Every number on every page is verified (text layer, or two OCR readings that agree)."""
     return pages_numbers_result(document_pages)
 
 
-def pages_numbers_result(document_pages: dict[str, Any]) -> dg.AssetCheckResult:
-    numbers = [(page["index"], n) for page in document_pages["pages"] for n in page["numbers"]]
-    unverified = [(index, n) for index, n in numbers if not n["verified"]]
-    rows = [(index, n["raw"], n["readings"], n["box"], n["reason"]) for index, n in unverified]
+def pages_numbers_result(document_pages: DocumentPages) -> dg.AssetCheckResult:
+    numbers = [(page.index, n) for page in document_pages.pages for n in page.numbers]
+    unverified = [(index, n) for index, n in numbers if not n.verified]
+    rows = [(index, n.raw, n.readings, n.box, n.reason) for index, n in unverified]
     return dg.AssetCheckResult(
         passed=not unverified,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -51,26 +52,26 @@ def pages_numbers_result(document_pages: dict[str, Any]) -> dg.AssetCheckResult:
     additional_ins={"confirmed_pages": dg.AssetIn(key=confirmed_pages.key)},
 )
 def normalized_text_keeps_numbers(
-    confirmed_pages: dict[str, Any], normalized_text: list[str]
+    confirmed_pages: DocumentPages, normalized_text: list[str]
 ) -> dg.AssetCheckResult:
     """Normalisation changed no number of the confirmed pages: none missing, altered or added."""
     return normalization_result(confirmed_pages, normalized_text)
 
 
 def normalization_result(
-    document_pages: dict[str, Any], normalized_text: list[str]
+    document_pages: DocumentPages, normalized_text: list[str]
 ) -> dg.AssetCheckResult:
     rows: list[tuple[Any, ...]] = []
     checked = identical = 0
-    for page, output in zip(document_pages["pages"], normalized_text, strict=True):
-        result = compare_texts(page["text"], output)
+    for page, output in zip(document_pages.pages, normalized_text, strict=True):
+        result = compare_texts(page.text, output)
         checked += result.source_count
         identical += result.identical_lines
-        rows += [(page["index"], "missing", t.raw, t.span, "") for t in result.missing]
-        rows += [(page["index"], "added", t.raw, t.span, "") for t in result.added]
+        rows += [(page.index, "missing", t.raw, t.span, "") for t in result.missing]
+        rows += [(page.index, "added", t.raw, t.span, "") for t in result.added]
         rows += [
             (
-                page["index"],
+                page.index,
                 "altered",
                 a.source.raw,
                 a.source.span,

@@ -83,7 +83,7 @@ class DocumentSteps:
             failed = self._report(document_id, step.asset, output, step.check, step.judge(run))
             if failed:
                 return DocumentOutcome.NEEDS_REVIEW, failed
-        if any(page["needs_review"] for page in run[document_pages]["pages"]):
+        if any(page.needs_review for page in run[document_pages].pages):
             return DocumentOutcome.NEEDS_REVIEW, "a page needs review"
         return DocumentOutcome.SUCCEEDED, None
 
