@@ -1,4 +1,10 @@
-"""A real stack per test module: dagster-webserver, dagster-daemon and the API bridge."""
+"""One real stack per backend for the whole run: dagster-webserver, dagster-daemon, the API
+bridge and MLflow, shared by every end-to-end test of that backend.
+
+Tests that share it look only at what they made (their documents, jobs, model versions), never
+at totals. A test whose behaviour does not depend on the database backend runs on SQLite only
+(`SQLITE_ONLY`); the outbox, idempotency, concurrency and fault tests run on both.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,8 @@ TOKENS = {
     "e2e-viewer": "viewer",
 }
 OPERATOR = {"Authorization": "Bearer e2e-operator"}
+# For a module whose behaviour is the same on either database: its tests take the SQLite stack.
+SQLITE_ONLY = pytest.mark.parametrize("running_stack", ["sqlite"], indirect=True)
 
 
 SENSOR_TICKS = """
@@ -86,7 +94,7 @@ class RunningStack:
         return self.wait_for(reached, timeout)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def running_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningStack]:

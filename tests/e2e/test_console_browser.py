@@ -16,9 +16,10 @@ from preciso_dagster.core.training.synthetic_labels import generated_labels
 from preciso_dagster.core.training.trainers import SklearnConceptTrainer, train_and_evaluate
 from tests import fixtures
 from tests.conftest import REPO_ROOT, STATE_CHANGING_HOOKS
-from tests.e2e.conftest import RunningStack
+from tests.e2e.conftest import SQLITE_ONLY, RunningStack
 
-pytestmark = pytest.mark.e2e
+# The same on either database (the app database paths run on both in the unit tests).
+pytestmark = [pytest.mark.e2e, SQLITE_ONLY]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO_ROOT / "docs" / "ui"
 # The flags Chromium needs as root on a machine without a network beyond localhost.
@@ -84,12 +85,13 @@ class Console:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def _register_two_model_versions(running_stack: RunningStack) -> None:
+def _register_two_model_versions(running_stack: RunningStack) -> list[int]:
     registry = ModelRegistry.for_settings(running_stack.settings)
+    versions = []
     for seed in (1, 2):
         labels, concepts = generated_labels(240, seed=seed)
         trained = train_and_evaluate(SklearnConceptTrainer(), labels, concepts)
-        registry.log_training(
+        _, version = registry.log_training(
             model=trained.model,
             params=trained.params,
             metrics=trained.metrics,
@@ -98,6 +100,8 @@ def _register_two_model_versions(running_stack: RunningStack) -> None:
             confusion_png=confusion_matrix_png(trained.labels, trained.y_true, trained.y_pred),
             sample_input=labels[:5],
         )
+        versions.append(version)
+    return versions
 
 
 def test_reviewer_operator_admin_and_viewer_work_in_the_console(
@@ -114,20 +118,24 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     waiting = running_stack.wait_for_job(scan.json()["job_id"], {"needs_review", "failed"}, 240)
     assert waiting["status"] == "needs_review", (waiting["error"], waiting["params"])
     failed = running_stack.wait_for_job(broken.json()["job_id"], {"failed", "dead_letter"}, 240)
-    _register_two_model_versions(running_stack)
+    first_version, second_version = _register_two_model_versions(running_stack)
+    document_id = scan.json()["document_id"]
+    # The stack is shared: other tests' items may be open too. This test works in its own
+    # document's queue; the count in the header is every open item.
+    open_items = len(api.get("/api/v1/review-items?status=open&limit=500").json()["items"])
 
     # A reviewer corrects the unreadable number with the keyboard.
     console.sign_in("e2e-reviewer")
     page = console.page
-    assert page.get_by_test_id("review-open-count").inner_text() == "1"
+    console.open(f"/ui/review?document={document_id}")
+    assert page.get_by_test_id("review-open-count").inner_text() == str(open_items)
     assert console.image_width("review-crop") > 0
     console.shoot("review")
     page.keyboard.press("c")
     page.get_by_test_id("review-correct-input").fill("777,778.88")
     with page.expect_navigation():  # the form posts, the queue answers with the next item
         page.keyboard.press("Enter")
-    assert page.get_by_test_id("review-open-count").inner_text() == "0"
-    document_id = scan.json()["document_id"]
+    assert page.get_by_test_id("review-open-count").inner_text() == str(open_items - 1)
     (item,) = api.get(f"/api/v1/review-items?document_id={document_id}").json()["items"]
     assert (item["status"], item["value"]) == ("corrected", "777,778.88")
 
@@ -169,17 +177,18 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     # An admin promotes both versions in turn, then rolls back to the first.
     console.sign_in("e2e-admin")
     console.open("/ui/models")
-    for version in ("1", "2"):
+    changes_before = page.get_by_test_id("serving-history-row").count()
+    for version in (first_version, second_version):
         row = page.locator(f"[data-testid=model-row][data-version='{version}']")
         with page.expect_navigation():
             row.get_by_test_id("model-promote").click()
     serving_row = page.get_by_test_id("model-serving").locator("xpath=ancestor::tr")
-    assert serving_row.get_attribute("data-version") == "2"
+    assert serving_row.get_attribute("data-version") == str(second_version)
     with page.expect_navigation():
         page.get_by_test_id("model-rollback").click()
     serving_row = page.get_by_test_id("model-serving").locator("xpath=ancestor::tr")
-    assert serving_row.get_attribute("data-version") == "1"
-    assert page.get_by_test_id("serving-history-row").count() == 3
+    assert serving_row.get_attribute("data-version") == str(first_version)
+    assert page.get_by_test_id("serving-history-row").count() == changes_before + 3
     console.shoot("models")
 
     # A viewer sees no state-changing button, and a forged POST without CSRF is refused.

@@ -106,12 +106,17 @@ def test_many_files_dropped_at_once_run_as_one_batch_with_a_rollup(
 ) -> None:
     inbox = running_stack.settings.inbox_dir
     assert inbox
-    for number in range(5):
-        dropped = inbox / f"bulk-{number}.pdf"
-        dropped.write_bytes(fixtures.text_pdf([f"Bulk statement {number}", "Revenue 9,876.50"]))
-        os.utime(dropped, (time.time() - 10, time.time() - 10))
-    (inbox / "bulk-broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
-    os.utime(inbox / "bulk-broken.pdf", (time.time() - 10, time.time() - 10))
+    files = {
+        f"bulk-{number}.pdf": fixtures.text_pdf([f"Bulk statement {number}", "Revenue 9,876.50"])
+        for number in range(5)
+    } | {"bulk-broken.pdf": b"%PDF-1.7\n" + b"\x00" * 64}
+    # Written fresh (the sensor waits until a file is 2 s old), then all aged at once, so one
+    # sensor tick sees the six together whatever the machine's load.
+    for name, content in files.items():
+        (inbox / name).write_bytes(content)
+    aged = time.time() - 10
+    for name in files:
+        os.utime(inbox / name, (aged, aged))
 
     def batch_job() -> dict | None:
         jobs = running_stack.api.get("/api/v1/jobs?job_type=ocr_batch").json()["items"]
