@@ -38,7 +38,7 @@ from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.numbers import NumberToken, convention_for, extract_numbers
 from preciso_dagster.core.numeric.verification import UNREAD_REGION, PageNumber
-from preciso_dagster.core.pages import PageRecord
+from preciso_dagster.core.pages import PageRecord, WordRecord
 from preciso_dagster.core.training.line_items import page_line_items
 from preciso_dagster.core.training.synthetic_labels import generated_labels
 from preciso_dagster.defs.numeric.assets import normalize_page_text
@@ -325,10 +325,11 @@ def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
                     b for start, end, b in spans if start < token.span[1] and token.span[0] < end
                 ]
                 truth.append((_truth_key(token), union_of(boxes)))
-        text_layer = {
-            "text": document_page.get_text(),
-            "words": [{"text": w[4], "box": w[:4]} for w in document_page.get_text("words")],
-        }
+        text_layer = PageRecord(
+            index=document_page.number,
+            text=document_page.get_text(),
+            words=[WordRecord(text=w[4], box=w[:4]) for w in document_page.get_text("words")],
+        )
         rows = [
             (item.label, [_match_key(str(cell.amount), cell.raw) for cell in item.columns])
             for item in page_line_items(text_layer)

@@ -109,7 +109,7 @@ def test_many_files_dropped_at_once_run_as_one_batch_with_a_rollup(
     files = {
         f"bulk-{number}.pdf": fixtures.text_pdf([f"Bulk statement {number}", "Revenue 9,876.50"])
         for number in range(5)
-    } | {"bulk-broken.pdf": b"%PDF-1.7\n" + b"\x00" * 64}
+    } | {"bulk-broken.pdf": b"%PDF-1.7\n% bulk\n" + b"\x00" * 64}  # bytes no other test sends
     # Written fresh (the sensor waits until a file is 2 s old), then all aged at once, so one
     # sensor tick sees the six together whatever the machine's load.
     for name, content in files.items():

@@ -294,6 +294,13 @@ def attached_run_ids(session: Session, job: PipelineJob) -> set[str]:
     )
 
 
+def document_of(job: PipelineJob) -> str | None:
+    """The document a job works on: the `document_id` the API was given, or the partition
+    of a run launched outside the API (the inbox sensor's, the UI's)."""
+    document_id = job.params.get("document_id") or job.params.get("partition_key")
+    return str(document_id) if document_id else None
+
+
 def _params_from_tags(tags: Mapping[str, str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if backfill_id := tags.get(BACKFILL_TAG):

@@ -12,6 +12,7 @@ from preciso_dagster.core.appdb.models import (
     ReviewDecision,
     ReviewItem,
 )
+from preciso_dagster.core.tracking.jobs import document_of
 from preciso_dagster.core.tracking.run_tags import JOB_ID_TAG, QUEUE_TAG
 from preciso_dagster.defs.appdb import AppDatabaseResource
 from preciso_dagster.defs.ingest.partitions import documents_partitions
@@ -74,7 +75,6 @@ def _jobs_waiting_for_review(session: Session) -> dict[str, str]:
     )
     waiting = {}
     for job in jobs:
-        document_id = job.params.get("document_id") or job.params.get("partition_key")
-        if document_id:
+        if document_id := document_of(job):
             waiting[document_id] = str(job.job_id)
     return waiting
