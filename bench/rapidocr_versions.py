@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +42,7 @@ def reader_1_4() -> Reader:
 
     def read(image: Image.Image) -> list[tuple[float, float, str]]:
         found, _ = engine(np.asarray(image.convert("RGB")))
-        return [(_top(points), _left(points), text) for points, text, _score in found or []]
+        return [(*_top_left(points), text) for points, text, _score in found or []]
 
     return read
 
@@ -56,19 +56,16 @@ def reader_3() -> Reader:
         output = engine(np.asarray(image.convert("RGB")))
         boxes = output.boxes if output.boxes is not None else []
         return [
-            (_top(points), _left(points), text)
+            (*_top_left(points), text)
             for points, text in zip(boxes, output.txts or (), strict=True)
         ]
 
     return read
 
 
-def _top(points: object) -> float:
-    return float(min(point[1] for point in points))  # type: ignore[attr-defined]
-
-
-def _left(points: object) -> float:
-    return float(min(point[0] for point in points))  # type: ignore[attr-defined]
+def _top_left(points: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """A detected box's top and left edge, for reading order."""
+    return float(min(point[1] for point in points)), float(min(point[0] for point in points))
 
 
 @dataclass
@@ -88,6 +85,12 @@ class Score:
         self.found += matched
         self.extra += sum(read.values()) - matched
         self.seconds.append(seconds)
+
+    def merge(self, other: Score) -> None:
+        self.truth += other.truth
+        self.found += other.found
+        self.extra += other.extra
+        self.seconds += other.seconds
 
 
 def main() -> None:
@@ -113,11 +116,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     totals: dict[str, Score] = {}
     for (document_class, name), score in scores.items():
-        total = totals.setdefault(name, Score())
-        total.truth += score.truth
-        total.found += score.found
-        total.extra += score.extra
-        total.seconds += score.seconds
+        totals.setdefault(name, Score()).merge(score)
         print(_row(document_class, name, score))
     for name, score in totals.items():
         print(_row("all pages", name, score))
