@@ -70,19 +70,25 @@ class RunningStack:
             time.sleep(every)
         raise AssertionError(f"condition not met within {timeout}s; logs in {self.stack.log_dir}")
 
+    def sensor_ticks(self, sensor_name: str, after: float) -> list[dict]:
+        """The ticks of `sensor_name` that started after `after` (epoch seconds), oldest first,
+        including one still running."""
+        selector = {**REPOSITORY_SELECTOR, "sensorName": sensor_name}
+        body = httpx.post(
+            f"http://127.0.0.1:{self.settings.web_port}/graphql",
+            json={"query": SENSOR_TICKS, "variables": {"selector": selector}},
+            timeout=30,
+        ).json()
+        ticks = body["data"]["sensorOrError"]["sensorState"]["ticks"]
+        return sorted((t for t in ticks if t["timestamp"] > after), key=lambda t: t["timestamp"])
+
     def wait_for_sensor_tick(self, sensor_name: str, after: float, timeout: float = 120) -> dict:
         """The first finished tick of `sensor_name` that started after `after` (epoch
         seconds): the sensor has looked at everything that happened before it."""
-        selector = {**REPOSITORY_SELECTOR, "sensorName": sensor_name}
-        url = f"http://127.0.0.1:{self.settings.web_port}/graphql"
 
         def ticked() -> dict | None:
-            body = httpx.post(
-                url, json={"query": SENSOR_TICKS, "variables": {"selector": selector}}, timeout=30
-            ).json()
-            ticks = body["data"]["sensorOrError"]["sensorState"]["ticks"]
-            done = [t for t in ticks if t["timestamp"] > after and t["status"] != "STARTED"]
-            return done[-1] if done else None
+            done = [t for t in self.sensor_ticks(sensor_name, after) if t["status"] != "STARTED"]
+            return done[0] if done else None
 
         return self.wait_for(ticked, timeout, every=1)
 

@@ -133,6 +133,7 @@ def test_a_daemon_killed_mid_tick_restarts_and_the_mirror_repairs_what_it_missed
     assert daemon is not None
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
+    killed_at = time.time()
 
     def finished() -> bool:
         record = instance.get_run_record_by_id(run_id)
@@ -140,7 +141,8 @@ def test_a_daemon_killed_mid_tick_restarts_and_the_mirror_repairs_what_it_missed
         return record.dagster_run.status == dg.DagsterRunStatus.SUCCESS
 
     running_stack.wait_for(finished, timeout=180)
-    time.sleep(3)  # longer than a mirror tick: nothing mirrors while the daemon is down
+    # The run has ended, but with the daemon dead no mirror tick has run since: the job is stale.
+    assert running_stack.sensor_ticks("pipeline_jobs_mirror_sensor", after=killed_at) == []
     assert running_stack.api.get(f"/api/v1/jobs/{job_id}").json()["status"] == "running"
     with contextlib.suppress(ProcessLookupError):
         os.killpg(daemon.pid, signal.SIGKILL)  # its code server, left without a parent

@@ -11,9 +11,8 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pymupdf
 from PIL import Image
 
 from preciso_dagster.core.engines import OCR_ENGINES, Box, OcrEngine, OcrResult, TesseractEngine
@@ -43,18 +42,12 @@ from preciso_dagster.core.numeric.verification import (
 )
 from preciso_dagster.core.pages import AttemptRecord, DocumentPages, PageRecord, WordRecord
 
+if TYPE_CHECKING:
+    import pymupdf
+
 TEXT_LAYER = "text_layer"
 NATIVE = "native"
 TEXT_SOURCES = (TEXT_LAYER, NATIVE)
-# MuPDF errors that mean the file itself is bad (not the machine): never worth a retry.
-BAD_PDF_ERRORS = (
-    pymupdf.FileDataError,
-    pymupdf.mupdf.FzErrorSyntax,
-    pymupdf.mupdf.FzErrorFormat,
-    pymupdf.mupdf.FzErrorLimit,
-    pymupdf.mupdf.FzErrorUnsupported,
-    pymupdf.mupdf.FzErrorArgument,
-)
 
 
 @dataclass(frozen=True)
@@ -193,9 +186,25 @@ def _native_page(index: int, text: str, fmt: str, seconds: float) -> ExtractedPa
     )
 
 
+def _bad_pdf_errors() -> tuple[type[Exception], ...]:
+    """MuPDF errors that mean the file itself is bad (not the machine): never worth a retry."""
+    import pymupdf
+
+    return (
+        pymupdf.FileDataError,
+        pymupdf.mupdf.FzErrorSyntax,
+        pymupdf.mupdf.FzErrorFormat,
+        pymupdf.mupdf.FzErrorLimit,
+        pymupdf.mupdf.FzErrorUnsupported,
+        pymupdf.mupdf.FzErrorArgument,
+    )
+
+
 def _pdf_pages(
     content: bytes, config: ExtractionConfig, engines: dict[str, OcrEngine]
 ) -> list[ExtractedPage]:
+    import pymupdf  # here, not at the top: a run or a CLI command without a PDF never pays for it
+
     try:
         document = pymupdf.open(stream=content, filetype="pdf")  # type: ignore[no-untyped-call]
     except Exception as error:
@@ -225,7 +234,7 @@ def _pdf_page(
         try:
             text_page = page.get_textpage()  # parsed once, for the text and for its words
             text = page.get_text(textpage=text_page)
-        except BAD_PDF_ERRORS as error:
+        except _bad_pdf_errors() as error:
             raise BadDocumentError(f"PDF page {index} text could not be read: {error}") from error
         verdict = judge_text_layer(text)
         seconds = round(time.perf_counter() - started, 4)
@@ -258,9 +267,11 @@ def _rendered(page: pymupdf.Page, index: int, config: ExtractionConfig) -> Image
             f"{config.dpi} DPI that is {width * height:.0f} pixels, over the limit of "
             f"{config.max_image_pixels}"
         )
+    import pymupdf
+
     try:
         pixmap = page.get_pixmap(dpi=config.dpi, colorspace=pymupdf.csGRAY)
-    except BAD_PDF_ERRORS as error:
+    except _bad_pdf_errors() as error:
         raise BadDocumentError(f"PDF page {index} could not be rendered: {error}") from error
     return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
 
