@@ -18,7 +18,8 @@ from preciso_dagster.core.appdb.models import (
 )
 from preciso_dagster.core.appdb.storable import RowId, StorableText
 from preciso_dagster.core.pages import PageRecord
-from preciso_dagster.core.tracking.submissions import JOB_TYPES, JobType
+from preciso_dagster.core.questions.answers import Answer
+from preciso_dagster.core.tracking.submissions import JOB_TYPES, DocumentId, JobType
 
 
 class JobRequest(BaseModel):
@@ -260,3 +261,34 @@ class PredictResponse(BaseModel):
 def _columns(row: Any) -> dict[str, Any]:
     """A mapped row's column values by name."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+class QueryCreate(BaseModel):
+    """A question over the verified documents (all of them, or `document_ids`).
+
+    `mode`: `auto` runs heavy questions (aggregates, more than 20 documents, `top_k` over 20)
+    as async jobs when `PRECISO_FLAG_ASYNC_HEAVY_RAG` is on, and everything else at once;
+    `sync` always answers at once; `async` always records a job (when the flag is on)."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: StorableText = Field(min_length=1, max_length=2000)
+    document_ids: list[DocumentId] | None = Field(default=None, min_length=1, max_length=500)
+    top_k: int = Field(default=5, ge=1, le=200)
+    mode: Literal["auto", "sync", "async"] = "auto"
+
+
+class QueryPublic(BaseModel):
+    """A question and its answer: `answered` with the answer, or `pending` with the job that
+    answers it (read it again at `GET /api/v1/queries/{query_id}`), or `failed` with why."""
+
+    query_id: uuid.UUID
+    question: str
+    status: Literal["pending", "answered", "failed"]
+    heavy: bool
+    mode: Literal["sync", "async"]
+    job_id: uuid.UUID | None
+    answer: Answer | None
+    error: str | None
+    notes: list[str] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime

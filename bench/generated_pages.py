@@ -70,7 +70,7 @@ class GeneratedPage:
     rows: list[TruthRow] = field(default_factory=list)
 
 
-class _Canvas:
+class Canvas:
     """One page being drawn, recording each number's key and box as it goes."""
 
     def __init__(self, convention: DecimalConvention) -> None:
@@ -132,7 +132,7 @@ def _grouped(value: int, group: str, decimals: str = "", mark: str = ".") -> str
 
 def currency_glyphs(rng: random.Random, index: int) -> GeneratedPage:
     """Amounts led by currency signs OCR confuses with letters (₩ W, $ S, € E/C, £ E, ¥ Y)."""
-    canvas = _Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."))
     symbols = "₩$€£¥" if canvas.fontname == "uni" else "$€£¥"
     canvas.text(72, 72, "Shareholder information", 14)
     y = 110.0
@@ -148,7 +148,7 @@ def currency_glyphs(rng: random.Random, index: int) -> GeneratedPage:
 
 def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage]:
     def generate(rng: random.Random, index: int) -> GeneratedPage:
-        canvas = _Canvas(DecimalConvention("."))
+        canvas = Canvas(DecimalConvention("."))
         canvas.text(72, 72, "Consolidated statement (in thousands)", 13)
         right_edges = [400 + 80 * column for column in range(columns)]
         for column, edge in enumerate(right_edges):
@@ -167,7 +167,7 @@ def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage
 
 def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
     """A table with every cell bordered: Tesseract is known to garble ruled tables."""
-    canvas = _Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."))
     canvas.text(72, 72, "Schedule of fees", 13)
     top, row_height, edges = 90.0, 22.0, (60.0, 250.0, 370.0, 490.0)
     rows = 12
@@ -195,7 +195,7 @@ def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
 def space_grouping(rng: random.Random, index: int) -> GeneratedPage:
     """French amounts grouped by spaces ("1 200 000 $") and Swiss ones by apostrophes."""
     swiss = index % 2 == 1
-    canvas = _Canvas(DecimalConvention(".") if swiss else DecimalConvention(",", True))
+    canvas = Canvas(DecimalConvention(".") if swiss else DecimalConvention(",", True))
     canvas.text(72, 72, "Bilan consolidé" if not swiss else "Konzernbilanz", 13)
     y = 110.0
     for label in rng.sample(LABELS, 14):
@@ -214,7 +214,7 @@ def space_grouping(rng: random.Random, index: int) -> GeneratedPage:
 
 def decimal_commas(rng: random.Random, index: int) -> GeneratedPage:
     """German statements: "681.503,00  938.484,35" in two close columns."""
-    canvas = _Canvas(DecimalConvention(","))
+    canvas = Canvas(DecimalConvention(","))
     canvas.text(72, 72, "Gewinn- und Verlustrechnung", 13)
     y = 110.0
     for label in rng.sample(LABELS, 14):
@@ -230,7 +230,7 @@ def decimal_commas(rng: random.Random, index: int) -> GeneratedPage:
 
 def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
     """A short statement with rotated small print full of numbers in the left margin."""
-    canvas = _Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."))
     canvas.text(72, 72, "Account summary", 13)
     y = 110.0
     for label in rng.sample(LABELS, 8):
@@ -254,7 +254,7 @@ def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
 
 def line_numbers(rng: random.Random, index: int) -> GeneratedPage:
     """A transcript: line numbers 1-25 in the margin, some lines quoting amounts."""
-    canvas = _Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."))
     words = [
         "the",
         "witness",

@@ -13,6 +13,8 @@ from preciso_dagster.defs.pipeline.review_sensors import (
     review_continuation_job,
     review_settled_sensor,
 )
+from preciso_dagster.defs.questions.assets import document_passages, passages_keep_numbers
+from preciso_dagster.defs.questions.jobs import rag_query_job
 from preciso_dagster.defs.resources import resources_for
 from preciso_dagster.defs.review.assets import confirmed_pages, numbers_settled
 from preciso_dagster.defs.tracking.sensors import pipeline_jobs_mirror_sensor
@@ -31,6 +33,7 @@ defs = dg.Definitions(
         document_pages,
         confirmed_pages,
         normalized_text,
+        document_passages,
         line_item_candidates,
         training_dataset,
         concept_model,
@@ -40,6 +43,7 @@ defs = dg.Definitions(
         numbers_verified,
         numbers_settled,
         normalized_text_keeps_numbers,
+        passages_keep_numbers,
         candidate_amounts_match_pages,
     ],
     jobs=[
@@ -48,6 +52,7 @@ defs = dg.Definitions(
         numeric_check_job,
         review_continuation_job,
         training_job,
+        rag_query_job,
     ],
     sensors=[
         document_inbox_sensor,

@@ -156,3 +156,24 @@ def damaged_number_scan(seed: int = 7) -> bytes:
     for _ in range(900):
         draw.point((rng.randint(left, right), rng.randint(top, bottom)), fill=rng.choice([0, 255]))
     return image_only_pdf(image)
+
+
+def statement_pdf(title: str, years: list[str], rows: list[tuple[str, list[str]]]) -> bytes:
+    """A one-page statement: a title, a header of years, then label rows with one amount per
+    year, each amount right-aligned in its own column (as a text layer gives table cells)."""
+    document = pymupdf.open()
+    page = document.new_page()
+    page.insert_text((72, 72), title, fontsize=13)
+    edges = [400 + 90 * column for column in range(len(years))]
+
+    def right_aligned(edge: float, y: float, text: str) -> None:
+        page.insert_text((edge - pymupdf.get_text_length(text, fontsize=11), y), text, fontsize=11)
+
+    for edge, year in zip(edges, years, strict=True):
+        right_aligned(edge, 100, year)
+    for row, (label, amounts) in enumerate(rows):
+        y = 124 + 22 * row
+        page.insert_text((72, y), label, fontsize=11)
+        for edge, amount in zip(edges, amounts, strict=True):
+            right_aligned(edge, y, amount)
+    return document.tobytes()

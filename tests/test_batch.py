@@ -58,6 +58,7 @@ def test_batch_run_reports_each_document_on_its_own_partition(settings: Settings
                 "document_pages",
                 "confirmed_pages",
                 "normalized_text",
+                "document_passages",
                 "line_item_candidates",
             )
             for document in (good, office)
@@ -73,6 +74,7 @@ def test_batch_run_reports_each_document_on_its_own_partition(settings: Settings
                 "numbers_verified",
                 "numbers_settled",
                 "normalized_text_keeps_numbers",
+                "passages_keep_numbers",
                 "candidate_amounts_match_pages",
             )
             for document in (good, office)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 import pytest
 
@@ -128,6 +129,15 @@ def test_html_csv_markdown_and_text() -> None:
     markdown = extract_document(b"# Title\n\n| a | 1.5 |\n", "n.md")
     assert markdown.format == "markdown" and markdown.pages[0].engine == "native"
     assert extract_document("Umsatz 1.234,56 €\n".encode(), "n.txt").format == "text"
+
+
+@pytest.mark.parametrize("name", ["statement.txt", "statement", "notes.md"])
+def test_commas_that_group_digits_never_make_a_table(name: str) -> None:
+    """Read as CSV, "Revenue 9,000" became the cells "Revenue 9" and "000": 9,000 was lost."""
+    content = "Revenue 9,000\nCost of sales 3,000\n자산총계 12,500,000\n".encode()
+    (page,) = extract_document(content, name).pages
+    assert page.text.splitlines() == content.decode().splitlines()
+    assert [Decimal(n.value or "nan") for n in page.numbers] == [9000, 3000, 12500000]
 
 
 def test_type_comes_from_content_and_a_mismatch_is_recorded() -> None:

@@ -13,6 +13,7 @@ from preciso_dagster.core.appdb.models import ReviewItem, ReviewStatus, Training
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.errors import InvalidRequestError
 from preciso_dagster.core.pages import PageRecord
+from preciso_dagster.core.questions.index import search
 from preciso_dagster.core.review.items import decide
 from preciso_dagster.core.review.overlay import Decision
 from preciso_dagster.core.review.overlay import confirmed_pages as overlay
@@ -21,6 +22,7 @@ from preciso_dagster.defs.ingest.assets import document_pages
 from preciso_dagster.defs.numeric.assets import normalized_text
 from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
 from preciso_dagster.defs.pipeline.review_sensors import review_settled_sensor
+from preciso_dagster.defs.questions.assets import document_passages, passages_keep_numbers
 from preciso_dagster.defs.resources import resources_for
 from preciso_dagster.defs.review.assets import confirmed_pages, numbers_settled
 from preciso_dagster.defs.training.assets import line_item_candidates
@@ -32,10 +34,12 @@ PIPELINE = [
     document_pages,
     confirmed_pages,
     normalized_text,
+    document_passages,
     line_item_candidates,
     numbers_verified,
     numbers_settled,
     normalized_text_keeps_numbers,
+    passages_keep_numbers,
     candidate_amounts_match_pages,
 ]
 
@@ -163,7 +167,7 @@ def test_a_corrected_number_reaches_the_text_line_items_and_training_examples(
         second = dg.materialize(
             PIPELINE,
             selection=dg.AssetSelection.assets(
-                confirmed_pages, normalized_text, line_item_candidates
+                confirmed_pages, normalized_text, document_passages, line_item_candidates
             ),
             partition_key=document_id,
             resources=resources,
@@ -181,3 +185,6 @@ def test_a_corrected_number_reaches_the_text_line_items_and_training_examples(
         ).all()
         amounts = {e.label: Decimal(e.amount) for e in examples}
         assert amounts.get("Net income") == Decimal("777778.88"), amounts
+        (hit, *_) = search(session, "net income", [document_id])  # the search index follows
+        corrected = [n for n in hit.passage.numbers if n.state == "corrected"]
+        assert [(n.raw, n.value) for n in corrected] == [("777,778.88", "777778.88")]

@@ -18,6 +18,7 @@ from api_bridge.console import (
     job_pages,
     model_pages,
     review_pages,
+    search_pages,
     training_pages,
 )
 from api_bridge.console.deps import SignInRequired, current_user
@@ -48,6 +49,7 @@ def install_console(app: FastAPI, settings: Settings) -> None:
         training_pages,
         model_pages,
         job_pages,
+        search_pages,
     ):
         app.include_router(module.router, include_in_schema=False)
     _install_error_pages(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import structlog
@@ -10,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api_bridge.dagster_gateway import DagsterGateway
-from preciso_dagster.core.appdb.models import Document, JobSource, JobStatus, PipelineJob
+from preciso_dagster.core.appdb.models import (
+    Document,
+    JobSource,
+    JobStatus,
+    PipelineJob,
+    StoredQuery,
+)
 from preciso_dagster.core.errors import ConflictError, NotFoundError
 from preciso_dagster.core.tracking.jobs import attach_run, create_job, set_status
 from preciso_dagster.core.tracking.submissions import validated_params
@@ -39,7 +46,7 @@ def submit_job(
     and is the only submitter, so a job can never be sent twice by two paths racing.
     """
     params = validated_params(job_type, params)  # unknown types, bad params: 4xx here
-    _refuse_unknown_documents(session, params)
+    _refuse_unknown_references(session, params)
     if idempotency_key:
         existing = _job_with_key(session, idempotency_key, job_type, params)
         if existing is not None:
@@ -65,9 +72,11 @@ def submit_job(
     return job, True
 
 
-def _refuse_unknown_documents(session: Session, params: dict[str, Any]) -> None:
-    """A job over documents that were never registered would make partitions and runs of
-    nothing: refused with 404."""
+def _refuse_unknown_references(session: Session, params: dict[str, Any]) -> None:
+    """A job over documents that were never registered, or for a query never asked, would
+    make runs of nothing: refused with 404."""
+    if "query_id" in params and session.get(StoredQuery, uuid.UUID(params["query_id"])) is None:
+        raise NotFoundError(f"unknown query: {params['query_id']}")
     wanted: set[str] = {
         str(document_id)
         for document_id in (*params.get("document_ids", ()), params.get("document_id"))

@@ -22,6 +22,7 @@ import httpx
 import yaml
 
 from preciso_dagster.core.appdb.migrate import upgrade
+from preciso_dagster.core.flags import FLAGS
 from preciso_dagster.core.settings import Settings
 
 STOP_GRACE_SECONDS = 20
@@ -81,6 +82,7 @@ def child_environment(settings: Settings, admin_token: str | None) -> dict[str, 
             "PRECISO_MLFLOW_PORT": str(settings.mlflow_port),
         }
     )
+    env.update({f"PRECISO_{flag.setting.upper()}": str(flag.enabled(settings)) for flag in FLAGS})
     tokens = settings.api_tokens or ({admin_token: "admin"} if admin_token else {})
     env["PRECISO_API_TOKENS"] = json.dumps(tokens)
     if settings.dagster_postgres_url is not None:

@@ -25,6 +25,12 @@ class Flag:
 
 FLAGS: tuple[Flag, ...] = (
     Flag(
+        "async_heavy_rag",
+        "Run heavy questions (aggregates, many documents, a large top_k) as rag_query_job in "
+        "Dagster: POST /api/v1/queries answers 202 with a job id. Off: they run synchronously "
+        "under PRECISO_RAG_SYNC_TIME_LIMIT_SECONDS and say so.",
+    ),
+    Flag(
         "auto_promote_models",
         "Promote a newly trained model to serving when it beats the champion on macro-F1. "
         "Risky: off by default, promotion is a human decision.",

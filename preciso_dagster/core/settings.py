@@ -57,7 +57,12 @@ class Settings(BaseSettings):
     engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
     training_min_new_approvals: int = 1
     log_level: str = "INFO"
+    # Questions: how long a heavy query may run synchronously (flag off), and who writes the
+    # answer's text: "extractive", or "package.module:Class" for a deployment's own writer.
+    rag_sync_time_limit_seconds: float = Field(default=10.0, gt=0, le=300)
+    answer_writer: str = "extractive"
 
+    flag_async_heavy_rag: bool = False
     flag_auto_promote_models: bool = False
     flag_auto_training: bool = True
     flag_verify_ocr_numbers: bool = True

@@ -12,6 +12,7 @@ from preciso_dagster.defs.appdb import AppDatabaseResource
 from preciso_dagster.defs.ingest.inbox import InboxResource
 from preciso_dagster.defs.ingest.outputs import DOCUMENT_OUTPUTS, DocumentOutputsIOManager
 from preciso_dagster.defs.ingest.resources import DocumentStoreResource, ExtractionResource
+from preciso_dagster.defs.questions.jobs import AnswerWriterResource
 from preciso_dagster.defs.training.sensors import ApprovalPolicyResource
 
 
@@ -39,6 +40,7 @@ def resources_for(settings: Settings) -> dict[str, Any]:
             verify_numbers=settings.flag_verify_ocr_numbers,
         ),
         "mlflow_registry": ModelRegistry.for_settings(settings),
+        "answer_writer": AnswerWriterResource(writer=settings.answer_writer),
         "approval_policy": ApprovalPolicyResource(
             enabled=settings.flag_auto_training,
             min_new_approvals=settings.training_min_new_approvals,

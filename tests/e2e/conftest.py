@@ -115,7 +115,9 @@ def running_stack(
         )
         created += [app_url, dagster_url]
         overrides = {"database_url": app_url, "dagster_postgres_url": dagster_url}
-    stack = stack_on_free_ports(var_dir, REPO_ROOT, api_tokens=TOKENS, **overrides)
+    stack = stack_on_free_ports(
+        var_dir, REPO_ROOT, api_tokens=TOKENS, flag_async_heavy_rag=True, **overrides
+    )
     stack.start(timeout=240)
     try:
         yield RunningStack(stack)

@@ -273,3 +273,26 @@ def test_a_backfill_launched_in_dagster_is_one_job_with_a_rollup(
         "failed": 1,
         "pending": 0,
     }
+
+
+@pytest.mark.parametrize("running_stack", ["sqlite"], indirect=True)  # job paths run on both
+def test_a_heavy_question_runs_as_a_rag_query_job_and_its_answer_is_read_back(
+    running_stack: RunningStack,
+) -> None:
+    api = running_stack.api
+    statement = fixtures.statement_pdf("Async statement", ["2022"], [("Revenue", ["4,321.09"])])
+    upload = api.post("/api/v1/documents", files={"file": ("rag.pdf", statement)}).json()
+    running_stack.wait_for_job(upload["job_id"], {"succeeded"})
+    asked_at = time.monotonic()
+    asked = api.post(
+        "/api/v1/queries",
+        json={"question": "revenue by fiscal year", "document_ids": [upload["document_id"]]},
+    )
+    assert asked.status_code == 202, asked.text
+    job = running_stack.wait_for_job(asked.json()["job_id"], {"succeeded", "failed", "dead_letter"})
+    assert job["status"] == "succeeded" and job["job_type"] == "rag_query", job["error"]
+    answered = api.get(asked.headers["Location"]).json()
+    print(f"async question answered {time.monotonic() - asked_at:.1f}s after it was asked")
+    assert answered["status"] == "answered" and answered["mode"] == "async"
+    rows = answered["answer"]["aggregate"]["rows"]
+    assert [(row["period"], row["total"]) for row in rows] == [("2022", "4321.09")]

@@ -56,8 +56,9 @@ def head_revision() -> str | None:
 
 
 def drop_everything(url: str) -> None:
-    """Drop every app table and Alembic's version table."""
+    """Drop every app table, the passage search index and Alembic's version table."""
     engine = engine_for(url)
     Base.metadata.drop_all(engine)
     with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS passages_fts")
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")

@@ -304,3 +304,38 @@ class ServingChange(Base):
     to_version: Mapped[int] = mapped_column(Integer)
     changed_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredPassage(Base):
+    """A passage of a document's confirmed text as search finds it (`core/questions`).
+
+    Full-text search reads `search_text` through SQLite FTS5 (`passages_fts`) or a PostgreSQL
+    `tsvector` column with a GIN index; both are made by migration 0008, outside this model.
+    """
+
+    __tablename__ = "passages"
+
+    passage_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.document_id"), index=True)
+    page_index: Mapped[int] = mapped_column(Integer)
+    line_start: Mapped[int] = mapped_column(Integer)
+    search_text: Mapped[str] = mapped_column(Text)
+    passage: Mapped[dict[str, Any]] = mapped_column(JSON)  # the Passage record
+
+
+class StoredQuery(Base):
+    """A question asked over `/api/v1/queries`: how it was run, and its answer once there."""
+
+    __tablename__ = "queries"
+
+    query_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    question: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # document_ids, top_k
+    heavy: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16))  # pending | answered | failed
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pipeline_jobs.job_id"))
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -59,6 +59,7 @@ _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
 PDF_OBJECT_WINDOW = 1024 * 1024
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<table|<div|<p[\s>])", re.I)
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_GROUPING_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 @dataclass(frozen=True)
@@ -160,18 +161,22 @@ def _from_text(content: bytes, hinted: str | None) -> str | None:
         text = head[: error.start].decode("utf-8-sig")
     if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")):
         return "html"
-    if hinted in ("markdown", "csv"):
-        return hinted if hinted == "markdown" or _looks_like_csv(text) else "text"
+    if hinted in ("text", "markdown"):
+        return hinted  # the name says prose: its commas are its own, never cell borders
     return "csv" if _looks_like_csv(text) else "text"
 
 
 def _looks_like_csv(text: str) -> bool:
+    """Rows of equal width, split by one delimiter. Commas that only ever group digits
+    ("Revenue 9,000") make no table: read as cells, 9,000 would become 9 and 000."""
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     if len(lines) < 2:
         return False
     try:
         dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
     except csv.Error:
+        return False
+    if dialect.delimiter == "," and "," not in _GROUPING_COMMA.sub("", "\n".join(lines)):
         return False
     widths = {len(row) for row in csv.reader(lines, dialect)}
     return len(widths) == 1 and widths.pop() > 1

@@ -42,6 +42,13 @@ class TrainingParams(BaseModel):
     example_ids: list[RowId] = Field(default_factory=list, max_length=MAX_TRAINING_EXAMPLE_IDS)
 
 
+class QueryParams(BaseModel):
+    """A recorded question (`POST /api/v1/queries` records it) to answer in Dagster."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    query_id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     job_name: str
@@ -93,6 +100,9 @@ JOB_TYPES: dict[str, JobType] = {
             TrainingParams,
             "training",
             _op_config_run("training_dataset"),
+        ),
+        JobType(
+            "rag_query", "rag_query_job", QueryParams, None, _op_config_run("answer_recorded_query")
         ),
     )
 }

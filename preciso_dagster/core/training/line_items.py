@@ -8,9 +8,10 @@ Pure functions, deterministic.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.numeric.numbers import (
@@ -24,6 +25,7 @@ from preciso_dagster.core.pages import PageRecord
 
 MIN_LABEL_LETTERS = 3
 Box = tuple[float, float, float, float]
+T = TypeVar("T")
 # Numeric words closer than this many word heights are one number ("1 200 000"). A word
 # space with the glyphs' side bearings measures 0.4-0.7 heights in OCR word boxes; table
 # columns stand further apart.
@@ -87,7 +89,7 @@ def rows_to_line_items(words: Sequence[tuple[str, Box]], text: str) -> list[Line
     headers: list[tuple[str, Box]] = []
     items = []
     cursor = 0
-    for row in _rows(words):
+    for row in visual_rows(words, lambda word: word[1]):
         first_number = next((i for i, (word, _) in enumerate(row) if _is_cell(word)), len(row))
         label = _label(" ".join(word for word, _ in row[:first_number]))
         numbers = [
@@ -138,20 +140,22 @@ def _is_cell(word: str) -> bool:
     return bool(_CURRENCY_WORD.fullmatch(word))
 
 
-def _rows(words: Sequence[tuple[str, Box]]) -> list[list[tuple[str, Box]]]:
-    """Words whose vertical centres fall inside one band are a row, sorted left to right."""
-    rows: list[list[tuple[str, Box]]] = []
+def visual_rows(items: Sequence[T], box_of: Callable[[T], Box]) -> list[list[T]]:
+    """Items (words) whose vertical centres fall inside one band are a row, top to bottom,
+    each sorted left to right."""
+    rows: list[list[T]] = []
     bands: list[tuple[float, float]] = []
-    for word, box in sorted(words, key=lambda w: ((w[1][1] + w[1][3]) / 2, w[1][0])):
+    for item in sorted(items, key=lambda i: ((box_of(i)[1] + box_of(i)[3]) / 2, box_of(i)[0])):
+        box = box_of(item)
         centre = (box[1] + box[3]) / 2
         if bands and bands[-1][0] <= centre <= bands[-1][1]:
-            rows[-1].append((word, box))
+            rows[-1].append(item)
             top, bottom = bands[-1]
             bands[-1] = (min(top, box[1]), max(bottom, box[3]))
         else:
-            rows.append([(word, box)])
+            rows.append([item])
             bands.append((box[1], box[3]))
-    return [sorted(row, key=lambda w: w[1][0]) for row in rows]
+    return [sorted(row, key=lambda i: box_of(i)[0]) for row in rows]
 
 
 def _row_cells(

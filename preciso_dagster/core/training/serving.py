@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from threading import Lock
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from preciso_dagster.core.appdb.models import ServingChange
 from preciso_dagster.core.errors import ConflictError, NotFoundError
 from preciso_dagster.core.training.registry import ModelRegistry
+from preciso_dagster.core.training.taxonomy import concepts_by_rules
 
 
 def champion_history(session: Session, model_name: str) -> list[int]:
@@ -92,3 +94,15 @@ class ServingModelCache:
                 self._models[version] = registry.load(version)
             model = self._models[version]
         return version, [str(concept) for concept in model.predict(labels)]
+
+    def labeller(self, registry: ModelRegistry) -> Callable[[list[str]], tuple[str, list[str]]]:
+        """Concepts for labels by the serving model, or by the taxonomy rules while no model
+        serves; the first item of the result says which."""
+
+        def label(labels: list[str]) -> tuple[str, list[str]]:
+            if registry.serving_version() is None:
+                return concepts_by_rules(labels)
+            version, concepts = self.predict(registry, labels)
+            return f"model version {version}", concepts
+
+        return label

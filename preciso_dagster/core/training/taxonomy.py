@@ -42,3 +42,8 @@ def propose_concept(label: str) -> str:
                     best = (len(phrase), concept)
                 break
     return best[1] if best else UNKNOWN
+
+
+def concepts_by_rules(labels: list[str]) -> tuple[str, list[str]]:
+    """A concept labeller with the rules: (who labelled, one concept per label)."""
+    return "taxonomy rules", [propose_concept(label) for label in labels]

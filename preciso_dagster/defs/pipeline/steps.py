@@ -23,6 +23,12 @@ from preciso_dagster.defs.numeric.checks import (
     numbers_verified,
     pages_numbers_result,
 )
+from preciso_dagster.defs.questions.assets import (
+    document_passages,
+    index_document,
+    passages_keep_numbers,
+    passages_result,
+)
 from preciso_dagster.defs.review.assets import (
     confirm_document,
     confirmed_pages,
@@ -79,6 +85,12 @@ DOCUMENT_STEPS = (
         normalized_text_keeps_numbers,
         lambda run: normalize_pages(run[confirmed_pages]),
         lambda run: normalization_result(run[confirmed_pages], run[normalized_text]),
+    ),
+    DocumentStep(
+        document_passages,
+        passages_keep_numbers,
+        lambda run: index_document(run.app_db, run.document_id, run[confirmed_pages]),
+        lambda run: passages_result(run[document_passages], run[confirmed_pages]),
     ),
     DocumentStep(
         line_item_candidates,

@@ -1,0 +1,1 @@
+"""Questions over verified documents: passages with provenance, full-text search, answers."""
