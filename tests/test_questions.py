@@ -330,3 +330,10 @@ def test_a_rag_query_job_for_a_query_never_asked_is_refused(client: TestClient) 
     body = {"job_type": "rag_query", "params": {"query_id": str(uuid.uuid4())}}
     response = client.post("/api/v1/jobs", headers=operator, json=body)
     assert response.status_code == 404 and "unknown query" in response.text
+
+
+def test_the_console_search_can_keep_to_one_document(client: TestClient) -> None:
+    client.post("/ui/login", data={"token": "viewer-token"}, follow_redirects=False)
+    page = client.get("/ui/search", params={"q": "dividend", "document": "stmt-a"}).text
+    assert 'data-testid="search-result"' not in page and "No passage matches" in page
+    assert client.get("/ui/search", params={"document": "bad id"}).status_code == 422

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from api_bridge.console.deps import UserDep
 from api_bridge.console.rendering import render
 from api_bridge.deps import SessionDep
+from preciso_dagster.core.appdb.storable import DOCUMENT_ID_PATTERN
 from preciso_dagster.core.questions.answers import answer, writer_for
 
 router = APIRouter()
@@ -22,18 +23,21 @@ def search_page(
     session: SessionDep,
     user: UserDep,
     q: Annotated[str, Query(max_length=2000, pattern=r"^[^\x00]*$")] = "",
+    document: Annotated[str | None, Query(pattern=DOCUMENT_ID_PATTERN)] = None,
 ) -> HTMLResponse:
-    """Passages that answer the question, each number marked verified or not, with links to
-    the page; an aggregate question shows its totals by year and what was left out."""
+    """Passages that answer the question (in one document, or all), each number marked
+    verified or not, with links to the page; an aggregate question shows its totals by year
+    and what was left out."""
     settings = request.app.state.settings
     result = None
     if q.strip():
         result = answer(
             session,
             q,
+            document_ids=[document] if document else None,
             top_k=CONSOLE_TOP_K,
             writer=writer_for(settings.answer_writer),
             labeller=request.app.state.serving_models.labeller(request.app.state.registry),
             time_limit=settings.rag_sync_time_limit_seconds,
         )
-    return render(request, "search.html", user, question=q, result=result)
+    return render(request, "search.html", user, question=q, document=document, result=result)

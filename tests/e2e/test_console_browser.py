@@ -153,6 +153,15 @@ def test_reviewer_operator_admin_and_viewer_work_in_the_console(
     console.shoot("document")
     console.open("/ui/documents")
     console.shoot("documents")
+    # Search finds the corrected number, marked as a reviewer's correction.
+    console.open(f"/ui/search?document={document_id}")
+    page.get_by_test_id("search-input").fill("net income")
+    with page.expect_navigation():
+        page.get_by_test_id("search-input").press("Enter")
+    found = page.get_by_test_id("search-result")
+    assert found.first.get_attribute("data-document-id") == document_id
+    assert found.locator("[data-testid=search-number][data-state=corrected]").count() == 1
+    console.shoot("search")
 
     # An operator retries the failed job: a new attempt.
     console.sign_in("e2e-operator")

@@ -4,6 +4,7 @@ them, through SQLite FTS5 (`bm25()`) on the embedded default and PostgreSQL full
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -47,20 +48,49 @@ class Fts5Search:
 
 
 class PostgresSearch:
-    """PostgreSQL: `search_vector @@ to_tsquery('english', 'a | b')`, ranked by ts_rank_cd."""
+    """PostgreSQL: `search_vector @@ to_tsquery('english', 'a | b')`. `ts_rank_cd` knows no
+    term rarity, so a passage scores the BM25 idf of each term it holds (document frequencies
+    counted through the GIN index), with ts_rank_cd (proximity) to break ties."""
 
     def ranked_ids(
         self, session: Session, terms: list[str], document_ids: Sequence[str] | None, limit: int
     ) -> list[tuple[int, float]]:
+        weights = self._idf(session, terms)
+        if not weights:
+            return []
+        held = " + ".join(
+            f"{weight:.6f} * (p.search_vector @@ to_tsquery('english', :t{i}))::int"
+            for i, weight in weights.items()
+        )
         return _ranked(
             session,
-            "SELECT p.passage_id, ts_rank_cd(p.search_vector, q) AS score "
+            f"SELECT p.passage_id, {held} + ts_rank_cd(p.search_vector, q) AS score "
             "FROM passages p, to_tsquery('english', :terms) q WHERE p.search_vector @@ q",
             "ORDER BY score DESC, p.passage_id",
-            " | ".join(terms),
+            " | ".join(terms[i] for i in weights),
             document_ids,
             limit,
+            {f"t{i}": terms[i] for i in weights},
         )
+
+    @staticmethod
+    def _idf(session: Session, terms: list[str]) -> dict[int, float]:
+        """BM25's idf of each term that is not a stop word, by its position in `terms`."""
+        counts = ", ".join(
+            f"CASE WHEN numnode(to_tsquery('english', :t{i})) > 0 THEN (SELECT count(*) "
+            f"FROM passages WHERE search_vector @@ to_tsquery('english', :t{i})) END"
+            for i in range(len(terms))
+        )
+        params = {f"t{i}": term for i, term in enumerate(terms)}
+        row = session.execute(
+            text(f"SELECT (SELECT count(*) FROM passages), {counts}"), params
+        ).one()
+        total, frequencies = row[0], row[1:]
+        return {
+            i: math.log((total - df + 0.5) / (df + 0.5) + 1)
+            for i, df in enumerate(frequencies)
+            if df is not None
+        }
 
 
 def _ranked(
@@ -70,11 +100,12 @@ def _ranked(
     terms: str,
     document_ids: Sequence[str] | None,
     limit: int,
+    more: dict[str, object] | None = None,
 ) -> list[tuple[int, float]]:
     """Run a search statement (`matching`, binding `:terms`), kept to the documents named."""
     within = " AND p.document_id IN :ids" if document_ids is not None else ""
     statement = text(f"{matching}{within} {order} LIMIT :limit")
-    params: dict[str, object] = {"terms": terms, "limit": limit}
+    params: dict[str, object] = {"terms": terms, "limit": limit, **(more or {})}
     if document_ids is not None:
         statement = statement.bindparams(bindparam("ids", expanding=True))
         params["ids"] = list(document_ids)
