@@ -19,7 +19,14 @@ from preciso_dagster.core.appdb.models import (
 from preciso_dagster.core.appdb.storable import RowId, StorableText
 from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.questions.answers import Answer
-from preciso_dagster.core.tracking.submissions import JOB_TYPES, DocumentId, JobType
+from preciso_dagster.core.tracking.submissions import (
+    JOB_TYPES,
+    MAX_PER_CLASS,
+    MAX_TRAINING_EXAMPLE_IDS,
+    DocumentId,
+    JobType,
+)
+from preciso_dagster.core.training.selection import DEFAULT_BUDGET_SECONDS, MAX_BUDGET_SECONDS
 
 
 class JobRequest(BaseModel):
@@ -292,3 +299,34 @@ class QueryPublic(BaseModel):
     notes: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+
+
+class RecommendRequest(BaseModel):
+    """The dataset (approved examples, as a training job would select them) and the budget."""
+
+    model_config = ConfigDict(extra="forbid")
+    budget_seconds: float = Field(default=DEFAULT_BUDGET_SECONDS, gt=0, le=MAX_BUDGET_SECONDS)
+    min_quality: float = Field(default=0.0, ge=0, le=1)
+    max_per_class: int = Field(default=0, ge=0, le=MAX_PER_CLASS)
+    example_ids: list[RowId] = Field(default_factory=list, max_length=MAX_TRAINING_EXAMPLE_IDS)
+
+
+class DatasetProfilePublic(BaseModel):
+    examples: int
+    classes: int
+    smallest_class: int
+    korean_share: float
+
+
+class TrainerRecommendation(BaseModel):
+    """The selector's choice: `rule` names the decision-table row (docs/training.md)."""
+
+    trainer: str
+    rule: str
+    reasons: list[str]
+    alternatives: list[str]
+    estimated_seconds: float
+    can_train: bool
+    missing: list[str]
+    dataset_version: str
+    profile: DatasetProfilePublic

@@ -165,6 +165,11 @@ def test_training_assets_log_to_mlflow_and_serving_follows_the_alias(
     registry = resources["mlflow_registry"]
     run = registry.client().get_run(model_event.metadata["mlflow_run_id"].value)
     assert run.data.tags["dagster/run_id"] == second.run_id
+    # The selector chose, and MLflow keeps the choice and why (auto is the default).
+    assert run.data.tags["preciso/trainer"] == "sklearn_char_tfidf_logreg"
+    assert run.data.tags["preciso/selection_rule"] == "small_dataset"
+    assert run.data.params["trainer_requested"] == "auto"
+    assert "train_seconds" in run.data.metrics
     with session_scope(settings.database_url) as session:
         assert not session.scalars(select(PipelineJob)).all()  # training writes no job row
         observed = RunObservation(second.run_id, "training_job", "SUCCESS", second.dagster_run.tags)

@@ -17,7 +17,9 @@ from preciso_dagster.core.appdb.models import Approval, ApprovalState, JobStatus
 from preciso_dagster.core.appdb.storable import DOCUMENT_FILTER_PATTERN
 from preciso_dagster.core.errors import DagsterUnavailableError, InvalidRequestError
 from preciso_dagster.core.training.dataset import analytics, approve, list_examples
+from preciso_dagster.core.training.selection import AUTO
 from preciso_dagster.core.training.taxonomy import UNKNOWN, concepts
+from preciso_dagster.core.training.trainers import TRAINERS
 
 router = APIRouter()
 
@@ -49,6 +51,7 @@ def training_page(
         filters={"document": document, "state": state},
         states=list(ApprovalState),
         concepts=[c for c in concepts() if c != UNKNOWN],
+        trainers=[AUTO, *TRAINERS],
         unknown=UNKNOWN,
         page=Pager(offset, PAGE_SIZE, total, {"document": document, "state": state}),
         report=report,
@@ -96,6 +99,7 @@ def launch_batch_training(
     params: dict[str, Any] = {
         "min_quality": _number(form, "min_quality", float, 0.0),
         "max_per_class": _number(form, "max_per_class", int, 0),
+        "trainer": str(form.get("trainer") or AUTO),  # validated with the job's params
     }
     ids = str(form.get("example_ids", "")).replace(",", " ").split()
     if not all(i.isdigit() for i in ids):

@@ -2,10 +2,10 @@
 
 import typer
 
-from preciso_dagster.cli import check_numbers, db, extract, stack
+from preciso_dagster.cli import check_numbers, db, extract, stack, train
 
 app = typer.Typer(
-    help="Preciso pipelines: app database, local stack, extraction.",
+    help="Preciso pipelines: app database, local stack, extraction, training.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -13,3 +13,4 @@ app.add_typer(db.app, name="db")
 app.command("stack")(stack.run_stack)
 app.command("extract")(extract.extract)
 app.command("check-numbers")(check_numbers.check_numbers)
+app.command("train")(train.train)

@@ -16,7 +16,10 @@ ADMIN = {"Authorization": "Bearer e2e-admin"}
 STATEMENTS = [
     "Revenue 1,000\nNet sales 990\nCost of sales (600)\nGross profit 400\nOperating income 150\n"
     "Net income 120\nCash 55\nTotal assets 2,000\nTotal liabilities 800\nTotal equity 1,200\n"
-    "매출액 3,000\n당기순이익 200\n",
+    "매출액 3,000\n당기순이익 200\nInventories 410\nTrade receivables 230\nCOGS 640\n"
+    "Operating expenses 560\nIncome from operations 300\nIncome tax expense 40\n"
+    "Net earnings 25\nStockholders equity 95\nTotal revenue 1,060\n매출원가 600\n",
+    # 20 lines with a concept and more: the selector's minimum to train
     "Turnover 5,000\nCost of goods sold (3,100)\nGross margin 1,900\nOperating profit 700\n"
     "Net profit 510\nCash and cash equivalents 75\nInventories 300\n자산총계 9,000\n",
 ]

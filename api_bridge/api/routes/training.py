@@ -1,5 +1,6 @@
 """Approvals that feed training, and the training data analytics."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -8,12 +9,21 @@ from api_bridge.deps import ReviewerDep, SessionDep, ViewerDep
 from api_bridge.schemas import (
     ApprovalCreate,
     ApprovalsPublic,
+    RecommendRequest,
+    TrainerRecommendation,
     TrainingExamplePublic,
     TrainingExamplesPublic,
 )
 from preciso_dagster.core.appdb.models import ApprovalState
 from preciso_dagster.core.appdb.storable import MAX_ROW_ID, StorableText
-from preciso_dagster.core.training.dataset import analytics, approve, list_examples
+from preciso_dagster.core.training.dataset import (
+    DatasetSelection,
+    analytics,
+    approve,
+    list_examples,
+    select_dataset,
+)
+from preciso_dagster.core.training.selection import DatasetProfile, recommend
 
 router = APIRouter(prefix="/api/v1", tags=["training"])
 
@@ -64,3 +74,21 @@ def read_training_examples(
 def training_analytics(session: SessionDep, _: ViewerDep) -> dict[str, Any]:
     """Quality distribution, class balance, under-represented classes, recommendations."""
     return analytics(session)
+
+
+@router.post("/training/recommend", response_model=TrainerRecommendation)
+def recommend_trainer(
+    body: RecommendRequest, session: SessionDep, _: ViewerDep
+) -> TrainerRecommendation:
+    """The trainer the selector would choose for the approved examples (or a selection of
+    them) within the time budget: the rule that fired, its reasons, the alternatives, the
+    estimated training time, and what is missing when the data cannot train yet."""
+    selection = DatasetSelection(body.min_quality, body.max_per_class, tuple(body.example_ids))
+    snapshot = select_dataset(session, selection)
+    profile = DatasetProfile.of(
+        [e.label for e in snapshot.examples], [e.concept for e in snapshot.examples]
+    )
+    choice = recommend(profile, body.budget_seconds)
+    return TrainerRecommendation.model_validate(
+        {**asdict(choice), "dataset_version": snapshot.version, "profile": asdict(profile)}
+    )

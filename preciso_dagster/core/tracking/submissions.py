@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from preciso_dagster.core.appdb.storable import DOCUMENT_ID_PATTERN, RowId
 from preciso_dagster.core.errors import InvalidRequestError
 from preciso_dagster.core.tracking.run_tags import QUEUE_TAG
+from preciso_dagster.core.training.selection import (
+    DEFAULT_BUDGET_SECONDS,
+    MAX_BUDGET_SECONDS,
+    TrainerChoice,
+)
 
 MAX_BATCH_DOCUMENTS = 500
 MAX_TRAINING_EXAMPLE_IDS = 10_000
@@ -34,12 +39,15 @@ class BatchParams(BaseModel):
 
 
 class TrainingParams(BaseModel):
-    """Batch training: an explicit dataset selection for the `training_dataset` asset."""
+    """Batch training: an explicit dataset selection for the `training_dataset` asset, and the
+    trainer for `concept_model` (`auto`: the selector chooses within `budget_seconds`)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     min_quality: float = Field(default=0.0, ge=0, le=1)
     max_per_class: int = Field(default=0, ge=0, le=MAX_PER_CLASS)
     example_ids: list[RowId] = Field(default_factory=list, max_length=MAX_TRAINING_EXAMPLE_IDS)
+    trainer: TrainerChoice = "auto"
+    budget_seconds: float = Field(default=DEFAULT_BUDGET_SECONDS, gt=0, le=MAX_BUDGET_SECONDS)
 
 
 class QueryParams(BaseModel):
@@ -82,6 +90,17 @@ def _op_config_run(op: str) -> Callable[[str, BaseModel], RunSpec]:
     return run
 
 
+def _training_run(job_name: str, params: TrainingParams) -> RunSpec:
+    selection = params.model_dump(exclude={"trainer", "budget_seconds"})
+    choice = params.model_dump(include={"trainer", "budget_seconds"})
+    return RunSpec(
+        job_name,
+        run_config={
+            "ops": {"training_dataset": {"config": selection}, "concept_model": {"config": choice}}
+        },
+    )
+
+
 JOB_TYPES: dict[str, JobType] = {
     job.name: job
     for job in (
@@ -94,13 +113,7 @@ JOB_TYPES: dict[str, JobType] = {
             _op_config_run("extract_document_batch"),
         ),
         JobType("numeric_check", "numeric_check_job", DocumentParams, None, _partition_run),
-        JobType(
-            "training",
-            "training_job",
-            TrainingParams,
-            "training",
-            _op_config_run("training_dataset"),
-        ),
+        JobType("training", "training_job", TrainingParams, "training", _training_run),
         JobType(
             "rag_query", "rag_query_job", QueryParams, None, _op_config_run("answer_recorded_query")
         ),

@@ -22,6 +22,11 @@ from preciso_dagster.core.appdb.models import (
 from preciso_dagster.core.errors import InvalidRequestError, NotFoundError
 from preciso_dagster.core.pages import Box, PageRecord
 from preciso_dagster.core.training.line_items import page_line_items
+from preciso_dagster.core.training.selection import (
+    DEFAULT_BUDGET_SECONDS,
+    DatasetProfile,
+    recommend,
+)
 from preciso_dagster.core.training.taxonomy import UNKNOWN, concepts, propose_concept
 
 # Only documents in these states may feed training; a rejected document never does.
@@ -311,7 +316,19 @@ def analytics(session: Session) -> dict[str, Any]:
         )
     if counts and max(counts.values()) > 5 * max(1, min(counts.values())):
         recommendations.append("classes are imbalanced more than 5:1; set max_per_class")
+    choice = recommend(
+        DatasetProfile.of(
+            [e.label for e in snapshot.examples], [e.concept for e in snapshot.examples]
+        ),
+        DEFAULT_BUDGET_SECONDS,
+    )
+    if not choice.can_train:
+        recommendations.insert(0, f"training waits for: {'; '.join(choice.missing)}")
     return {
+        "can_train": choice.can_train,
+        "missing": choice.missing,
+        "recommended_trainer": choice.trainer,
+        "selection_rule": choice.rule,
         "dataset_version": snapshot.version,
         "approved_examples": len(snapshot.examples),
         "proposed_examples": proposed,

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 SERVING_ALIAS = "champion"
 # Our own functions inside the pipeline that MLflow's safe (skops) format must accept.
-TRUSTED_TYPES = ["preciso_dagster.core.training.taxonomy.normalize_label"]
+TRUSTED_TYPES = [
+    "preciso_dagster.core.training.taxonomy.normalize_label",
+    "preciso_dagster.core.training.rules_model.RulesClassifier",
+]
 
 
 class TrainedVersion(BaseModel):
@@ -32,7 +35,7 @@ class TrainedVersion(BaseModel):
     model_version: int
     metrics: dict[str, float]
     dataset_version: str
-    job_id: str
+    job_id: str | None  # None: trained by `preciso train`, outside any pipeline job
 
 
 class ChampionComparison(BaseModel):

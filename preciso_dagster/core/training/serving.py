@@ -13,6 +13,7 @@ from preciso_dagster.core.appdb.models import ServingChange
 from preciso_dagster.core.errors import ConflictError, NotFoundError
 from preciso_dagster.core.training.registry import ModelRegistry
 from preciso_dagster.core.training.taxonomy import concepts_by_rules
+from preciso_dagster.core.training.trainers import predict_known_first
 
 
 def champion_history(session: Session, model_name: str) -> list[int]:
@@ -93,7 +94,7 @@ class ServingModelCache:
             if version not in self._models:
                 self._models[version] = registry.load(version)
             model = self._models[version]
-        return version, [str(concept) for concept in model.predict(labels)]
+        return version, predict_known_first(model, labels)
 
     def labeller(self, registry: ModelRegistry) -> Callable[[list[str]], tuple[str, list[str]]]:
         """Concepts for labels by the serving model, or by the taxonomy rules while no model

@@ -21,6 +21,21 @@ def concept_phrases() -> dict[str, tuple[str, ...]]:
     }
 
 
+@lru_cache
+def _phrase_concepts() -> dict[str, str]:
+    return {
+        normalize_label(phrase): concept
+        for concept, phrases in concept_phrases().items()
+        for phrase in phrases
+    }
+
+
+def known_concept(label: str) -> str | None:
+    """The concept of a label that is exactly one of the taxonomy's phrases (any case, spacing
+    or punctuation), or None."""
+    return _phrase_concepts().get(normalize_label(label))
+
+
 def concepts() -> list[str]:
     return sorted(concept_phrases())
 

@@ -12,14 +12,15 @@ from preciso_dagster.core.training.dataset import (
     propose_examples,
     select_dataset,
 )
-from preciso_dagster.core.training.registry import (
-    ChampionComparison,
-    ModelRegistry,
-    TrainedVersion,
-    confusion_matrix_png,
+from preciso_dagster.core.training.registry import ChampionComparison, ModelRegistry, TrainedVersion
+from preciso_dagster.core.training.selection import (
+    AUTO,
+    DEFAULT_BUDGET_SECONDS,
+    DatasetProfile,
+    choose,
 )
 from preciso_dagster.core.training.serving import promote
-from preciso_dagster.core.training.trainers import SklearnConceptTrainer, train_and_evaluate
+from preciso_dagster.core.training.training_run import train_and_register
 from preciso_dagster.defs.appdb import AppDatabaseResource
 from preciso_dagster.defs.ingest.outputs import DOCUMENT_OUTPUTS
 from preciso_dagster.defs.ingest.partitions import documents_partitions
@@ -83,6 +84,13 @@ def training_dataset(
     )
 
 
+class ConceptModelConfig(dg.Config):
+    """Which trainer: `auto` (the selector, within the budget) or a trainer's name."""
+
+    trainer: str = AUTO
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS
+
+
 @dg.asset(
     group_name="training",
     kinds={"scikitlearn", "mlflow"},
@@ -91,45 +99,38 @@ def training_dataset(
 )
 def concept_model(
     context: dg.AssetExecutionContext,
+    config: ConceptModelConfig,
     training_dataset: DatasetSnapshot,
     mlflow_registry: dg.ResourceParam[ModelRegistry],
 ) -> dg.Output[TrainedVersion]:
-    """Train the classifier, log the run to MLflow and register a new model version."""
+    """Choose a trainer (the selector's decision table, or the one asked for), train, log the
+    run with the choice and its reasons to MLflow and register a new model version."""
     examples = training_dataset.examples
-    labels = [e.label for e in examples]
-    concepts = [e.concept for e in examples]
-    try:
-        trained = train_and_evaluate(SklearnConceptTrainer(), labels, concepts)
-    except ValueError as error:  # too little data: retrying cannot help
-        raise dg.Failure(f"cannot train: {error}", allow_retries=False) from error
+    profile = DatasetProfile.of([e.label for e in examples], [e.concept for e in examples])
+    choice = choose(profile, config.trainer, config.budget_seconds)
+    context.log.info(f"trainer {choice.trainer} ({choice.rule}): {'; '.join(choice.reasons)}")
     run = context.run
     job_id = str(job_id_of_run(run.run_id, run.tags))  # the run observer keeps its row
-    dataset_version = training_dataset.version
-    tags = {
-        "dagster/run_id": run.run_id,
-        "preciso/job_id": job_id,
-        "preciso/dataset_version": dataset_version,
-    }
-    run_id, version = mlflow_registry.log_training(
-        model=trained.model,
-        params={**trained.params, "examples": len(examples), "dataset_version": dataset_version},
-        metrics=trained.metrics,
-        tags=tags,
-        manifest=training_dataset.manifest(),
-        confusion_png=confusion_matrix_png(trained.labels, trained.y_true, trained.y_pred),
-        sample_input=labels[:5],
-    )
-    return dg.Output(
-        TrainedVersion(
-            mlflow_run_id=run_id,
-            model_version=version,
-            metrics=trained.metrics,
-            dataset_version=dataset_version,
+    try:
+        version, trained = train_and_register(
+            training_dataset,
+            choice,
+            requested=config.trainer,
+            budget_seconds=config.budget_seconds,
+            registry=mlflow_registry,
+            tags={"dagster/run_id": run.run_id, "preciso/job_id": job_id},
             job_id=job_id,
-        ),
+        )
+    except ValueError as error:  # too little data: retrying cannot help
+        raise dg.Failure(f"cannot train: {error}", allow_retries=False) from error
+    return dg.Output(
+        version,
         metadata={
-            "mlflow_run_id": run_id,
-            "model_version": version,
+            "mlflow_run_id": version.mlflow_run_id,
+            "model_version": version.model_version,
+            "trainer": choice.trainer,
+            "selection_rule": choice.rule,
+            "selection_reasons": dg.MetadataValue.json(choice.reasons),
             "macro_f1": trained.metrics["macro_f1"],
             "accuracy": trained.metrics["accuracy"],
             "train_seconds": round(trained.seconds, 3),
