@@ -237,11 +237,18 @@ class ModelVersionPublic(BaseModel):
     metrics: dict[str, float]
     dataset_version: str | None
     serving: bool
+    gate: Literal["passed", "failed"] | None = Field(
+        default=None, description="The promotion gate's verdict (None: not judged)"
+    )
+    gate_reasons: str | None = None
 
 
 class ServingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = Field(ge=1)
+    force: bool = Field(
+        default=False, description="Serve a version that failed the promotion gate (audited)"
+    )
 
 
 class ServingChangePublic(BaseModel):

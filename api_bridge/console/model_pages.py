@@ -51,11 +51,13 @@ def models_page(
 def promote_version(
     request: Request, session: SessionDep, user: AdminUser, form: FormDep
 ) -> RedirectResponse:
-    """Serve the chosen version (admin; the page asks for a confirmation first)."""
+    """Serve the chosen version (admin; the page asks for a confirmation first, and names the
+    failed promotion gate when it forces a version past it)."""
     version = str(form.get("version", ""))
     if not version.isdigit():
         raise InvalidRequestError("choose a model version to promote")
-    promote(session, request.app.state.registry, int(version), user.principal.name)
+    force = form.get("force") == "true"
+    promote(session, request.app.state.registry, int(version), user.principal.name, force=force)
     session.commit()
     return RedirectResponse(
         f"/ui/models?notice=version+{version}+now+serves", status.HTTP_303_SEE_OTHER

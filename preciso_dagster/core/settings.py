@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     dagster_niceness: int = Field(default=10, ge=0, le=19)
     engine_order: tuple[str, ...] = ("text_layer", "tesseract", "rapidocr")
     training_min_new_approvals: int = 1
+    promotion_min_f1_gain: float = Field(default=0.0, ge=0, le=1)
+    promotion_max_recall_loss: float = Field(default=0.05, ge=0, le=1)
     log_level: str = "INFO"
     # Questions: how long a heavy query may run synchronously (flag off), and who writes the
     # answer's text: "extractive", or "package.module:Class" for a deployment's own writer.

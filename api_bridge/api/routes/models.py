@@ -25,8 +25,11 @@ def read_models(request: Request, _: ViewerDep) -> list[ModelVersionPublic]:
 def set_serving_model(
     body: ServingRequest, request: Request, session: SessionDep, principal: AdminDep
 ) -> ServingChangePublic:
-    """Serve version N (MLflow alias `champion`); audited with who, when, from and to."""
-    change = promote(session, request.app.state.registry, body.version, principal.name)
+    """Serve version N (MLflow alias `champion`); audited with who, when, from and to. A
+    version that failed the promotion gate needs `force: true` (409 without it)."""
+    change = promote(
+        session, request.app.state.registry, body.version, principal.name, force=body.force
+    )
     session.commit()
     return ServingChangePublic.model_validate(change)
 

@@ -13,6 +13,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from preciso_dagster.core.settings import Settings
+from preciso_dagster.core.training.gate import (
+    GATE_REASONS_TAG,
+    GATE_TAG,
+    EvaluationSet,
+    GateVerdict,
+)
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -36,6 +42,7 @@ class TrainedVersion(BaseModel):
     metrics: dict[str, float]
     dataset_version: str
     job_id: str | None  # None: trained by `preciso train`, outside any pipeline job
+    evaluation: EvaluationSet | None = None  # the frozen set the promotion gate judges on
 
 
 class ChampionComparison(BaseModel):
@@ -45,8 +52,9 @@ class ChampionComparison(BaseModel):
     macro_f1: float
     champion_version: int | None
     champion_macro_f1: float | None
-    beats_champion: bool
+    beats_champion: bool  # passed the promotion gate
     promoted: bool
+    gate: GateVerdict | None = None
 
 
 class ModelRegistry(BaseModel):
@@ -59,6 +67,10 @@ class ModelRegistry(BaseModel):
     experiment_name: str = "line-item-concepts"
     model_name: str = "line_item_concept_classifier"
     auto_promote: bool = False  # the auto_promote_models flag: off unless an operator opts in
+    # The promotion gate: macro-F1 at least the champion's plus this, and no concept losing more
+    # recall than this (PRECISO_PROMOTION_MIN_F1_GAIN, PRECISO_PROMOTION_MAX_RECALL_LOSS).
+    min_f1_gain: float = 0.0
+    max_recall_loss: float = 0.05
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ModelRegistry:
@@ -67,6 +79,8 @@ class ModelRegistry(BaseModel):
             tracking_uri=settings.mlflow_tracking_uri,
             artifact_root=str(settings.var_dir / "mlartifacts"),
             auto_promote=settings.flag_auto_promote_models,
+            min_f1_gain=settings.promotion_min_f1_gain,
+            max_recall_loss=settings.promotion_max_recall_loss,
         )
 
     def client(self) -> MlflowClient:
@@ -150,6 +164,8 @@ class ModelRegistry(BaseModel):
                         run.data.tags.get("preciso/dataset_version") if run else None
                     ),
                     "serving": int(version.version) == serving,
+                    "gate": version.tags.get(GATE_TAG),
+                    "gate_reasons": version.tags.get(GATE_REASONS_TAG),
                 }
             )
         return rows
@@ -162,6 +178,14 @@ class ModelRegistry(BaseModel):
         except MlflowException:
             return None
         return int(version.version)
+
+    def tag_version(self, version: int, tags: dict[str, str]) -> None:
+        client = self.client()
+        for key, value in tags.items():
+            client.set_model_version_tag(self.model_name, str(version), key, value)
+
+    def version_tags(self, version: int) -> dict[str, str]:
+        return dict(self.client().get_model_version(self.model_name, str(version)).tags)
 
     def set_serving(self, version: int) -> None:
         self.client().set_registered_model_alias(self.model_name, SERVING_ALIAS, str(version))

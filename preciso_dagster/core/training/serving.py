@@ -38,13 +38,23 @@ def promote(
     version: int,
     changed_by: str,
     action: str = "promote",
+    force: bool = False,
 ) -> ServingChange:
-    """Make `version` the serving model (the `champion` alias), audited."""
-    if not any(v["version"] == version for v in registry.versions()):
+    """Make `version` the serving model (the `champion` alias), audited. A version that failed
+    the promotion gate is served only with `force`, and the audit row says `forced`."""
+    found = next((v for v in registry.versions() if v["version"] == version), None)
+    if found is None:
         raise NotFoundError(f"model version {version} is not registered")
     current = registry.serving_version()
     if current == version:
         raise ConflictError(f"version {version} is already serving")
+    if found["gate"] == "failed":
+        if not force:
+            raise ConflictError(
+                f"version {version} failed the promotion gate ({found['gate_reasons']}); "
+                "promote it with force: true to serve it anyway"
+            )
+        action = f"{action}_forced"
     return _switch(session, registry, action, current, version, changed_by)
 
 

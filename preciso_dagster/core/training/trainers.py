@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from preciso_dagster.core.training.taxonomy import known_concept, normalize_label, propose_concept
@@ -22,6 +22,7 @@ class TrainedModel:
     y_true: list[str]
     y_pred: list[str]
     seconds: float
+    test_labels: list[str] = field(default_factory=list)  # the held-out labels, in order
 
 
 class Trainer(Protocol):
@@ -198,6 +199,7 @@ def train_and_evaluate(trainer: Trainer, labels: list[str], concepts: list[str])
         test_y,
         predicted,
         seconds,
+        test_x,
     )
 
 

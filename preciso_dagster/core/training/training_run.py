@@ -5,6 +5,7 @@ log it to MLflow with the choice and its reasons, and register a model version. 
 from __future__ import annotations
 
 from preciso_dagster.core.training.dataset import DatasetSnapshot
+from preciso_dagster.core.training.gate import EvaluationSet
 from preciso_dagster.core.training.registry import (
     ModelRegistry,
     TrainedVersion,
@@ -52,5 +53,8 @@ def train_and_register(
         metrics=trained.metrics,
         dataset_version=snapshot.version,
         job_id=job_id,
+        evaluation=EvaluationSet(
+            labels=trained.test_labels, truth=trained.y_true, predicted=trained.y_pred
+        ),
     )
     return version_record, trained

@@ -12,6 +12,7 @@ from preciso_dagster.core.training.dataset import (
     propose_examples,
     select_dataset,
 )
+from preciso_dagster.core.training.gate import judge
 from preciso_dagster.core.training.registry import ChampionComparison, ModelRegistry, TrainedVersion
 from preciso_dagster.core.training.selection import (
     AUTO,
@@ -20,6 +21,7 @@ from preciso_dagster.core.training.selection import (
     choose,
 )
 from preciso_dagster.core.training.serving import promote
+from preciso_dagster.core.training.trainers import predict_known_first
 from preciso_dagster.core.training.training_run import train_and_register
 from preciso_dagster.defs.appdb import AppDatabaseResource
 from preciso_dagster.defs.ingest.outputs import DOCUMENT_OUTPUTS
@@ -140,27 +142,54 @@ def concept_model(
 
 @dg.asset(group_name="training", kinds={"mlflow"}, owners=["team:ml"])
 def model_evaluation(
+    context: dg.AssetExecutionContext,
     concept_model: TrainedVersion,
     app_db: AppDatabaseResource,
     mlflow_registry: dg.ResourceParam[ModelRegistry],
 ) -> dg.Output[ChampionComparison]:
-    """Compare the new version with the champion; promote it only if the flag allows and it wins."""
+    """The promotion gate: the new version against the champion on the same frozen evaluation
+    set; the verdict is stored as tags of the version, and only a version that passes is
+    promoted, and only when auto-promotion is on."""
     version = concept_model.model_version
-    new_f1 = concept_model.metrics["macro_f1"]
+    evaluation = concept_model.evaluation
+    assert evaluation is not None, "concept_model always records its evaluation set"
     champion = mlflow_registry.serving_version()
-    champion_f1 = mlflow_registry.macro_f1(champion) if champion else None
-    better = champion_f1 is None or new_f1 > champion_f1
+    champion_predicted = None
+    if champion is not None and champion != version:
+        champion_model = mlflow_registry.load(champion)
+        champion_predicted = predict_known_first(champion_model, evaluation.labels)
+    verdict = judge(
+        evaluation,
+        champion_predicted,
+        champion,
+        min_gain=mlflow_registry.min_f1_gain,
+        max_recall_loss=mlflow_registry.max_recall_loss,
+    )
+    mlflow_registry.tag_version(version, verdict.tags())
+    context.log.info(f"gate {'passed' if verdict.passed else 'failed'}: {verdict.reasons}")
     promoted = False
-    if mlflow_registry.auto_promote and better:
+    if mlflow_registry.auto_promote and verdict.passed:
         with app_db.session() as session:
             promote(session, mlflow_registry, version, "auto_promote", action="auto_promote")
         promoted = True
     result = ChampionComparison(
         model_version=version,
-        macro_f1=new_f1,
+        macro_f1=concept_model.metrics["macro_f1"],
         champion_version=champion,
-        champion_macro_f1=champion_f1,
-        beats_champion=better,
+        champion_macro_f1=verdict.champion_macro_f1,
+        beats_champion=verdict.passed,
         promoted=promoted,
+        gate=verdict,
     )
-    return dg.Output(result, metadata=result.model_dump(exclude_none=True))
+    return dg.Output(
+        result,
+        metadata={
+            "gate": "passed" if verdict.passed else "failed",
+            "gate_reasons": dg.MetadataValue.json(verdict.reasons),
+            "macro_f1": verdict.candidate_macro_f1,
+            "champion_version": champion or 0,
+            "champion_macro_f1": verdict.champion_macro_f1 or 0.0,
+            "eval_set": verdict.eval_set,
+            "promoted": promoted,
+        },
+    )
