@@ -48,12 +48,14 @@ def test_a_worse_version_is_not_auto_promoted_and_needs_force(settings: Settings
     resources = resources_for(flagged)
     assets = [training_dataset, concept_model, model_evaluation]
     with dg.instance_for_test() as instance:
-        good = dg.materialize(assets, resources=resources, instance=instance)
-        worse = dg.materialize(
-            assets,
-            resources=resources,
-            instance=instance,
-            run_config={"ops": {"concept_model": {"config": {"trainer": "rules_baseline"}}}},
+        good, worse = (
+            dg.materialize(
+                assets,
+                resources=resources,
+                instance=instance,
+                run_config={"ops": {"concept_model": {"config": {"trainer": trainer}}}},
+            )
+            for trainer in ("word_char_tfidf_linear_svm", "rules_baseline")
         )
     (first,) = good.asset_materializations_for_node("model_evaluation")
     (second,) = worse.asset_materializations_for_node("model_evaluation")

@@ -45,11 +45,12 @@ def _profile(examples: int, classes: int = 12, smallest: int = 10, korean: float
     [
         (_profile(5, classes=1), 300, "rules_baseline", "too_little_data"),
         (_profile(19), 300, "rules_baseline", "too_little_data"),
+        (_profile(100), 300, "rules_baseline", "few_examples"),
         (_profile(500), 0.1, "rules_baseline", "budget_too_small"),
-        (_profile(500), 300, "sklearn_char_tfidf_logreg", "small_dataset"),
         (_profile(5_000, korean=0.8), 300, "sklearn_char_tfidf_logreg", "mostly_korean"),
-        (_profile(50_000), 10, "sklearn_char_tfidf_logreg", "svm_over_budget"),
-        (_profile(5_000), 300, "word_char_tfidf_linear_svm", "large_dataset"),
+        (_profile(5_000, korean=0.8), 2, "word_char_tfidf_linear_svm", "enough_examples"),
+        (_profile(500), 300, "word_char_tfidf_linear_svm", "enough_examples"),
+        (_profile(50_000), 300, "word_char_tfidf_linear_svm", "enough_examples"),
     ],
 )
 def test_each_row_of_the_decision_table_fires_for_its_case(
@@ -109,16 +110,16 @@ def test_recommend_and_analytics_say_what_is_missing_then_what_to_train(
     assert not analytics["can_train"] and analytics["recommendations"][0].startswith(
         "training waits for"
     )
-    _approved_generated_set(settings, 120, seed=6)
+    _approved_generated_set(settings, 300, seed=6)
     body = client.post(
         "/api/v1/training/recommend", headers=VIEWER, json={"budget_seconds": 60}
     ).json()
     assert (body["trainer"], body["rule"], body["can_train"]) == (
-        "sklearn_char_tfidf_logreg",
-        "small_dataset",
+        "word_char_tfidf_linear_svm",
+        "enough_examples",
         True,
     )
-    assert body["profile"]["examples"] >= 60 and body["estimated_seconds"] > 0
+    assert body["profile"]["examples"] >= 150 and body["estimated_seconds"] > 0
     for bad in ({"budget_seconds": 0}, {"budget_seconds": "x"}, {"trainer": "auto"}):
         refused = client.post("/api/v1/training/recommend", headers=VIEWER, json=bad)
         assert refused.status_code == 422, bad
@@ -150,5 +151,5 @@ def test_preciso_train_explains_its_choice_and_refuses_what_cannot_train(
     _approved_generated_set(settings, 60, seed=8)
     planned = runner.invoke(cli, ["train", "--auto-select", "--dry-run"])
     assert planned.exit_code == 0, planned.output
-    assert re.search(r"trainer: sklearn_char_tfidf_logreg \(rule small_dataset", planned.output)
+    assert re.search(r"trainer: rules_baseline \(rule few_examples", planned.output)
     get_settings.cache_clear()

@@ -166,8 +166,9 @@ def test_training_assets_log_to_mlflow_and_serving_follows_the_alias(
     run = registry.client().get_run(model_event.metadata["mlflow_run_id"].value)
     assert run.data.tags["dagster/run_id"] == second.run_id
     # The selector chose, and MLflow keeps the choice and why (auto is the default).
-    assert run.data.tags["preciso/trainer"] == "sklearn_char_tfidf_logreg"
-    assert run.data.tags["preciso/selection_rule"] == "small_dataset"
+    assert run.data.tags["preciso/trainer"] == model_event.metadata["trainer"].value
+    assert run.data.tags["preciso/selection_rule"] == model_event.metadata["selection_rule"].value
+    assert run.data.tags["preciso/selection_reasons"]
     assert run.data.params["trainer_requested"] == "auto"
     assert "train_seconds" in run.data.metrics
     with session_scope(settings.database_url) as session:

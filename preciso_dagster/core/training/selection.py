@@ -17,14 +17,15 @@ from preciso_dagster.core.training.trainers import (
 
 MIN_LEARNT_EXAMPLES = 20  # fewer: 4 held-out examples or less, so no score to trust
 FEW_PER_CLASS = 5
-LARGE_DATASET = 2_000  # from here word n-grams and a linear SVM pay for their cost
+FEW_EXAMPLES = 150  # below this the rules scored highest (bench.selection_bench: 50, 100)
 KOREAN_MAJORITY = 0.5  # Korean spacing varies: words are unreliable units, characters are not
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-# Seconds per example on two cores, measured with bench.training_bench (fit and validation).
+# Seconds per example on two cores, measured with bench.selection_bench (fit and validation,
+# noisy labels: the logistic regression converges slowly on them).
 SECONDS_PER_EXAMPLE = {
     RulesTrainer.name: 0.0,
-    SklearnConceptTrainer.name: 0.00015,
-    WordCharSvmTrainer.name: 0.0006,
+    SklearnConceptTrainer.name: 0.0007,
+    WordCharSvmTrainer.name: 0.0003,
 }
 STARTUP_SECONDS = 0.5
 DEFAULT_BUDGET_SECONDS = 300.0
@@ -107,23 +108,19 @@ def _first_row(profile: DatasetProfile, budget_seconds: float) -> Recommendation
             rules, "too_little_data", [f"missing: {m}" for m in missing] +
             ["the rules answer until then"], [], 0.0, can_train=False, missing=missing,
         )  # fmt: skip
-    if estimated_seconds(logreg, n) > budget_seconds:
-        seconds = estimated_seconds(logreg, n)
-        reason = f"even {logreg} needs ~{seconds} s, over the {budget_seconds:g} s budget"
-        return _choice(rules, "budget_too_small", [reason], [logreg], n)
-    if n < LARGE_DATASET:
-        reason = f"{n} examples (< {LARGE_DATASET}): character n-grams generalise from few examples"
-        return _choice(logreg, "small_dataset", [reason], [svm, rules], n)
-    if profile.korean_share >= KOREAN_MAJORITY:
+    if n < FEW_EXAMPLES:
+        reason = f"{n} examples (< {FEW_EXAMPLES}): the rules beat the learnt trainers here"
+        return _choice(rules, "few_examples", [reason], [svm, logreg], n)
+    if estimated_seconds(svm, n) > budget_seconds and estimated_seconds(logreg, n) > budget_seconds:
+        reason = f"no learnt trainer fits the {budget_seconds:g} s budget"
+        return _choice(rules, "budget_too_small", [reason], [svm, logreg], n)
+    if profile.korean_share >= KOREAN_MAJORITY and estimated_seconds(logreg, n) <= budget_seconds:
         reason = (
             f"{profile.korean_share:.0%} Korean labels: spacing varies, so words are unreliable"
         )
         return _choice(logreg, "mostly_korean", [reason], [svm, rules], n)
-    if estimated_seconds(svm, n) > budget_seconds:
-        reason = f"{svm} needs ~{estimated_seconds(svm, n)} s, over the {budget_seconds:g} s budget"
-        return _choice(logreg, "svm_over_budget", [reason], [svm, rules], n)
-    reason = f"{n} examples (>= {LARGE_DATASET}) and the budget allows the C search"
-    return _choice(svm, "large_dataset", [reason], [logreg, rules], n)
+    reason = f"{n} examples: word and character n-grams with a linear SVM score highest"
+    return _choice(svm, "enough_examples", [reason], [logreg, rules], n)
 
 
 def _with_class_note(profile: DatasetProfile, chosen: Recommendation) -> Recommendation:
