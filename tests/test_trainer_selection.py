@@ -48,8 +48,9 @@ def _profile(examples: int, classes: int = 12, smallest: int = 10, korean: float
         (_profile(100), 300, "rules_baseline", "few_examples"),
         (_profile(500), 0.1, "rules_baseline", "budget_too_small"),
         (_profile(5_000, korean=0.8), 300, "sklearn_char_tfidf_logreg", "mostly_korean"),
-        (_profile(5_000, korean=0.8), 2, "word_char_tfidf_linear_svm", "enough_examples"),
+        (_profile(500, korean=0.8), 0.55, "word_char_tfidf_linear_svm", "enough_examples"),
         (_profile(500), 300, "word_char_tfidf_linear_svm", "enough_examples"),
+        (_profile(50_000), 60, "sklearn_char_tfidf_logreg", "svm_over_budget"),
         (_profile(50_000), 300, "word_char_tfidf_linear_svm", "enough_examples"),
     ],
 )

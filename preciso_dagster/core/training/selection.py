@@ -20,13 +20,6 @@ FEW_PER_CLASS = 5
 FEW_EXAMPLES = 150  # below this the rules scored highest (bench.selection_bench: 50, 100)
 KOREAN_MAJORITY = 0.5  # Korean spacing varies: words are unreliable units, characters are not
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-# Seconds per example on two cores, measured with bench.selection_bench (fit and validation,
-# noisy labels: the logistic regression converges slowly on them).
-SECONDS_PER_EXAMPLE = {
-    RulesTrainer.name: 0.0,
-    SklearnConceptTrainer.name: 0.0007,
-    WordCharSvmTrainer.name: 0.0003,
-}
 STARTUP_SECONDS = 0.5
 DEFAULT_BUDGET_SECONDS = 300.0
 MAX_BUDGET_SECONDS = 24 * 3600.0
@@ -76,7 +69,14 @@ class Recommendation:
 
 
 def estimated_seconds(trainer: str, examples: int) -> float:
-    return round(STARTUP_SECONDS + SECONDS_PER_EXAMPLE[trainer] * examples, 2)
+    """Training time on two cores, fitted to bench.selection_bench (noisy labels): the logistic
+    regression grows linearly (1.3-2.1 s at 5,000 examples, 6-10 s at 50,000); the SVM with its C
+    search quadratically (0.2 s at 500, 1.1-2.4 s at 5,000, 128-259 s at 50,000)."""
+    if trainer == SklearnConceptTrainer.name:
+        return round(STARTUP_SECONDS + 0.0002 * examples, 2)
+    if trainer == WordCharSvmTrainer.name:
+        return round(STARTUP_SECONDS + 2.0 * (examples / 5_000) ** 2, 2)
+    return 0.0
 
 
 def choose(profile: DatasetProfile, trainer: str, budget_seconds: float) -> Recommendation:
@@ -119,6 +119,10 @@ def _first_row(profile: DatasetProfile, budget_seconds: float) -> Recommendation
             f"{profile.korean_share:.0%} Korean labels: spacing varies, so words are unreliable"
         )
         return _choice(logreg, "mostly_korean", [reason], [svm, rules], n)
+    if estimated_seconds(svm, n) > budget_seconds:
+        seconds = estimated_seconds(svm, n)
+        reason = f"{svm} needs ~{seconds} s, over the {budget_seconds:g} s budget"
+        return _choice(logreg, "svm_over_budget", [reason], [svm, rules], n)
     reason = f"{n} examples: word and character n-grams with a linear SVM score highest"
     return _choice(svm, "enough_examples", [reason], [logreg, rules], n)
 
