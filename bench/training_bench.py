@@ -14,10 +14,10 @@ from preciso_dagster.core.training.synthetic_labels import generated_labels
 from preciso_dagster.core.training.taxonomy import concept_phrases
 from preciso_dagster.core.training.trainers import (
     TRAINERS,
+    frozen_split,
     metrics_for,
     predict_known_first,
     rules_baseline,
-    split,
     train_and_evaluate,
     trainer_named,
 )
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=5000)
     args = parser.parse_args()
     labels, concepts = generated_labels(args.lines)
-    _, test_x, _, test_y = split(labels, concepts)
+    _, test_x, _, test_y = frozen_split(labels, concepts)
     baseline = metrics_for(test_y, rules_baseline(test_x))
     print(f"{args.lines} generated lines, {len(test_y)} held out, {len(set(concepts))} concepts")
     print(f"rules baseline: macro-F1 {baseline['macro_f1']:.3f}")
