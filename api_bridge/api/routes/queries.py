@@ -1,6 +1,7 @@
 """Questions over the verified documents: answered at once, or as `rag_query_job` runs."""
 
 import uuid
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.orm import Session
@@ -88,7 +89,7 @@ def _job_of(session: Session, query: StoredQuery) -> PipelineJob | None:
     return session.get(PipelineJob, query.job_id) if query.job_id else None
 
 
-def _public(query: StoredQuery, job: PipelineJob | None, notes: list[str] = []) -> QueryPublic:  # noqa: B006
+def _public(query: StoredQuery, job: PipelineJob | None, notes: Sequence[str] = ()) -> QueryPublic:
     """The query as the API shows it; a pending query whose job ended without an answer is
     `failed`, with the job's error."""
     status_now, error = query.status, query.error
@@ -96,16 +97,18 @@ def _public(query: StoredQuery, job: PipelineJob | None, notes: list[str] = []) 
         failed = job.status in (JobStatus.FAILED, JobStatus.DEAD_LETTER, JobStatus.CANCELED)
         if failed:
             status_now, error = FAILED, job.error or f"the job ended {job.status}"
-    return QueryPublic(
-        query_id=query.query_id,
-        question=query.question,
-        status=status_now,  # type: ignore[arg-type]
-        heavy=query.heavy,
-        mode="async" if query.job_id else "sync",
-        job_id=query.job_id,
-        answer=Answer.model_validate(query.answer) if query.answer else None,
-        error=error,
-        notes=notes,
-        created_at=query.created_at,
-        updated_at=query.updated_at,
+    return QueryPublic.model_validate(
+        {
+            "query_id": query.query_id,
+            "question": query.question,
+            "status": status_now,
+            "heavy": query.heavy,
+            "mode": "async" if query.job_id else "sync",
+            "job_id": query.job_id,
+            "answer": Answer.model_validate(query.answer) if query.answer else None,
+            "error": error,
+            "notes": list(notes),
+            "created_at": query.created_at,
+            "updated_at": query.updated_at,
+        }
     )

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from preciso_dagster.core.numeric.numbers import extract_numbers
+from preciso_dagster.core.pages import Box
 from preciso_dagster.core.questions.index import Hit, passages_of_documents, search
 from preciso_dagster.core.questions.passages import Passage, PassageNumber
 from preciso_dagster.core.training.taxonomy import (
@@ -48,7 +49,7 @@ class Citation(BaseModel):
     page_index: int
     line_start: int
     line_end: int
-    boxes: list[tuple[float, float, float, float]]
+    boxes: list[Box]
 
     @classmethod
     def of(cls, passage: Passage) -> Citation:
@@ -57,7 +58,7 @@ class Citation(BaseModel):
             page_index=passage.page_index,
             line_start=passage.line_start,
             line_end=passage.line_end,
-            boxes=[tuple(float(c) for c in box) for box in passage.boxes],  # type: ignore[misc]
+            boxes=passage.boxes,
         )
 
 

@@ -26,12 +26,14 @@ def record_query(
 ) -> StoredQuery:
     query = StoredQuery(
         question=question,
-        params={"document_ids": list(document_ids) if document_ids is not None else None,
-                "top_k": top_k},
+        params={
+            "document_ids": list(document_ids) if document_ids is not None else None,
+            "top_k": top_k,
+        },
         heavy=heavy,
         status=PENDING,
         requested_by=requested_by,
-    )  # fmt: skip
+    )
     session.add(query)
     session.flush()
     return query

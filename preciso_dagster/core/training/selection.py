@@ -86,8 +86,10 @@ def choose(profile: DatasetProfile, trainer: str, budget_seconds: float) -> Reco
     if trainer == AUTO or not recommendation.can_train:
         return recommendation
     seconds = estimated_seconds(trainer, profile.examples)
-    return Recommendation(trainer, "chosen_by_caller", [f"{trainer} was asked for"],
-                          [recommendation.trainer], seconds, True)  # fmt: skip
+    reasons = [f"{trainer} was asked for"]
+    return Recommendation(
+        trainer, "chosen_by_caller", reasons, [recommendation.trainer], seconds, True
+    )
 
 
 def recommend(profile: DatasetProfile, budget_seconds: float) -> Recommendation:
@@ -104,10 +106,10 @@ def _first_row(profile: DatasetProfile, budget_seconds: float) -> Recommendation
     if n < MIN_LEARNT_EXAMPLES:
         missing.append(f"at least {MIN_LEARNT_EXAMPLES} approved examples (have {n})")
     if missing:
+        reasons = [f"missing: {m}" for m in missing] + ["the rules answer until then"]
         return Recommendation(
-            rules, "too_little_data", [f"missing: {m}" for m in missing] +
-            ["the rules answer until then"], [], 0.0, can_train=False, missing=missing,
-        )  # fmt: skip
+            rules, "too_little_data", reasons, [], 0.0, can_train=False, missing=missing
+        )
     if n < FEW_EXAMPLES:
         reason = f"{n} examples (< {FEW_EXAMPLES}): the rules beat the learnt trainers here"
         return _choice(rules, "few_examples", [reason], [svm, logreg], n)
