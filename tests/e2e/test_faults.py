@@ -88,7 +88,9 @@ def test_a_killed_run_worker_is_reclaimed_retried_and_ends_succeeded_once(
                 return None
             return record.end_time
 
-        ended = running_stack.wait_for(failed, timeout=RECLAIM_BOUND_SECONDS + 30)
+        # Watched closely: the code server is thawed the moment the run is failed, before the
+        # daemon can launch the retry through it (a launch into a frozen server can be lost).
+        ended = running_stack.wait_for(failed, timeout=RECLAIM_BOUND_SECONDS + 30, every=0.05)
     finally:
         code_server.resume()
     print(f"killed worker reclaimed {ended - killed_at:.1f}s after the kill")
