@@ -28,7 +28,7 @@ def train(
     from preciso_dagster.core.appdb.session import session_scope
     from preciso_dagster.core.settings import get_settings
     from preciso_dagster.core.training.dataset import DatasetSelection, select_dataset
-    from preciso_dagster.core.training.selection import AUTO, DatasetProfile, choose
+    from preciso_dagster.core.training.selection import AUTO, choose
     from preciso_dagster.core.training.trainers import TRAINERS
 
     if auto_select == bool(trainer):
@@ -43,8 +43,7 @@ def train(
         raise typer.Exit(NO_DATABASE)
     with session_scope(settings.database_url) as session:
         snapshot = select_dataset(session, DatasetSelection())
-    examples = snapshot.examples
-    profile = DatasetProfile.of([e.label for e in examples], [e.concept for e in examples])
+    profile = snapshot.profile()
     choice = choose(profile, trainer or AUTO, budget)
     typer.echo(f"dataset {snapshot.version}: {asdict(profile)}")
     typer.echo(f"trainer: {choice.trainer} (rule {choice.rule}, ~{choice.estimated_seconds} s)")

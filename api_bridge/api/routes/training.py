@@ -23,7 +23,7 @@ from preciso_dagster.core.training.dataset import (
     list_examples,
     select_dataset,
 )
-from preciso_dagster.core.training.selection import DatasetProfile, recommend
+from preciso_dagster.core.training.selection import recommend
 
 router = APIRouter(prefix="/api/v1", tags=["training"])
 
@@ -85,9 +85,7 @@ def recommend_trainer(
     estimated training time, and what is missing when the data cannot train yet."""
     selection = DatasetSelection(body.min_quality, body.max_per_class, tuple(body.example_ids))
     snapshot = select_dataset(session, selection)
-    profile = DatasetProfile.of(
-        [e.label for e in snapshot.examples], [e.concept for e in snapshot.examples]
-    )
+    profile = snapshot.profile()
     choice = recommend(profile, body.budget_seconds)
     return TrainerRecommendation.model_validate(
         {**asdict(choice), "dataset_version": snapshot.version, "profile": asdict(profile)}

@@ -174,10 +174,12 @@ def is_aggregate(question: str) -> str | None:
 
 
 def is_heavy(question: str, document_ids: Sequence[str] | None, top_k: int) -> bool:
-    return (
-        is_aggregate(question) is not None
-        or top_k > LIGHT_MAX_TOP_K
-        or (document_ids is not None and len(document_ids) > LIGHT_MAX_DOCUMENTS)
+    return is_aggregate(question) is not None or _is_large(document_ids, top_k)
+
+
+def _is_large(document_ids: Sequence[str] | None, top_k: int) -> bool:
+    return top_k > LIGHT_MAX_TOP_K or (
+        document_ids is not None and len(document_ids) > LIGHT_MAX_DOCUMENTS
     )
 
 
@@ -193,8 +195,8 @@ def answer(
 ) -> Answer:
     """The answer to `question` from the indexed passages of `document_ids` (all when None)."""
     writer = writer or ExtractiveWriter()
-    heavy = is_heavy(question, document_ids, top_k)
     concept = is_aggregate(question)
+    heavy = concept is not None or _is_large(document_ids, top_k)
     notes: list[str] = []
     aggregate = None
     if concept is not None:

@@ -62,6 +62,12 @@ class DatasetSnapshot(BaseModel):
     version: str
     examples: list[DatasetExample] = Field(default_factory=list)
 
+    def profile(self) -> DatasetProfile:
+        """What the trainer selector looks at."""
+        return DatasetProfile.of(
+            [e.label for e in self.examples], [e.concept for e in self.examples]
+        )
+
     @property
     def class_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(e.concept for e in self.examples).items()))
@@ -316,12 +322,7 @@ def analytics(session: Session) -> dict[str, Any]:
         )
     if counts and max(counts.values()) > 5 * max(1, min(counts.values())):
         recommendations.append("classes are imbalanced more than 5:1; set max_per_class")
-    choice = recommend(
-        DatasetProfile.of(
-            [e.label for e in snapshot.examples], [e.concept for e in snapshot.examples]
-        ),
-        DEFAULT_BUDGET_SECONDS,
-    )
+    choice = recommend(snapshot.profile(), DEFAULT_BUDGET_SECONDS)
     if not choice.can_train:
         recommendations.insert(0, f"training waits for: {'; '.join(choice.missing)}")
     return {

@@ -17,7 +17,6 @@ from preciso_dagster.core.training.registry import ChampionComparison, ModelRegi
 from preciso_dagster.core.training.selection import (
     AUTO,
     DEFAULT_BUDGET_SECONDS,
-    DatasetProfile,
     choose,
 )
 from preciso_dagster.core.training.serving import promote
@@ -107,9 +106,7 @@ def concept_model(
 ) -> dg.Output[TrainedVersion]:
     """Choose a trainer (the selector's decision table, or the one asked for), train, log the
     run with the choice and its reasons to MLflow and register a new model version."""
-    examples = training_dataset.examples
-    profile = DatasetProfile.of([e.label for e in examples], [e.concept for e in examples])
-    choice = choose(profile, config.trainer, config.budget_seconds)
+    choice = choose(training_dataset.profile(), config.trainer, config.budget_seconds)
     context.log.info(f"trainer {choice.trainer} ({choice.rule}): {'; '.join(choice.reasons)}")
     run = context.run
     job_id = str(job_id_of_run(run.run_id, run.tags))  # the run observer keeps its row

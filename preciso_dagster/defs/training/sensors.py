@@ -9,7 +9,6 @@ from preciso_dagster.core.training.dataset import (
 )
 from preciso_dagster.core.training.selection import (
     DEFAULT_BUDGET_SECONDS,
-    DatasetProfile,
     recommend,
 )
 from preciso_dagster.defs.appdb import AppDatabaseResource
@@ -44,10 +43,7 @@ def approval_sensor(
                 f"{latest - seen} new approvals; waiting for {approval_policy.min_new_approvals}"
             )
         snapshot = select_dataset(session, DatasetSelection())
-    profile = DatasetProfile.of(
-        [e.label for e in snapshot.examples], [e.concept for e in snapshot.examples]
-    )
-    choice = recommend(profile, DEFAULT_BUDGET_SECONDS)
+    choice = recommend(snapshot.profile(), DEFAULT_BUDGET_SECONDS)
     if not choice.can_train:  # a run now would fail at once: say what is missing instead
         return dg.SkipReason(f"the dataset cannot train yet: {'; '.join(choice.missing)}")
     return dg.SensorResult(
