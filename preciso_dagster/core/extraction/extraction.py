@@ -26,6 +26,7 @@ from preciso_dagster.core.extraction.storage import sha256_of
 from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
 from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
+from preciso_dagster.core.numeric.turned_text import read_turned_text
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
@@ -415,9 +416,11 @@ def _verify_page_numbers(
     confirmed = confirm_disputed(unruled, numbers, engines, convention)
     ink = faint_ink(unruled)
     confirmed += marks_in_their_own_cell(ink, numbers, convention)
-    page.text = corrected_text(page.text, numbers)
     regions = unread_ink(unruled, numbers, result, second)
     misleading_ink_checked(ink, numbers)
+    turned, regions = read_turned_text(unruled, numbers, regions, engines, convention)
+    confirmed += turned
+    page.text = corrected_text(page.text, numbers)
     page.ocr_numbers = numbers + [
         PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
         for box in regions
@@ -429,7 +432,7 @@ def _verify_page_numbers(
             False,
             f"second reading for number verification ({agreed - confirmed}/{len(numbers)} "
             f"numbers agree, {confirmed} more confirmed by a third reading of their crops "
-            "or by their ink, "
+            "(turned level when set sideways) or by their ink, "
             f"{len(regions)} unread regions)",
             round(second.confidence, 4),
             round(time.perf_counter() - started, 4),

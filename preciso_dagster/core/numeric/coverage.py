@@ -245,19 +245,19 @@ def _glyph_columns(ink: np.ndarray, box: Box) -> list[tuple[int, int, int]]:
     above and below, which blank rows set apart (a rule across the box joins them all)."""
     left, top, right, bottom = (int(v) for v in box)
     cells = ink[max(0, top) : bottom, max(0, left) : right]
-    bands = _runs(np.asarray(cells.any(axis=1)))
+    bands = true_runs(np.asarray(cells.any(axis=1)))
     if not bands:
         return []
     first_row, last_row = max(bands, key=lambda band: cells[band[0] : band[1] + 1].sum())
     cells = cells[first_row : last_row + 1]
     glyphs = []
-    for start, end in _runs(np.asarray(cells.any(axis=0))):
+    for start, end in true_runs(np.asarray(cells.any(axis=0))):
         rows = np.flatnonzero(cells[:, start : end + 1].any(axis=1))
         glyphs.append((start, end, int(rows[-1] - rows[0] + 1)))
     return glyphs
 
 
-def _runs(marked: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(marked: np.ndarray) -> list[tuple[int, int]]:
     """The runs of True in a row of booleans: first and last index of each."""
     indices = np.flatnonzero(marked)
     if len(indices) == 0:

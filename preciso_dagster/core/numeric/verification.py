@@ -78,7 +78,7 @@ def text_numbers(text: str) -> list[PageNumber]:
     """Numbers of a text-layer or native page: the text is the source, so all are verified
     (an ambiguous one, "1 200 000" where the text does not show its grouping, has no value)."""
     return [
-        PageNumber(t.raw, _value(t), t.span, None, True, {"text": t.raw})
+        PageNumber(t.raw, number_value(t), t.span, None, True, {"text": t.raw})
         for t in extract_numbers(text)
     ]
 
@@ -207,14 +207,14 @@ def verify_numbers(
                 covering = [
                     i
                     for i in nearby[position]
-                    if _mostly_inside(boxes[position], seconds[i][1])
+                    if mostly_inside(boxes[position], seconds[i][1])
                     and _reads_more(seconds[i][0].raw, token.raw)
                 ]
                 other_raw = seconds[covering[0]][0].raw if covering else None
             box = boxes[position]
             if match is None and other is not None:
                 box = union_of([box, seconds[other][1]])  # the crop shows what both engines saw
-            reason = _doubt(token)
+            reason = token_doubt(token)
             if match is None:
                 reason = (
                     f"{secondary_engine} read {other_raw!r} here"
@@ -224,7 +224,7 @@ def verify_numbers(
             line_numbers.append(
                 PageNumber(
                     token.raw,
-                    _value(token),
+                    number_value(token),
                     (offset + token.span[0], offset + token.span[1]),
                     box,
                     reason is None,
@@ -237,12 +237,12 @@ def verify_numbers(
     primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
         token, box = seconds[index]
-        if any(_mostly_inside(box, other) for other in primary_boxes):
+        if any(mostly_inside(box, other) for other in primary_boxes):
             continue  # part of a number the primary engine read here ("2019" of a date)
         numbers.append(
             PageNumber(
                 token.raw,
-                _value(token),
+                number_value(token),
                 None,
                 box,
                 False,
@@ -269,7 +269,7 @@ def _confirming_tokens(
     ]
 
 
-def _doubt(token: NumberToken) -> str | None:
+def token_doubt(token: NumberToken) -> str | None:
     """Why a number cannot be verified whatever the engines agree on, if it cannot."""
     if token.malformed:
         return (
@@ -322,7 +322,7 @@ def confirm_disputed(
         crop_keys: dict[str, NumberToken] = {}
         for name, texts in crop_texts.items():
             found = ocr_tokens(texts[index], convention)
-            if len(found) == 1 and _doubt(found[0]) is None:
+            if len(found) == 1 and token_doubt(found[0]) is None:
                 crop_keys[name] = found[0]
         if len({token.key for token in crop_keys.values()}) != 1:
             continue  # the crops disagree too, or nobody read one clear number: a person decides
@@ -344,7 +344,7 @@ def confirm_disputed(
             if number.span is None or len(crop_keys) < 2:
                 continue
             number.raw = token.raw
-        number.value = _value(token)
+        number.value = number_value(token)
         number.verified, number.reason = True, None
         confirmed += 1
     return confirmed
@@ -369,10 +369,10 @@ def marks_in_their_own_cell(
         if len(engines) < 2 or len(written) != 1:
             continue
         tokens = extract_numbers(written.pop(), convention=convention)
-        if len(tokens) != 1 or _doubt(tokens[0]) is not None:
+        if len(tokens) != 1 or token_doubt(tokens[0]) is not None:
             continue
         if mark_in_own_cell(ink, number.box):
-            number.raw, number.value = tokens[0].raw, _value(tokens[0])
+            number.raw, number.value = tokens[0].raw, number_value(tokens[0])
             number.verified, number.reason = True, None
             settled += 1
     return settled
@@ -404,7 +404,7 @@ def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) 
         if raw is None:
             continue
         found = extract_numbers(raw, convention=convention)
-        if len(found) != 1 or _doubt(found[0]) is not None:
+        if len(found) != 1 or token_doubt(found[0]) is not None:
             return False
         tokens += found
     kinds = {token.kind for token in extract_numbers(number.raw, convention=convention)}
@@ -536,7 +536,7 @@ def _reads_more(longer: str, shorter: str) -> bool:
     return len(_digits(longer)) > len(_digits(shorter)) and _digits(shorter) in _digits(longer)
 
 
-def _value(token: NumberToken) -> str | None:
+def number_value(token: NumberToken) -> str | None:
     """The value a number asserts: none for a token that could mean more than one thing."""
     if token.value is None or token.ambiguous or token.malformed or token.doubtful:
         return None
@@ -555,7 +555,7 @@ def _same_place(a: Box, b: Box) -> bool:
     return a[0] - slack < b[2] and b[0] - slack < a[2]
 
 
-def _mostly_inside(a: Box, b: Box) -> bool:
+def mostly_inside(a: Box, b: Box) -> bool:
     """At least half of box `a` lies inside box `b`."""
     width = min(a[2], b[2]) - max(a[0], b[0])
     height = min(a[3], b[3]) - max(a[1], b[1])

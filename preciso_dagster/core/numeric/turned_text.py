@@ -1,0 +1,308 @@
+"""Numbers set sideways: margin microtext, a rotated column header, a spine.
+
+A page reading finds vertical text poorly: Tesseract mostly skips it, and RapidOCR reads a
+vertical line glyph by glyph, or runs two strips together. So every vertical zone of doubt (an
+unverified number whose box stands upright, or an unread region of ink) is cropped, turned
+level, enlarged and read again by two engines. Where both read the same number at the same
+place, it is verified there; what they do not agree on stays with a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.engines import Box, OcrEngine, OcrResult, TesseractEngine
+from preciso_dagster.core.numeric.coverage import INK_LEVEL, true_runs
+from preciso_dagster.core.numeric.numbers import DecimalConvention
+from preciso_dagster.core.numeric.verification import (
+    NUMBER,
+    PageNumber,
+    mostly_inside,
+    number_value,
+    ocr_tokens,
+    token_doubt,
+)
+
+UPRIGHT = 2.0  # a box this many times taller than wide holds vertical text
+GLYPH_TARGET = 20  # pixels of glyph height the turned crop is enlarged towards
+MAX_SCALE = 4
+MIN_PADDING = 10  # pixels of blank around a strip: detectors miss print at a crop's edge
+# Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
+TURNS = (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
+
+
+@dataclass(frozen=True)
+class TurnedNumber:
+    """A number two engines agree on in a turned crop, with its box back on the page."""
+
+    raw: str
+    key: str
+    value: str | None
+    box: Box
+    readings: dict[str, str | None]
+
+
+def upright(box: Box) -> bool:
+    return box[3] - box[1] > UPRIGHT * (box[2] - box[0])
+
+
+def read_turned_text(
+    image: Image.Image,
+    numbers: list[PageNumber],
+    regions: list[Box],
+    engines: dict[str, OcrEngine],
+    convention: DecimalConvention,
+) -> tuple[int, list[Box]]:
+    """Settle vertical zones of doubt by reading them turned level (see the module's doc).
+    Disputed numbers there are verified, corrected or left; numbers nobody had listed are
+    added, verified; a verified number the turned reading contradicts goes back to review.
+    Returns how many numbers were verified or added, and the regions still unexplained."""
+    readers = [engine for engine in engines.values() if engine.availability() is None]
+    doubtful = [
+        n.box for n in numbers if not n.verified and n.kind == NUMBER and n.box and upright(n.box)
+    ]
+    seeds = doubtful + [box for box in regions if upright(box)]
+    if len(readers) < 2 or not seeds:
+        return 0, regions
+    ink = np.asarray(image.convert("L")) < INK_LEVEL
+    zones = _strips(ink, seeds)
+    agreed = [
+        found for zone in zones for found in _agreed_numbers(image, zone, readers, convention)
+    ]
+    settled = _settle(numbers, agreed, ink, convention)
+    return settled, [region for region in regions if not _explained(ink, region, agreed)]
+
+
+def _strips(ink: np.ndarray, seeds: list[Box]) -> list[Box]:
+    """The vertical lines of print the boxes of doubt lie on, each whole: a box's columns of
+    ink are split where blank columns part them, and each part is followed up and down the
+    page for as long as its ink continues (gaps under a glyph height apart)."""
+    strips: set[Box] = set()
+    for left, top, right, bottom in seeds:
+        columns = np.asarray(ink[top:bottom, left:right].any(axis=0))
+        for start, end in true_runs(columns):
+            x0, x1 = left + start, left + end + 1
+            rows = np.asarray(ink[:, x0:x1].any(axis=1))
+            gap = 2 * (x1 - x0)
+            y0, y1 = top, bottom
+            while y0 > 0 and rows[max(0, y0 - gap) : y0].any():
+                y0 -= 1
+            while y1 < len(rows) and rows[y1 : y1 + gap].any():
+                y1 += 1
+            strips.add((x0, y0, x1, y1))
+    merged: list[Box] = []
+    for strip in sorted(strips):
+        if merged and _shares_area(merged[-1], strip):
+            merged[-1] = union_of([merged[-1], strip])
+        else:
+            merged.append(strip)
+    return merged
+
+
+def _agreed_numbers(
+    image: Image.Image, zone: Box, readers: list[OcrEngine], convention: DecimalConvention
+) -> list[TurnedNumber]:
+    """The numbers two engines read alike in the zone, with their boxes on the page. The
+    zone is read turned both ways, since "80618" upside down reads "81908": the way that reads
+    a number at a place where the other way reads none is the way the line runs. When
+    neither way or both ways show that, nothing is agreed."""
+    width = zone[2] - zone[0]
+    scale = max(2, min(MAX_SCALE, round(GLYPH_TARGET / max(1, width))))
+    padding = max(MIN_PADDING, 3 * width // 2)
+    left, top = max(0, zone[0] - padding), max(0, zone[1] - padding)
+    piece = image.crop(
+        (left, top, min(image.width, zone[2] + padding), min(image.height, zone[3] + padding))
+    )
+    enlarged = piece.resize((piece.width * scale, piece.height * scale), Image.Resampling.LANCZOS)
+    ways = []
+    for turn in TURNS:
+        back = _back_to_page(turn, enlarged.size, scale, (left, top))
+        agreed = _confirmed(enlarged.transpose(turn), readers[:2], convention)
+        ways.append([replace(number, box=back(number.box)) for number in agreed])
+    one_way, other_way = (
+        [a for a in way if not any(_shares_area(a.box, b.box) for b in other)]
+        for way, other in (ways, ways[::-1])
+    )
+    if bool(one_way) == bool(other_way):
+        return []
+    return ways[0] if one_way else ways[1]
+
+
+def _confirmed(
+    turned: Image.Image, readers: list[OcrEngine], convention: DecimalConvention
+) -> list[TurnedNumber]:
+    """Numbers of the turned crop that both engines read: each engine's numbers, confirmed by
+    the other's reading at the same place or, failing that, by the other's reading of that
+    number's crop alone (a detector can run small print together or drop a word)."""
+    found = {
+        engine.name: _numbers_read(_read(engine, turned), convention, engine.name)
+        for engine in readers
+    }
+    agreed: list[TurnedNumber] = []
+    for reader, checker in (readers, readers[::-1]):
+        pending = []
+        for number in found[reader.name]:
+            if any(a.key == number.key and _shares_area(a.box, number.box) for a in agreed):
+                continue
+            twin = next(
+                (
+                    other
+                    for other in found[checker.name]
+                    if other.key == number.key and _shares_area(other.box, number.box)
+                ),
+                None,
+            )
+            if twin is None:
+                pending.append(number)
+            else:
+                agreed.append(replace(number, readings=number.readings | twin.readings))
+        read_crops = getattr(checker, "read_crops", None)
+        if not pending or read_crops is None:
+            continue
+        texts = read_crops([_padded_crop(turned, number.box) for number in pending])
+        for number, text in zip(pending, texts, strict=True):
+            tokens = ocr_tokens(text, convention)
+            if len(tokens) == 1 and tokens[0].key == number.key and not token_doubt(tokens[0]):
+                readings = number.readings | {f"{checker.name}@turned-crop": tokens[0].raw}
+                agreed.append(replace(number, readings=readings))
+    return agreed
+
+
+def _padded_crop(image: Image.Image, box: Box) -> Image.Image:
+    padding = (box[3] - box[1]) // 2
+    return image.crop(
+        (
+            max(0, box[0] - padding),
+            max(0, box[1] - padding),
+            min(image.width, box[2] + padding),
+            min(image.height, box[3] + padding),
+        )
+    )
+
+
+def _read(engine: OcrEngine, image: Image.Image) -> OcrResult:
+    """One engine's reading of a turned crop. RapidOCR's detector enlarges an image until its
+    shorter side is 736 px, so a long thin strip is read on a square of white (its text at the
+    top left, where the boxes stay): seconds become a fraction of one."""
+    if isinstance(engine, TesseractEngine):
+        return engine.read(image, page_segmentation=6)  # lines of small print, no layout
+    if image.width <= image.height:
+        return engine.read(image)
+    square = Image.new(image.mode, (image.width, image.width), "white")
+    square.paste(image, (0, 0))
+    return engine.read(square)
+
+
+def _numbers_read(
+    result: OcrResult, convention: DecimalConvention, engine: str
+) -> list[TurnedNumber]:
+    """Each clear number of one engine's reading of the turned crop, boxed in the crop."""
+    found = []
+    for line in result.lines:
+        for token in ocr_tokens(line.text, convention):
+            if token_doubt(token) is None:
+                box = line.box_of(*token.span)
+                readings: dict[str, str | None] = {f"{engine}@turned": token.raw}
+                found.append(TurnedNumber(token.raw, token.key, number_value(token), box, readings))
+    return found
+
+
+def _back_to_page(
+    turn: Image.Transpose, size: tuple[int, int], scale: int, origin: tuple[int, int]
+) -> Callable[[Box], Box]:
+    """Maps a box in the turned, enlarged crop back to page pixels."""
+    width, height = size  # of the enlarged crop before turning
+
+    def back(box: Box) -> Box:
+        left, top, right, bottom = box
+        if turn is Image.Transpose.ROTATE_270:  # (x, y) became (height - y, x)
+            corners = (top, height - right, bottom, height - left)
+        else:  # ROTATE_90: (x, y) became (y, width - x)
+            corners = (width - bottom, left, width - top, right)
+        x0, y0, x1, y1 = (value // scale for value in corners)
+        return (origin[0] + x0, origin[1] + y0, origin[0] + x1, origin[1] + y1)
+
+    return back
+
+
+def _settle(
+    numbers: list[PageNumber],
+    agreed: list[TurnedNumber],
+    ink: np.ndarray,
+    convention: DecimalConvention,
+) -> int:
+    """Apply the agreed numbers to the page's numbers. A disputed number is settled only when
+    every mark of its ink is explained by agreed numbers; a garbled reading outside the page
+    text ("03772725" for two codes) gives way to the agreed numbers it holds. Returns how many
+    numbers were verified or added."""
+    settled = 0
+    unused = list(agreed)
+    replaced: list[PageNumber] = []
+    for number in numbers:
+        if number.kind != NUMBER or number.box is None:
+            continue
+        here = [a for a in unused if mostly_inside(a.box, number.box)]
+        if not here:
+            continue
+        same = [a for a in here if a.key == _key(number, convention)]
+        if number.verified:
+            if not same:
+                number.verified, number.value = False, None
+                number.reason = f"read sideways, this reads {here[0].raw!r}"
+            unused = [a for a in unused if a not in same]
+            continue
+        if not _explained(ink, number.box, agreed):
+            continue  # ink here that no turned reading explains: a person decides
+        match = same[0] if same else (here[0] if len(here) == 1 else None)
+        if match is None:
+            if number.span is None:
+                replaced.append(number)
+            continue
+        unused.remove(match)
+        number.raw, number.value, number.box = match.raw, match.value, match.box
+        number.readings |= match.readings
+        number.verified, number.reason = True, None
+        settled += 1
+    numbers[:] = [n for n in numbers if not any(n is r for r in replaced)]
+    for found in unused:
+        if any(n.box and _shares_area(n.box, found.box) for n in numbers):
+            continue  # a reading of a number already listed, still in doubt
+        numbers.append(PageNumber(found.raw, found.value, None, found.box, True, found.readings))
+        settled += 1
+    return settled
+
+
+def _key(number: PageNumber, convention: DecimalConvention) -> str | None:
+    return next((token.key for token in ocr_tokens(number.raw, convention)), None)
+
+
+def _explained(ink: np.ndarray, box: Box, agreed: list[TurnedNumber]) -> bool:
+    """Every mark of ink in the box lies mostly under numbers both engines read."""
+    left, top, right, bottom = box
+    marks = ink[top:bottom, left:right].astype(np.uint8)
+    count, labels = cv2.connectedComponents(marks, connectivity=8)
+    if count < 2:
+        return False
+    covered = np.zeros(marks.shape, dtype=bool)
+    for found in agreed:
+        x0, y0, x1, y1 = found.box
+        covered[max(0, y0 - top - 2) : y1 - top + 2, max(0, x0 - left - 2) : x1 - left + 2] = True
+    return all(covered[labels == label].mean() >= 0.5 for label in range(1, count))
+
+
+def _shares_area(a: Box, b: Box) -> bool:
+    """The boxes share at least a third of the smaller one's area."""
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return 3 * _intersection(a, b) >= max(1, smaller)
+
+
+def _intersection(a: Box, b: Box) -> int:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0, width) * max(0, height)
