@@ -9,6 +9,7 @@ Target: 1,000 documents within 5 minutes on 2 cores.
 
 Usage: python -m bench.inbox_bench [--documents N] [--batch-size N]
        [--app-db-url URL] [--dagster-postgres-url URL]   (two different databases)
+       [--profile celery --workers N]   (steps on N Celery workers; needs both URLs)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
+from typing import Any
 
 import pymupdf
 from sqlalchemy import func, select
@@ -71,10 +73,14 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--app-db-url", help="the app database, PostgreSQL for example")
     parser.add_argument("--dagster-postgres-url", help="Dagster's storage on PostgreSQL")
+    parser.add_argument("--profile", choices=["default", "celery"], default="default")
+    parser.add_argument("--workers", type=int, default=2, help="Celery workers (celery profile)")
     args = parser.parse_args()
     files = [statement_pdf(number) for number in range(args.documents)]
     baseline = baseline_seconds(files)
-    overrides = database_overrides(args.app_db_url, args.dagster_postgres_url)
+    overrides: dict[str, Any] = {**database_overrides(args.app_db_url, args.dagster_postgres_url)}
+    if args.profile == "celery":
+        overrides |= {"profile": "celery", "celery_workers": args.workers}
     with running_stack(ocr_batch_size=args.batch_size, **overrides) as stack:
         settings = stack.settings
         assert settings.inbox_dir is not None
@@ -90,7 +96,9 @@ def main() -> None:
             time.sleep(1)
         elapsed = time.monotonic() - started
     print(
-        f"inbox, {args.documents} one-page text PDFs, batches of {args.batch_size}: "
+        f"inbox ({args.profile} profile"
+        + (f", {args.workers} Celery workers" if args.profile == "celery" else "")
+        + f"), {args.documents} one-page text PDFs, batches of {args.batch_size}: "
         f"{done} checked in {elapsed:.1f} s ({done / elapsed:.1f} documents/s) over {runs} runs; "
         f"outcomes {dict(counts)} (target: all within {TARGET_SECONDS} s)"
     )

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from preciso_dagster.core.settings import get_settings
+from preciso_dagster.defs.execution import executor_for
 from preciso_dagster.defs.ingest.assets import document_pages
 from preciso_dagster.defs.numeric.assets import normalized_text
 from preciso_dagster.defs.numeric.checks import normalized_text_keeps_numbers, numbers_verified
@@ -61,8 +62,5 @@ defs = dg.Definitions(
         approval_sensor,
     ],
     resources=resources_for(get_settings()),
-    # One process per run: every step in a new process would re-import the code location
-    # (seconds each on two cores). Outputs still go to the persistent filesystem IO manager,
-    # so a failed run can be re-executed from failure.
-    executor=dg.in_process_executor,
+    executor=executor_for(get_settings()),
 )

@@ -11,6 +11,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.command("stack")(stack.run_stack)
+app.command("worker-config")(stack.write_worker_config)
 app.command("extract")(extract.extract)
 app.command("check-numbers")(check_numbers.check_numbers)
 app.command("train")(train.train)

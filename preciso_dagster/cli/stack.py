@@ -48,10 +48,16 @@ def run_stack(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        while all(s.process and s.process.poll() is None for s in stack.services):
+        while True:
             time.sleep(1)
-        dead = [s.name for s in stack.services if s.process and s.process.poll() is not None]
-        typer.echo(f"{', '.join(dead)} stopped unexpectedly; stopping the rest", err=True)
+            dead = [s for s in stack.services if s.process and s.process.poll() is not None]
+            if any(not s.restartable for s in dead):
+                names = ", ".join(s.name for s in dead)
+                typer.echo(f"{names} stopped unexpectedly; stopping the rest", err=True)
+                break
+            for service in dead:  # a Celery worker: its unfinished step went back to the queue
+                typer.echo(f"{service.name} stopped unexpectedly; starting it again", err=True)
+                stack.relaunch(service.name)
     except KeyboardInterrupt:
         typer.echo("stopping ...")
     finally:
@@ -60,3 +66,13 @@ def run_stack(
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
         typer.echo("stopped.")
+
+
+def write_worker_config() -> None:
+    """Write the Celery worker config (`PRECISO_CELERY_*`) into DAGSTER_HOME and print its
+    path, for `dagster-celery worker start --config-yaml` on a host `preciso stack` does not
+    run (deploy/compose.yaml)."""
+    from preciso_dagster.cli.supervisor import write_celery_worker_config
+    from preciso_dagster.core.settings import get_settings
+
+    typer.echo(write_celery_worker_config(get_settings()))

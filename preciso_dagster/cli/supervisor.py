@@ -22,8 +22,11 @@ import httpx
 import yaml
 
 from preciso_dagster.core.appdb.migrate import upgrade
+from preciso_dagster.core.celery_workers import live_workers
+from preciso_dagster.core.errors import BrokerUnavailableError
 from preciso_dagster.core.flags import FLAGS
 from preciso_dagster.core.settings import Settings
+from preciso_dagster.defs.execution import celery_executor_config
 
 STOP_GRACE_SECONDS = 20
 
@@ -34,6 +37,7 @@ class Service:
     command: list[str]
     ready_url: str
     extra_env: dict[str, str] = field(default_factory=dict)
+    restartable: bool = False  # started again when it dies, instead of stopping the stack
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -80,6 +84,12 @@ def child_environment(settings: Settings, admin_token: str | None) -> dict[str, 
             "PRECISO_WEB_PORT": str(settings.web_port),
             "PRECISO_API_PORT": str(settings.api_port),
             "PRECISO_MLFLOW_PORT": str(settings.mlflow_port),
+            "PRECISO_OCR_BATCH_THRESHOLD": str(settings.ocr_batch_threshold),
+            "PRECISO_OCR_BATCH_SIZE": str(settings.ocr_batch_size),
+            "PRECISO_PROFILE": settings.profile,
+            "PRECISO_CELERY_WORKERS": str(settings.celery_workers),
+            "PRECISO_CELERY_BROKER_URL": settings.celery_broker_url,
+            "PRECISO_CELERY_BACKEND_URL": settings.celery_backend_url,
         }
     )
     env.update({f"PRECISO_{flag.setting.upper()}": str(flag.enabled(settings)) for flag in FLAGS})
@@ -129,6 +139,8 @@ def services_for(settings: Settings, workspace: Path, with_mlflow: bool) -> list
             f"http://{host}:{settings.api_port}/healthz",
         ),
     ]
+    if settings.profile == "celery":
+        services += celery_worker_services(settings, nice)
     if with_mlflow:
         services.append(
             Service(
@@ -155,6 +167,48 @@ def services_for(settings: Settings, workspace: Path, with_mlflow: bool) -> list
     return services
 
 
+def write_celery_worker_config(settings: Settings) -> Path:
+    """The celery executor's config, as `dagster-celery worker start -y` reads it."""
+    assert settings.dagster_home is not None
+    target = settings.dagster_home / "celery-worker.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    config = {"execution": {"config": celery_executor_config(settings)}}
+    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+def celery_worker_services(settings: Settings, nice: list[str]) -> list[Service]:
+    """N Celery workers (`celery` profile), one task at a time each. `dagster-celery` starts
+    `celery` from PATH, so the virtualenv's bin goes first on it."""
+    bin_dir = Path(sys.executable).parent
+    assert settings.dagster_home is not None
+    config = settings.dagster_home / "celery-worker.yaml"
+    path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    return [
+        Service(
+            f"celery-worker-{number}",
+            [
+                *nice,
+                str(bin_dir / "dagster-celery"),
+                "worker",
+                "start",
+                "--app",
+                "dagster_celery.app",
+                "--config-yaml",
+                str(config),
+                "--name",
+                f"preciso-worker-{number}",
+                "--",
+                "--concurrency=1",
+            ],
+            "",
+            extra_env={"PATH": path},
+            restartable=True,
+        )
+        for number in range(1, settings.celery_workers + 1)
+    ]
+
+
 @dataclass
 class Stack:
     """The stack's processes, each in its own process group so a stop leaves no orphans."""
@@ -172,6 +226,8 @@ class Stack:
         """Migrate, configure the instance, start every service and wait until each answers."""
         upgrade(self.settings.database_url)
         write_instance_config(self.settings, self.instance_template)
+        if self.settings.profile == "celery":
+            write_celery_worker_config(self.settings)
         assert self.settings.inbox_dir is not None
         self.settings.inbox_dir.mkdir(parents=True, exist_ok=True)
         self.admin_token = ensure_api_token(self.settings)
@@ -191,6 +247,8 @@ class Stack:
             self._launch(service)
         try:
             self.wait_until_ready(timeout)
+            if self.settings.profile == "celery":
+                self.wait_for_workers(self.settings.celery_workers, timeout)
         except BaseException:
             self.stop()
             raise
@@ -210,8 +268,14 @@ class Stack:
 
     def restart(self, name: str, timeout: float = 120) -> None:
         """Start a service stopped with `stop_service` again and wait until it answers."""
-        self._launch(self.service(name))
+        self.relaunch(name)
         self.wait_until_ready(timeout)
+
+    def relaunch(self, name: str) -> None:
+        """Start a stopped service again (and what is left of its process group first)."""
+        service = self.service(name)
+        _signal_group(service, signal.SIGKILL)
+        self._launch(service)
 
     def stop_service(self, name: str) -> None:
         """Stop one service and its children (for fault tests), leaving the others running."""
@@ -239,6 +303,20 @@ class Stack:
             if waiting and time.monotonic() > deadline:
                 names = ", ".join(service.name for service in waiting)
                 raise TimeoutError(f"not ready after {timeout:.0f}s: {names}")
+            time.sleep(0.5)
+
+    def wait_for_workers(self, count: int, timeout: float) -> list[str]:
+        """Wait until `count` Celery workers answer over the broker; their names."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                names = live_workers(self.settings.celery_broker_url)
+            except BrokerUnavailableError:
+                names = []
+            if len(names) >= count:
+                return names
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(names)} of {count} Celery workers answer: {names}")
             time.sleep(0.5)
 
     def stop(self) -> None:

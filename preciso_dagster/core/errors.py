@@ -33,6 +33,10 @@ class DagsterUnavailableError(PrecisoError):
     """Dagster's GraphQL endpoint did not answer: worth trying again later."""
 
 
+class BrokerUnavailableError(PrecisoError):
+    """The Celery broker cannot be reached (the `celery` profile)."""
+
+
 class SubmissionRefusedError(PrecisoError):
     """Dagster answered and refused this run (bad config, unknown job): never worth a retry."""
 

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     dagster_home: Path | None = None
     dagster_postgres_url: SecretStr | None = None
 
+    # Where steps run (docs/scaling.md). "default": in the run's own process. "celery": on
+    # Celery workers over RabbitMQ. "kubernetes": each step in a Kubernetes Job (Dagster's Helm
+    # chart, deploy/helm-values.yaml). The last two need PostgreSQL for both databases.
+    profile: Literal["default", "celery", "kubernetes"] = "default"
+    celery_workers: int = Field(default=2, ge=1, le=64)
+    celery_broker_url: str = "pyamqp://guest@127.0.0.1:5672//"
+    celery_backend_url: str = "rpc://"
+
     dagster_graphql_host: str = "127.0.0.1"
     web_port: int = 3000
     api_port: int = 8000
@@ -95,6 +103,13 @@ class Settings(BaseSettings):
         self.dagster_home = (self.dagster_home or var_dir / "dagster").resolve()
         self.dagster_ui_url = self.dagster_ui_url or f"http://127.0.0.1:{self.web_port}"
         self.mlflow_ui_url = self.mlflow_ui_url or f"http://127.0.0.1:{self.mlflow_port}"
+        if self.profile != "default" and (
+            self.dagster_postgres_url is None or not self.database_url.startswith("postgresql")
+        ):
+            raise ValueError(
+                f"PRECISO_PROFILE={self.profile} needs PostgreSQL for both databases, which every "
+                "worker reaches: set PRECISO_DATABASE_URL and PRECISO_DAGSTER_POSTGRES_URL"
+            )
         if self.env == "prod" and not self.api_tokens:
             raise ValueError("PRECISO_API_TOKENS must be set when PRECISO_ENV=prod")
         return self
