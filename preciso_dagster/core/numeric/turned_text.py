@@ -32,6 +32,9 @@ from preciso_dagster.core.numeric.verification import (
 UPRIGHT = 2.0  # a box this many times taller than wide holds vertical text
 GLYPH_TARGET = 20  # pixels of glyph height the turned crop is enlarged towards
 MAX_SCALE = 4
+MIN_GLYPH_PIXELS = 4  # narrower strips of ink are strokes (a rule's remains), not glyphs
+WORD_LENGTH = 12  # glyph heights: the longest run of ink a strip of print has without a gap
+CROWDED = 0.2  # share of a strip's inked rows with ink beside them, above which it is no strip
 MIN_PADDING = 10  # pixels of blank around a strip: detectors miss print at a crop's edge
 # Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
 TURNS = (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
@@ -95,7 +98,8 @@ def _strips(ink: np.ndarray, seeds: list[Box]) -> list[Box]:
                 y0 -= 1
             while y1 < len(rows) and rows[y1 : y1 + gap].any():
                 y1 += 1
-            strips.add((x0, y0, x1, y1))
+            if _looks_like_print(ink, (x0, y0, x1, y1)):
+                strips.add((x0, y0, x1, y1))
     merged: list[Box] = []
     for strip in sorted(strips):
         if merged and _shares_area(merged[-1], strip):
@@ -103,6 +107,24 @@ def _strips(ink: np.ndarray, seeds: list[Box]) -> list[Box]:
         else:
             merged.append(strip)
     return merged
+
+
+def _looks_like_print(ink: np.ndarray, strip: Box) -> bool:
+    """A line of print set sideways: wide enough for a glyph, its ink broken by gaps between
+    words at least every WORD_LENGTH glyph heights (a table rule's ink runs on), and alone
+    across its width: no ink a glyph's height to its left or right on most of its rows (the
+    last digits of a column of right-aligned amounts line up too, beside the other digits)."""
+    x0, y0, x1, y1 = strip
+    width = x1 - x0
+    rows = np.asarray(ink[y0:y1, x0:x1].any(axis=1))
+    if width < MIN_GLYPH_PIXELS or not rows.any():
+        return False
+    if any(end - start >= WORD_LENGTH * width for start, end in true_runs(rows)):
+        return False
+    beside = np.asarray(ink[y0:y1, max(0, x0 - width) : x0].any(axis=1)) | np.asarray(
+        ink[y0:y1, x1 : x1 + width].any(axis=1)
+    )
+    return bool((rows & beside).sum() <= CROWDED * rows.sum())
 
 
 def _agreed_numbers(
