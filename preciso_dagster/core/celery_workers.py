@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 from kombu.exceptions import OperationalError
+from kombu.utils.url import maybe_sanitize_url
 
 from preciso_dagster.core.errors import BrokerUnavailableError
 
@@ -18,12 +19,6 @@ def live_workers(broker_url: str, timeout: float = 1.0) -> list[str]:
             replies = app.control.ping(timeout=timeout, connection=connection)
     except (OSError, OperationalError) as error:
         raise BrokerUnavailableError(
-            f"the broker at {_without_password(broker_url)} does not answer: {error}"
+            f"the broker at {maybe_sanitize_url(broker_url)} does not answer: {error}"
         ) from error
     return sorted(name for reply in replies for name in reply)
-
-
-def _without_password(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    return f"{scheme}://{credentials.split(':')[0]}{at}{host}" if at else url

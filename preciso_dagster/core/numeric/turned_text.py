@@ -23,10 +23,12 @@ from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.verification import (
     NUMBER,
     PageNumber,
+    crop,
     mostly_inside,
     number_value,
     ocr_tokens,
     token_doubt,
+    upscaled,
 )
 
 UPRIGHT = 2.0  # a box this many times taller than wide holds vertical text
@@ -138,10 +140,7 @@ def _agreed_numbers(
     scale = max(2, min(MAX_SCALE, round(GLYPH_TARGET / max(1, width))))
     padding = max(MIN_PADDING, 3 * width // 2)
     left, top = max(0, zone[0] - padding), max(0, zone[1] - padding)
-    piece = image.crop(
-        (left, top, min(image.width, zone[2] + padding), min(image.height, zone[3] + padding))
-    )
-    enlarged = piece.resize((piece.width * scale, piece.height * scale), Image.Resampling.LANCZOS)
+    enlarged = upscaled(crop(image, zone, padding), scale)
     ways = []
     for turn in TURNS:
         back = _back_to_page(turn, enlarged.size, scale, (left, top))
@@ -187,25 +186,13 @@ def _confirmed(
         read_crops = getattr(checker, "read_crops", None)
         if not pending or read_crops is None:
             continue
-        texts = read_crops([_padded_crop(turned, number.box) for number in pending])
+        texts = read_crops([crop(turned, n.box, (n.box[3] - n.box[1]) // 2) for n in pending])
         for number, text in zip(pending, texts, strict=True):
             tokens = ocr_tokens(text, convention)
             if len(tokens) == 1 and tokens[0].key == number.key and not token_doubt(tokens[0]):
                 readings = number.readings | {f"{checker.name}@turned-crop": tokens[0].raw}
                 agreed.append(replace(number, readings=readings))
     return agreed
-
-
-def _padded_crop(image: Image.Image, box: Box) -> Image.Image:
-    padding = (box[3] - box[1]) // 2
-    return image.crop(
-        (
-            max(0, box[0] - padding),
-            max(0, box[1] - padding),
-            min(image.width, box[2] + padding),
-            min(image.height, box[3] + padding),
-        )
-    )
 
 
 def _read(engine: OcrEngine, image: Image.Image) -> OcrResult:

@@ -312,7 +312,7 @@ def confirm_disputed(
     if not disputed or not readers:
         return 0
     crops = [
-        _upscaled(crop(image, number.box, padding=6), CROP_SCALE)
+        upscaled(crop(image, number.box, padding=6), CROP_SCALE)
         for number in disputed
         if number.box is not None
     ]
@@ -468,7 +468,7 @@ def misleading_ink_checked(ink: np.ndarray, numbers: list[PageNumber]) -> None:
             number.verified, number.value, number.reason = False, None, reason
 
 
-def _upscaled(image: Image.Image, factor: int) -> Image.Image:
+def upscaled(image: Image.Image, factor: int) -> Image.Image:
     return image.resize((image.width * factor, image.height * factor), Image.Resampling.LANCZOS)
 
 
