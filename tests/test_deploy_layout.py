@@ -17,6 +17,10 @@ from tests.conftest import REPO_ROOT
 DEPLOY = REPO_ROOT / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 HELM = yaml.safe_load((DEPLOY / "helm-values.yaml").read_text())
+KUBERNETES = {
+    (doc["kind"], doc["metadata"]["name"]): doc
+    for doc in yaml.safe_load_all((DEPLOY / "kubernetes.yaml").read_text())
+}
 # `preciso stack`'s service -> the compose service that runs the same program.
 COMPOSE_NAME = {
     "webserver": "webserver",
@@ -29,9 +33,13 @@ PORT_OPTIONS = ("-p", "--port")
 
 
 def _celery_settings(tmp_path: Path) -> Settings:
+    return _profile_settings(tmp_path, "celery")
+
+
+def _profile_settings(tmp_path: Path, profile: str) -> Settings:
     return Settings(
         var_dir=tmp_path,
-        profile="celery",
+        profile=profile,
         celery_workers=1,
         database_url="postgresql+psycopg2://preciso@postgres/preciso",
         dagster_postgres_url="postgresql+psycopg2://preciso@postgres/dagster",
@@ -126,3 +134,75 @@ def test_the_image_installs_from_the_lock_and_copies_what_exists() -> None:
     assert any("pip install" in line and "-r requirements.lock" in line for line in lines)
     copied = [word for line in lines if line.startswith("COPY ") for word in line.split()[1:-1]]
     assert copied and all((REPO_ROOT / path).exists() for path in copied), copied
+
+
+def _container(deployment: str) -> dict:
+    (container,) = KUBERNETES[("Deployment", deployment)]["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def test_kubernetes_runs_the_bridge_and_mlflow_as_the_stack_does(tmp_path: Path) -> None:
+    services = _stack_services(tmp_path)
+    for name in ("api", "mlflow"):
+        container = _container(name)
+        program = _program_and_options(services[name].command)
+        assert _program_and_options(container["command"]) == program, name
+        port = int(program[2] or 0)
+        assert container["ports"] == [{"containerPort": port}], name
+        service = KUBERNETES[("Service", name)]["spec"]
+        assert service["ports"] == [{"port": port, "targetPort": port}], name
+        assert (
+            service["selector"]
+            == KUBERNETES[("Deployment", name)]["spec"]["selector"]["matchLabels"]
+        )
+        probe = container["readinessProbe"]["httpGet"]
+        assert probe["port"] == port, name
+    assert _container("api")["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_kubernetes_pods_get_every_setting_the_stack_gives_its_processes(tmp_path: Path) -> None:
+    settings = _profile_settings(tmp_path, "kubernetes")
+    given = set(child_environment(settings, admin_token=None)) - set(os.environ)
+    secret_keys = {"PRECISO_DATABASE_URL", "PRECISO_DAGSTER_POSTGRES_URL"} | {
+        "PRECISO_MLFLOW_TRACKING_URI",
+        "PRECISO_API_TOKENS",
+    }
+    config = KUBERNETES[("ConfigMap", "preciso-config")]["data"]
+    celery_only = {key for key in given if key.startswith("PRECISO_CELERY_")}
+    needed = {key for key in given if not key.startswith("PRECISO_FLAG_")} - celery_only
+    assert needed <= set(config) | secret_keys, needed - set(config) - secret_keys
+    assert not set(config) & secret_keys, "a secret in the ConfigMap"
+    header = (DEPLOY / "kubernetes.yaml").read_text().split("apiVersion")[0]
+    assert all(f"--from-literal={key}=" in header for key in secret_keys)
+    assert config["PRECISO_PROFILE"] == "kubernetes"
+    for name in ("web_port", "api_port", "mlflow_port"):
+        assert config[f"PRECISO_{name.upper()}"] == str(getattr(settings, name))
+    # The bridge finds Dagster at the chart's webserver Service (release `preciso`).
+    assert config["PRECISO_DAGSTER_GRAPHQL_HOST"] == "preciso-dagster-webserver"
+    assert int(config["PRECISO_WEB_PORT"]) == HELM["dagsterWebserver"]["service"]["port"]
+    for name in ("api", "mlflow"):
+        sources = {next(iter(source.values()))["name"] for source in _container(name)["envFrom"]}
+        assert sources == {"preciso-config", "preciso-env"}, name
+
+
+def test_the_chart_and_the_manifests_share_one_volume_configuration_and_secret() -> None:
+    claim = KUBERNETES[("PersistentVolumeClaim", "preciso-var")]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    launcher = HELM["runLauncher"]["config"]["k8sRunLauncher"]
+    (deployment,) = HELM["dagster-user-deployments"]["deployments"]
+    for part in (launcher, deployment):
+        assert {v["persistentVolumeClaim"]["claimName"] for v in part["volumes"]} == {"preciso-var"}
+        assert {m["mountPath"] for m in part["volumeMounts"]} == {
+            KUBERNETES[("ConfigMap", "preciso-config")]["data"]["PRECISO_VAR_DIR"]
+        }
+        assert [s["name"] for s in part["envSecrets"]] == ["preciso-env"]
+        assert [c["name"] for c in part["envConfigMaps"]] == ["preciso-config"]
+    images = {
+        container["image"].split(":")[0]
+        for doc in KUBERNETES.values()
+        for container in doc.get("spec", {})
+        .get("template", {})
+        .get("spec", {})
+        .get("containers", [])
+    }
+    assert images == {"preciso"}

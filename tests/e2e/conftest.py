@@ -26,6 +26,9 @@ from tests.conftest import (
     fresh_postgres_database,
 )
 
+# Scenarios shared by test modules report their failed asserts as tests do.
+pytest.register_assert_rewrite("tests.e2e.run_worker_faults")
+
 TOKENS = {
     "e2e-operator": "operator",
     "e2e-admin": "admin",

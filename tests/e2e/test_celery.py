@@ -7,6 +7,7 @@ starts with PRECISO_PROFILE=celery PRECISO_CELERY_WORKERS=2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -18,12 +19,15 @@ import httpx
 import pymupdf
 import pytest
 from PIL import Image
+from sqlalchemy import create_engine, make_url, text
 
 from bench.generated_pages import generated_pages
 from bench.numeric_bench import scan_pdf
 from preciso_dagster.cli.supervisor import stack_on_free_ports
+from tests import fixtures
 from tests.conftest import POSTGRES_URL, REPO_ROOT, drop_postgres_database, fresh_postgres_database
 from tests.e2e.conftest import TOKENS, RunningStack
+from tests.e2e.run_worker_faults import kill_the_run_worker_mid_run
 
 
 def _rabbitmq_answers() -> bool:
@@ -218,3 +222,70 @@ def test_a_worker_killed_mid_step_hands_the_step_to_the_other_worker(
 
     celery_stack.stack.restart(name)
     celery_stack.stack.wait_for_workers(WORKERS, timeout=120)
+
+
+def test_a_killed_run_worker_is_reclaimed_and_retried_as_in_the_default_profile(
+    celery_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Run monitoring and run retries: the run worker (the executor's loop, on the daemon's
+    # host) dies while its step runs on a Celery worker.
+    kill_the_run_worker_mid_run(celery_stack, monkeypatch)
+
+
+@contextlib.contextmanager
+def _refusing_connections(database_url: str) -> Iterator[None]:
+    """The database refuses every connection, and the open ones are cut, until the block ends."""
+    assert POSTGRES_URL
+    name = make_url(database_url).database
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+
+def test_a_step_the_database_refused_is_retried_by_its_retry_policy_on_a_worker(
+    celery_stack: RunningStack,
+) -> None:
+    upload = _upload(celery_stack, "refused.pdf", fixtures.scanned_pdf())
+    gateway = celery_stack.gateway()
+
+    def up_for_retry() -> str | None:
+        runs = gateway.runs_for_job(upload["job_id"])
+        if not runs:
+            return None
+        (run_id,) = runs
+        events = _run_events(celery_stack, run_id)
+        retried = any(
+            e["__typename"] == "ExecutionStepUpForRetryEvent" and e["stepKey"] == "document_pages"
+            for e in events
+        )
+        return run_id if retried else None
+
+    # The app database goes away before the run's first step reads its document: the step
+    # fails on a worker, and TRANSIENT_RETRY_POLICY (defs/retries.py) sends it again.
+    with _refusing_connections(celery_stack.settings.database_url):
+        run_id = celery_stack.wait_for(up_for_retry, timeout=180, every=0.2)
+
+    job = celery_stack.wait_for_job(upload["job_id"], {"succeeded", "failed", "dead_letter"}, 300)
+    assert job["status"] == "succeeded", job
+    assert (job["attempts"], job["dagster_run_id"]) == (1, run_id)  # a step retry, not a new run
+    events = _run_events(celery_stack, run_id)
+    kinds = Counter(e["__typename"] for e in events if e.get("stepKey") == "document_pages")
+    assert kinds["ExecutionStepUpForRetryEvent"] >= 1 and kinds["ExecutionStepRestartEvent"] >= 1
+    assert (kinds["ExecutionStepSuccessEvent"], kinds["MaterializationEvent"]) == (1, 1), kinds
+    placed = [w for k, w in _step_workers(events) if k == "document_pages"]
+    assert len(placed) == 1 + kinds["ExecutionStepRestartEvent"], placed  # each try on a worker
+    document = celery_stack.api.get(f"/api/v1/documents/{upload['document_id']}").json()
+    assert document["status"] in {"extracted", "needs_review"}, document
