@@ -21,13 +21,30 @@ POSTGRES = {
 
 
 @pytest.mark.parametrize("profile", ["celery", "kubernetes"])
-def test_a_scaled_out_profile_refuses_to_start_without_postgresql(
+def test_a_scaled_out_profile_refuses_to_start_in_prod_without_postgresql(
     profile: str, tmp_path: Path
 ) -> None:
+    prod = {"var_dir": tmp_path, "profile": profile, "env": "prod", "api_tokens": {"t": "admin"}}
     with pytest.raises(ValidationError, match="PRECISO_DAGSTER_POSTGRES_URL"):
-        Settings(var_dir=tmp_path, profile=profile)
+        Settings(**prod)
     with pytest.raises(ValidationError, match="PRECISO_DATABASE_URL"):
-        Settings(var_dir=tmp_path, profile=profile, dagster_postgres_url="postgresql://x@db/d")
+        Settings(**prod, dagster_postgres_url="postgresql://x@db/d")
+
+
+def test_outside_prod_a_scaled_out_profile_uses_the_local_postgresql_server(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        var_dir=tmp_path, profile="celery", local_postgres_url="postgresql://me:pw@pg:5433/x"
+    )
+    assert settings.database_url == "postgresql://me:pw@pg:5433/preciso"
+    assert settings.dagster_postgres_url is not None
+    assert settings.dagster_postgres_url.get_secret_value() == (
+        "postgresql://me:pw@pg:5433/preciso_dagster"
+    )
+    given = Settings(var_dir=tmp_path, profile="celery", **POSTGRES)
+    assert given.database_url == POSTGRES["database_url"]
+    assert Settings(var_dir=tmp_path).database_url.startswith("sqlite")  # default: unchanged
 
 
 def test_each_profile_gives_every_job_its_executor(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import yaml
 
-from preciso_dagster.core.appdb.migrate import upgrade
+from preciso_dagster.core.appdb.migrate import create_postgres_database_if_missing, upgrade
 from preciso_dagster.core.celery_workers import live_workers
 from preciso_dagster.core.errors import BrokerUnavailableError
 from preciso_dagster.core.flags import FLAGS
@@ -224,6 +224,12 @@ class Stack:
 
     def start(self, timeout: float = 180) -> None:
         """Migrate, configure the instance, start every service and wait until each answers."""
+        if self.settings.profile != "default":
+            assert self.settings.dagster_postgres_url is not None  # Settings refuses otherwise
+            create_postgres_database_if_missing(self.settings.database_url)
+            create_postgres_database_if_missing(
+                self.settings.dagster_postgres_url.get_secret_value()
+            )
         upgrade(self.settings.database_url)
         write_instance_config(self.settings, self.instance_template)
         if self.settings.profile == "celery":

@@ -31,8 +31,14 @@ class Settings(BaseSettings):
 
     # Where steps run (docs/scaling.md). "default": in the run's own process. "celery": on
     # Celery workers over RabbitMQ. "kubernetes": each step in a Kubernetes Job (Dagster's Helm
-    # chart, deploy/helm-values.yaml). The last two need PostgreSQL for both databases.
+    # chart, deploy/helm-values.yaml). The last two need PostgreSQL for both databases: outside
+    # prod, unless PRECISO_DATABASE_URL / PRECISO_DAGSTER_POSTGRES_URL say otherwise, they use
+    # the databases `preciso` and `preciso_dagster` of `local_postgres_url`'s server, which
+    # `preciso stack` creates when missing.
     profile: Literal["default", "celery", "kubernetes"] = "default"
+    local_postgres_url: str = Field(
+        default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", repr=False
+    )
     celery_workers: int = Field(default=2, ge=1, le=64)
     celery_broker_url: str = "pyamqp://guest@127.0.0.1:5672//"
     celery_backend_url: str = "rpc://"
@@ -94,6 +100,8 @@ class Settings(BaseSettings):
             os.environ.get("PRECISO_DATABASE_URL") == self.database_url
         )
         self.var_dir = var_dir
+        if self.profile != "default" and self.env != "prod":
+            self._default_to_local_postgres()
         if not self.database_url:
             self.database_url = f"sqlite:///{var_dir / 'preciso.db'}"
         if not self.mlflow_tracking_uri:
@@ -113,6 +121,16 @@ class Settings(BaseSettings):
         if self.env == "prod" and not self.api_tokens:
             raise ValueError("PRECISO_API_TOKENS must be set when PRECISO_ENV=prod")
         return self
+
+    def _default_to_local_postgres(self) -> None:
+        from sqlalchemy import make_url  # only the scaled-out profiles pay for the import
+
+        server = make_url(self.local_postgres_url)
+        if not self.database_url:
+            self.database_url = server.set(database="preciso").render_as_string(hide_password=False)
+        if self.dagster_postgres_url is None:
+            dagster = server.set(database="preciso_dagster")
+            self.dagster_postgres_url = SecretStr(dagster.render_as_string(hide_password=False))
 
     @property
     def database_url_given(self) -> bool:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
 
 from preciso_dagster.core.appdb.models import Base
 from preciso_dagster.core.appdb.session import engine_for
@@ -33,6 +33,23 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
     _ensure_sqlite_parent(url)
     command.upgrade(alembic_config(url), revision)
+
+
+def create_postgres_database_if_missing(url: str) -> None:
+    """Create the PostgreSQL database `url` names when its server has none by that name."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            ).first()
+            if exists is None:
+                quoted = connection.dialect.identifier_preparer.quote(parsed.database)
+                connection.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        admin.dispose()
 
 
 def sqlite_file_missing(url: str) -> bool:
