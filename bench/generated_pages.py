@@ -3,8 +3,8 @@
 Every number is drawn as its own text run, so the truth is not a re-parse of a text layer:
 each number's key (what it means) and its box on the page are recorded as it is drawn.
 Classes: currency glyphs, two and three amount columns, ruled tables, space and apostrophe
-grouping, decimal commas, margin microtext and line numbers. Seeded: the same seed gives the
-same pages.
+grouping, decimal commas, margin microtext, line numbers and figures set in cells. Seeded: the
+same seed gives the same pages.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pymupdf
@@ -96,13 +97,33 @@ class Canvas:
         self.text(x, y, text, 10)
         self.rows.append(TruthRow(text, [], y))
 
+    def cells(self, x: float, y: float, text: str, size: float = 10) -> float:
+        """Draw `text` one character to a cell a digit wide, each at the left of its cell, as a
+        monospaced (or a CJK font's half-width) face sets it: "3.9" shows as "3. 9". Returns
+        its width."""
+        cell = self.font.text_length("0", fontsize=size)
+        for position, character in enumerate(text):
+            if not character.isspace():
+                self.text(x + position * cell, y, character, size)
+        return cell * len(text)
+
     def number(
-        self, x: float, y: float, written: str, size: float = 10, right: bool = False
+        self,
+        x: float,
+        y: float,
+        written: str,
+        size: float = 10,
+        right: bool = False,
+        in_cells: bool = False,
     ) -> None:
         """Draw one number (left- or right-aligned at x) and record what it means."""
-        width = self.font.text_length(written, fontsize=size)
+        cell = self.font.text_length("0", fontsize=size)
+        width = cell * len(written) if in_cells else self.font.text_length(written, fontsize=size)
         left = x - width if right else x
-        self.text(left, y, written, size)
+        if in_cells:
+            self.cells(left, y, written, size)
+        else:
+            self.text(left, y, written, size)
         for token in extract_numbers(written, convention=self.convention):
             self.truth.append(TruthNumber(token, (left, y - size, left + width, y + 2)))
             if self.rows and abs(self.rows[-1].baseline - y) < 1:
@@ -280,6 +301,55 @@ def line_numbers(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"transcript-{index}", "line numbers")
 
 
+LAB_TESTS = (
+    ("WBC count", "G/L"),
+    ("NEU count", "G/L"),
+    ("LYM percent", "%"),
+    ("RBC count", "T/L"),
+    ("HGB", "g/L"),
+    ("HCT", "%"),
+    ("MCV", "fL"),
+    ("MCH", "pg"),
+    ("MCHC", "g/L"),
+    ("RDW-CV", "%"),
+    ("PLT count", "G/L"),
+    ("MPV", "fL"),
+    ("PCT", "%"),
+)
+
+
+def _decimal(rng: random.Random, whole: int) -> str:
+    places = rng.choice((0, 1, 1, 2, 3))
+    fraction = f".{rng.randint(0, 10**places - 1):0{places}d}" if places else ""
+    return f"{rng.randint(0, whole)}{fraction}"
+
+
+def figures_in_cells(rng: random.Random, index: int) -> GeneratedPage:
+    """A lab report set in a monospaced face, every character in a cell a digit wide: a
+    decimal point fills a cell, so "3.9" shows as "3. 9", and ranges read "[4.0-10.0]"."""
+    canvas = Canvas(DecimalConvention("."))
+    size = (10, 9)[index % 2]
+    canvas.cells(72, 72, "Blood count report", 13)
+    canvas.cells(72, 96, "Sampled:", size)
+    canvas.number(
+        140, 96, f"2021-{rng.randint(1, 12):02d}-{rng.randint(10, 28)}", size, in_cells=True
+    )
+    canvas.number(215, 96, f"{rng.randint(10, 23)}:{rng.randint(10, 59)}", size, in_cells=True)
+    y = 130.0
+    for label, unit in rng.sample(LAB_TESTS, 12):
+        canvas.cells(72, y, label, size)
+        canvas.number(250, y, _decimal(rng, 400), size, in_cells=True)
+        canvas.cells(320, y, unit, size)
+        low = _decimal(rng, 50)
+        high = str(Decimal(low) + rng.randint(1, 90))
+        canvas.cells(400, y, "[", size)
+        cell = canvas.font.text_length("0", fontsize=size)
+        canvas.number(400 + cell, y, f"{low}-{high}", size, in_cells=True)
+        canvas.cells(400 + cell * (len(low) + len(high) + 2), y, "]", size)
+        y += 22
+    return canvas.finish(f"cells-{index}", "figures in cells")
+
+
 GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
     "currency glyphs": currency_glyphs,
     "2 amount columns": amount_columns(2),
@@ -289,6 +359,7 @@ GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
     "decimal commas": decimal_commas,
     "margin microtext": margin_microtext,
     "line numbers": line_numbers,
+    "figures in cells": figures_in_cells,
 }
 
 

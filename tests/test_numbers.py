@@ -54,6 +54,22 @@ def test_negatives(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("[4.0-10.0]", ["4.0", "10.0"]),
+        ("0-0.06", ["0", "0.06"]),
+        ("1,234-5,678", ["1234", "5678"]),
+        ("5%-10%", ["5", "10"]),
+        ("12 -5", ["12", "-5"]),
+        ("$-5", ["-5"]),
+        ("1,234-", ["-1234"]),
+    ],
+)
+def test_a_dash_between_two_numbers_is_a_range_not_a_minus(text: str, expected: list[str]) -> None:
+    assert values(text) == [Decimal(value) for value in expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("12 thousand", "12000"),
         ("1.2 million", "1200000"),
         ("3bn", "3000000000"),

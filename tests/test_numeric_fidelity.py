@@ -35,6 +35,7 @@ from preciso_dagster.core.numeric.coverage import (
     unread_marks,
     without_rules,
 )
+from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
@@ -343,7 +344,7 @@ def test_a_verified_number_whose_ink_disagrees_goes_to_review_without_a_value() 
         PageNumber(raw, raw.replace(",", ""), None, box, True, readings)
         for raw, box in zip(["11,611", "41181"], boxes, strict=True)
     ]
-    misleading_ink_checked(faint_ink(image), numbers)
+    misleading_ink_checked(FigureCells(faint_ink(image), monospaced=False), numbers)
     assert [(n.verified, n.value) for n in numbers] == [(True, "11611"), (False, None)]
     assert "space apart" in (numbers[1].reason or "")
 

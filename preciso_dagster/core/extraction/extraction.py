@@ -26,6 +26,7 @@ from preciso_dagster.core.extraction.storage import sha256_of
 from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
 from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
+from preciso_dagster.core.numeric.figure_cells import figure_cells
 from preciso_dagster.core.numeric.turned_text import read_turned_text
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
@@ -411,13 +412,17 @@ def _verify_page_numbers(
     second_name, second = second_reading(
         unruled, page.engine, engines, config.engine_order, readings
     )
+    ink = faint_ink(unruled)
+    # A mark in a cell of its own ("3. 9" for "3.9" in a monospaced font) is not a space.
+    cells = figure_cells(ink, result, second)
+    result, second = cells.closed_up(result), cells.closed_up(second)
+    page.text = result.text
     convention = page_convention(result, second)
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
     confirmed = confirm_disputed(unruled, numbers, engines, convention)
-    ink = faint_ink(unruled)
     confirmed += marks_in_their_own_cell(ink, numbers, convention)
     regions = unread_ink(unruled, numbers, result, second)
-    misleading_ink_checked(ink, numbers)
+    misleading_ink_checked(cells, numbers)
     turned, regions = read_turned_text(unruled, numbers, regions, engines, convention)
     confirmed += turned
     page.text = corrected_text(page.text, numbers)

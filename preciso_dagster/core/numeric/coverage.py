@@ -173,7 +173,7 @@ def misleading_ink(ink: np.ndarray, box: Box, raw: str) -> str | None:
     digits, or cut short by the cell's border; a real "1" is as tall as the other digits, a
     point or comma much shorter), or a space no engine read ("41 181" read "41181"; judged
     only where the box holds as many digits as `raw`)."""
-    runs = _glyph_columns(ink, box)
+    runs = glyph_columns(ink, box)
     broad = [height for first, last, height in runs if last - first + 1 > STROKE_WIDTH * height]
     if not broad:
         return None
@@ -200,7 +200,7 @@ def _hidden_space(runs: list[tuple[int, int, int]], typical: float, expected: in
         (centre, index)
         for index, run in enumerate(runs)
         if run[2] >= DIGIT_SHARE * typical
-        for centre in _digit_centres(run)
+        for centre in digit_centres(run)
     ]
     if len(digits) < 4 or len(digits) != expected:
         return False
@@ -216,7 +216,7 @@ def mark_in_own_cell(ink: np.ndarray, box: Box) -> bool:
     """The decimal mark of "3. 9" stands midway between its digits, as a monospaced font sets
     "3.9": the space OCR read is the mark's own cell, not a space. A real space after the mark
     leaves it nearer the digit before (twice as near or more, in any font)."""
-    runs = _glyph_columns(ink, box)
+    runs = glyph_columns(ink, box)
     if len(runs) < 3:
         return False
     typical = float(np.median([height for _, _, height in runs]))
@@ -225,13 +225,13 @@ def mark_in_own_cell(ink: np.ndarray, box: Box) -> bool:
     if len(marks) != 1:
         return False
     index = marks[0]
-    before, after = _digit_centres(runs[index - 1])[-1], _digit_centres(runs[index + 1])[0]
+    before, after = digit_centres(runs[index - 1])[-1], digit_centres(runs[index + 1])[0]
     mark = (runs[index][0] + runs[index][1]) / 2
     near, far = sorted((mark - before, after - mark))
     return near > 0 and far <= MARK_SYMMETRY * near
 
 
-def _digit_centres(run: tuple[int, int, int]) -> list[float]:
+def digit_centres(run: tuple[int, int, int]) -> list[float]:
     """The centres of the digits in one run of ink (touching digits make one run)."""
     first, last, height = run
     width = last - first + 1
@@ -239,7 +239,7 @@ def _digit_centres(run: tuple[int, int, int]) -> list[float]:
     return [first + (k + 0.5) * width / count for k in range(count)]
 
 
-def _glyph_columns(ink: np.ndarray, box: Box) -> list[tuple[int, int, int]]:
+def glyph_columns(ink: np.ndarray, box: Box) -> list[tuple[int, int, int]]:
     """Runs of inked columns inside `box`, left to right: first column, last, ink height. Only
     the band of rows that holds most ink counts: a loose box takes in slivers of the lines
     above and below, which blank rows set apart (a rule across the box joins them all)."""

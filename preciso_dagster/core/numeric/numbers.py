@@ -85,9 +85,9 @@ _TOKEN = re.compile(
     rf"""
     (?=[\d(\-+△▲{CURRENCY_SYMBOLS}A-Z])
     (?P<open>\()?
-    (?P<sign>[-+△▲])?
+    (?P<sign>(?<![\d%])-|[+△▲])?  # "1.8-6.3", "5%-10%": a range's dash, not a minus
     (?P<pre>(?:[{CURRENCY_SYMBOLS}]|{_CODE})\ ?)?
-    (?P<sign2>-)?
+    (?P<sign2>(?<![\d%])-)?
     (?P<core>{_NUMBER_CORE})
     (?P<cjk>(?:\ ?[{_CJK_UNIT}]+(?:\ ?\d+(?:,\d{{3}})*\ ?[{_CJK_UNIT}]+)*)?)
     (?P<scale>\ ?(?:thousand|million|billion|trillion|mio|mn|bn|tn)(?![A-Za-z])
@@ -139,6 +139,7 @@ _SPACED_DECIMAL = re.compile(r"(?<![\d.,])\d{1,3}[.,] \d+(?![\d.,]\d)")
 _GLYPH_DOUBT = re.compile(r"^[WSECY]\d+$")
 _LETTER_BEFORE = re.compile(r"[A-Za-z][.\-/]?\Z")
 _LETTER_AFTER = re.compile(r"[.\-/]?[A-Za-z]")
+_GAP_THEN_DIGIT = re.compile(r" \d")
 _YEAR = re.compile(r"(?<![\d.,])(?:FY|CY)?(?:19|20)\d{2}(?![\d.,%])")
 
 
@@ -403,6 +404,8 @@ def _amount(
     if negative:
         value = -value
         alternatives = tuple(-alternative for alternative in alternatives)
+    if groups["tminus"] and _GAP_THEN_DIGIT.match(match.string, end):
+        alternatives = (*alternatives, -value)  # "19- 105": a trailing minus or a range's dash
     kind = NumberKind.PERCENT if groups["percent"] else NumberKind.AMOUNT
     bare = not (signs or scale or groups["pre"] or groups["post"])
     if kind == NumberKind.AMOUNT and bare and _YEAR.fullmatch(core):

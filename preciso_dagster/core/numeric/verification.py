@@ -21,6 +21,7 @@ from preciso_dagster.core.numeric.coverage import (
     misleading_ink,
     unread_marks,
 )
+from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import (
     DecimalConvention,
     NumberToken,
@@ -192,6 +193,7 @@ def verify_numbers(
                 matches[position] = match
                 unused.discard(match)
         line_numbers: list[PageNumber] = []
+        agreed: list[bool] = []
         for position, token in enumerate(tokens):
             match = matches.get(position)
             other = match
@@ -221,6 +223,7 @@ def verify_numbers(
                     if other_raw
                     else f"{secondary_engine} found no number in this region"
                 )
+            agreed.append(match is not None)
             line_numbers.append(
                 PageNumber(
                     token.raw,
@@ -232,7 +235,7 @@ def verify_numbers(
                     reason,
                 )
             )
-        numbers.extend(_merge_adjacent_disagreements(line_numbers, line.text, offset))
+        numbers.extend(_merge_adjacent_disagreements(line_numbers, agreed, line.text, offset))
         offset += len(line.text) + 1  # lines are joined with "\n"
     primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
@@ -397,8 +400,11 @@ def corrected_text(text: str, numbers: list[PageNumber]) -> str:
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
     """Each engine read at most one number here, none of them doubtful in itself, and none
-    read these digits as part of a longer token of another kind (a "5" the other engine read
-    as the end of "Dec-2015" is not clear; a "3" it ran into "3YearFixed" is)."""
+    read these digits as part of a longer number (a "5" the other engine read as the end of
+    "Dec-2015", or "5-" of "12.5-36.5", is not clear: a crop of the part cannot see the
+    rest; a "3" it ran into "3YearFixed" is). Nor are readings that differ only in their
+    sign: "19-" and "19" of "[19-105]" split across lines; a sign (a trailing minus, a
+    parenthesis) can stand outside any crop."""
     tokens = []
     for raw in number.readings.values():
         if raw is None:
@@ -407,9 +413,11 @@ def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) 
         if len(found) != 1 or token_doubt(found[0]) is not None:
             return False
         tokens += found
-    kinds = {token.kind for token in extract_numbers(number.raw, convention=convention)}
-    return bool(tokens) and not any(
-        token.kind not in kinds and _reads_more(token.raw, number.raw) for token in tokens
+    signs = {token.negative for token in tokens}
+    return (
+        bool(tokens)
+        and len(signs) == 1
+        and not any(_reads_more(token.raw, number.raw) for token in tokens)
     )
 
 
@@ -454,16 +462,18 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     return regions
 
 
-def misleading_ink_checked(ink: np.ndarray, numbers: list[PageNumber]) -> None:
+def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> None:
     """A verified number whose ink may not say what every engine read ("41 181" read "41181",
-    a table rule read as a final "1") goes back to review without a value. `ink`: the
-    page's `faint_ink`."""
+    "12. 5" read "12.5", a table rule read as a final "1") goes back to review without a
+    value."""
     for number in numbers:
         if not number.verified or number.box is None:
             continue
         if not _PLAIN_DIGITS.fullmatch(number.raw):
             continue  # the ink of a date or a unit says nothing about the digits' pitch
-        reason = misleading_ink(ink, number.box, number.raw)
+        reason = misleading_ink(cells.ink, number.box, number.raw) or cells.space_after_mark(
+            number.box, number.raw
+        )
         if reason is not None:
             number.verified, number.value, number.reason = False, None, reason
 
@@ -473,14 +483,19 @@ def upscaled(image: Image.Image, factor: int) -> Image.Image:
 
 
 def _merge_adjacent_disagreements(
-    numbers: list[PageNumber], line_text: str, offset: int
+    numbers: list[PageNumber], agreed: list[bool], line_text: str, offset: int
 ) -> list[PageNumber]:
-    """One review item per damaged region: "777;778.88" split in two by one engine is one."""
+    """One review item per damaged region: "777;778.88" split in two by one engine is one.
+    Only numbers the engines read differently merge: one both read alike ("4. 0" of
+    "4. 0-10.0", doubtful only in itself) stays apart, to be settled on its own."""
     merged: list[PageNumber] = []
-    for number in numbers:
+    disputed: list[bool] = []
+    for number, alike in zip(numbers, agreed, strict=True):
         previous = merged[-1] if merged else None
         if (
             previous is not None
+            and not alike
+            and disputed[-1]
             and not previous.verified
             and not number.verified
             and previous.span
@@ -510,8 +525,10 @@ def _merge_adjacent_disagreements(
             merged[-1] = PageNumber(
                 raw, None, span, box, False, readings, "the readings disagree over this region"
             )
+            disputed[-1] = True
             continue
         merged.append(number)
+        disputed.append(not alike)
     return merged
 
 

@@ -1,0 +1,178 @@
+"""Figures set in a monospaced font, where a decimal mark fills a digit's cell of its own.
+
+Such a font sets "3.9" with the mark at the left of its cell and a gap after it, which OCR
+reads as "3. 9". That gap is the mark's cell, not a space; whether it is depends on the font,
+and the page shows its font in the numbers it writes without doubt. A monospaced font sets
+a hyphen, colon or slash between two digits ("2021-06-04", "09:00", "4.0-10.0") in a cell of
+its own too: the digits either side stand two digit pitches apart. A proportional font sets
+those marks narrower than a digit (1.5 to 1.7 pitches), and a point closed up to its digits
+at 1.5. So a page is judged monospaced only when several such marks stand two pitches apart
+and none stands nearer; then "3. 9" whose digits stand two pitches apart is "3.9", and one
+whose digits stand three apart ("3.  9", a real space) is not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import median
+
+import numpy as np
+
+from preciso_dagster.core.engines import Box, OcrLine, OcrResult, OcrWord
+from preciso_dagster.core.numeric.coverage import (
+    DIGIT_SHARE,
+    MARK_SYMMETRY,
+    digit_centres,
+    glyph_columns,
+)
+
+# Digit pitches between the digits either side of a mark set in a cell of its own.
+CELL_SPAN = (1.8, 2.2)
+# Nearer than this, the mark is set narrower than a digit: the font is proportional.
+PROPORTIONAL_SPAN = 1.75
+# Marks other than a decimal point or comma needed to call a page monospaced.
+MIN_EVIDENCE = 3
+_SEPARATORS = "-:/.,"
+_SPACED_MARK = re.compile(r"(?<=\d)[-:/.,][ \t](?=\d)")
+
+
+@dataclass
+class _MeasuredWord:
+    """A word whose ink holds one run of columns per character: each character's centre."""
+
+    text: str
+    centres: list[float]
+
+
+@dataclass(frozen=True)
+class FigureCells:
+    """Whether the page sets its figures in a monospaced font, and its digit pitch."""
+
+    ink: np.ndarray  # the page's `faint_ink`
+    monospaced: bool
+    pitch: float = 0.0
+
+    def closed_up(self, reading: OcrResult) -> OcrResult:
+        """`reading` with the space after each mark that fills a cell of its own taken out
+        ("3. 9" -> "3.9" where the digits stand two pitches apart); as it was elsewhere."""
+        if not self.monospaced:
+            return reading
+        return OcrResult(tuple(self._closed_line(line) for line in reading.lines))
+
+    def space_after_mark(self, box: Box, raw: str) -> str | None:
+        """Why a number read with no space after its mark may have one ("12. 5" read "12.5"),
+        if it may: closed up to its digits in a proportional font, a point leaves them 1.5
+        pitches apart; a space after it, 2, with the point near the digit before it. A page
+        set in cells puts every mark two pitches apart, and a centred mark is a monospaced
+        face's own (`mark_in_own_cell`)."""
+        if self.monospaced or not self.pitch:
+            return None
+        runs = glyph_columns(self.ink, box)
+        if len(runs) != len(raw):
+            return None  # touching or broken glyphs: the mark cannot be placed
+        word = _MeasuredWord(raw, [box[0] + (first + last) / 2 for first, last, _ in runs])
+        pitch = _own_pitch(word) or self.pitch
+        for index, (mark, span) in _mark_spans(word, pitch).items():
+            before, at, after = word.centres[index - 1 : index + 2]
+            if mark in ".," and span >= CELL_SPAN[0] and after - at > MARK_SYMMETRY * (at - before):
+                return "a space stands after its mark where no engine read one (two numbers?)"
+        return None
+
+    def _closed_line(self, line: OcrLine) -> OcrLine:
+        """The mark ends one word and the digit after it starts the next, as OCR split them."""
+        gaps = []
+        for match in _SPACED_MARK.finditer(line.text):
+            mark = match.start()
+            before = next((w for w in line.words if w.end == mark + 1), None)
+            after = next((w for w in line.words if w.start == mark + 2), None)
+            left = _digit_before_last_mark(self.ink, before) if before else None
+            right = _first_digit(self.ink, after) if after else None
+            if left is not None and right is not None and _in_cell((right - left) / self.pitch):
+                gaps.append(mark + 1)
+        if not gaps:
+            return line
+
+        def moved(index: int) -> int:
+            return index - sum(gap < index for gap in gaps)
+
+        text = "".join(c for i, c in enumerate(line.text) if i not in gaps)
+        words = tuple(OcrWord(moved(w.start), moved(w.end), w.box) for w in line.words)
+        return OcrLine(text, line.box, line.confidence, words)
+
+
+def figure_cells(ink: np.ndarray, *readings: OcrResult) -> FigureCells:
+    """Measure the page's figures in its ink (`faint_ink`) at the words the engines read."""
+    measured = [
+        found
+        for line in (line for reading in readings for line in reading.lines)
+        for word in line.words
+        if (found := _measured(ink, line, word)) is not None
+    ]
+    pitches = [pitch for word in measured for pitch in _digit_pitches(word)]
+    if not pitches:
+        return FigureCells(ink, False)
+    pitch = median(pitches)
+    spans = [span for word in measured for span in _mark_spans(word, pitch).values()]
+    evidence = sum(mark in "-:/" and _in_cell(span) for mark, span in spans)
+    monospaced = evidence >= MIN_EVIDENCE and all(span >= PROPORTIONAL_SPAN for _, span in spans)
+    return FigureCells(ink, monospaced, pitch)
+
+
+def _measured(ink: np.ndarray, line: OcrLine, word: OcrWord) -> _MeasuredWord | None:
+    text = line.text[word.start : word.end]
+    if not text or any(c.isspace() for c in text) or not any(c.isdigit() for c in text):
+        return None
+    runs = glyph_columns(ink, word.box)
+    if len(runs) != len(text):
+        return None  # touching or broken glyphs: characters cannot be placed
+    centres = [word.box[0] + (first + last) / 2 for first, last, _ in runs]
+    return _MeasuredWord(text, centres)
+
+
+def _mark_spans(word: _MeasuredWord, pitch: float) -> dict[int, tuple[str, float]]:
+    """Each mark standing between two digits, by its place in the word: the mark, and the
+    distance between the digits either side in pitches."""
+    text = word.text
+    return {
+        i: (text[i], (word.centres[i + 1] - word.centres[i - 1]) / pitch)
+        for i in range(1, len(text) - 1)
+        if text[i] in _SEPARATORS and text[i - 1].isdigit() and text[i + 1].isdigit()
+    }
+
+
+def _digit_pitches(word: _MeasuredWord) -> list[float]:
+    return [
+        word.centres[i + 1] - word.centres[i]
+        for i in range(len(word.text) - 1)
+        if word.text[i].isdigit() and word.text[i + 1].isdigit()
+    ]
+
+
+def _own_pitch(word: _MeasuredWord) -> float | None:
+    pitches = _digit_pitches(word)
+    return median(pitches) if pitches else None
+
+
+def _digit_before_last_mark(ink: np.ndarray, word: OcrWord) -> float | None:
+    """The centre of the digit before the mark that ends `word`, when its ink shows them."""
+    runs = glyph_columns(ink, word.box)
+    if len(runs) < 2:
+        return None
+    tallest = max(height for _, _, height in runs)
+    (*_, digit, mark) = runs
+    if mark[2] >= DIGIT_SHARE * tallest or digit[2] < DIGIT_SHARE * tallest:
+        return None
+    return word.box[0] + digit_centres(digit)[-1]
+
+
+def _first_digit(ink: np.ndarray, word: OcrWord) -> float | None:
+    """The centre of the digit that starts `word`."""
+    runs = glyph_columns(ink, word.box)
+    if not runs:
+        return None
+    return word.box[0] + digit_centres(runs[0])[0]
+
+
+def _in_cell(span: float) -> bool:
+    return CELL_SPAN[0] <= span <= CELL_SPAN[1]

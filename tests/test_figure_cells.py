@@ -1,0 +1,88 @@
+"""Figures set in cells: a monospaced face shows "3.9" as "3. 9" and OCR reads the space; the
+page's own dates and ranges say whether it is that face, and a real space is never closed up."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+
+import pymupdf
+import pytest
+from PIL import Image
+
+from bench.generated_pages import Canvas
+from bench.numeric_bench import scan_pdf
+from preciso_dagster.core.engines import RapidOcrEngine, TesseractEngine
+from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
+from preciso_dagster.core.numeric.figure_cells import figure_cells
+from preciso_dagster.core.numeric.numbers import DecimalConvention
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
+
+DPI = 200
+ROWS = (
+    ("WBC count", "3.9", "4.0-10.0"),
+    ("NEU count", "0.25", "0.1-0.6"),
+    ("HGB", "159", "130-175"),
+    ("MCV", "88.6", "82.0-100.0"),
+    ("MCH", "29.5", "27.0-34.0"),
+)
+
+
+def _report(write: Callable[[Canvas, float, float, str], object], spaced: str) -> Image.Image:
+    """A lab report whose every run of text is drawn by `write`, scanned at 200 DPI."""
+    canvas = Canvas(DecimalConvention("."))
+    write(canvas, 72, 72, "Sampled: 2021-06-04 09:30")
+    y = 110.0
+    for label, value, reference in ROWS:
+        write(canvas, 72, y, label)
+        write(canvas, 250, y, value)
+        write(canvas, 380, y, f"[{reference}]")
+        y += 22
+    write(canvas, 72, y, "Note")
+    write(canvas, 250, y, spaced)
+    page = canvas.finish("report", "figures in cells")
+    with pymupdf.open(stream=page.pdf) as document:
+        pixmap = document[0].get_pixmap(dpi=DPI, colorspace=pymupdf.csGRAY)
+    return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+
+
+def _in_cells(canvas: Canvas, x: float, y: float, text: str) -> float:
+    return canvas.cells(x, y, text, 10)
+
+
+def _proportional(canvas: Canvas, x: float, y: float, text: str) -> float:
+    return canvas.text(x, y, text, 10)
+
+
+def _verified_values(image: Image.Image) -> list[str]:
+    extracted = extract_document(scan_pdf(image, DPI), "scan.pdf", ExtractionConfig(dpi=DPI))
+    return [n.value for n in extracted.pages[0].numbers if n.verified and n.value is not None]
+
+
+def _judged_monospaced(image: Image.Image) -> bool:
+    unruled, _ = without_rules(image)
+    readings = (TesseractEngine().read(unruled), RapidOcrEngine().read(unruled))
+    return figure_cells(faint_ink(unruled), *readings).monospaced
+
+
+def test_a_report_set_in_cells_reads_its_decimals_and_ranges_whole() -> None:
+    image = _report(_in_cells, "12.  5")
+    assert _judged_monospaced(image)
+    verified = _verified_values(image)
+    expected = ["3.9", "4.0", "10.0", "0.25", "0.1", "0.6", "88.6", "82.0", "100.0", "29.5"]
+    assert set(expected) <= set(verified), sorted(set(expected) - set(verified))
+    # Two cells between "12." and "5": a real space, never closed up into 12.5.
+    assert "12.5" not in verified
+    assert not any(value.startswith("-") for value in verified)  # ranges' dashes are no minus
+
+
+def test_a_proportional_report_is_never_judged_set_in_cells() -> None:
+    # "12. 5" with a real space has its digits two pitches apart, as a mark in its own cell
+    # would: only the page's dates and ranges, set narrower than digits, tell them apart.
+    image = _report(_proportional, "12. 5")
+    assert not _judged_monospaced(image)
+    verified = _verified_values(image)
+    assert "12.5" not in verified
+    assert {"3.9", "0.25", "88.6"} <= set(verified)
