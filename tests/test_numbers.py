@@ -196,6 +196,8 @@ def test_marks_running_through_a_misfit_group_stay_one_malformed_token() -> None
         ("2024년 3월 31일", "date:2024-03-31"),
         ("March 31, 2024", "date:2024-03-31"),
         ("31 Mar 2024", "date:2024-03-31"),
+        ("9:30", "time:09:30"),
+        ("19:19:05", "time:19:19:05"),
     ],
 )
 def test_dates_are_kept_apart_from_amounts(text: str, key: str) -> None:

@@ -161,7 +161,8 @@ def _digit_before_last_mark(ink: np.ndarray, word: OcrWord) -> float | None:
         return None
     tallest = max(height for _, _, height in runs)
     (*_, digit, mark) = runs
-    if mark[2] >= DIGIT_SHARE * tallest or digit[2] < DIGIT_SHARE * tallest:
+    # A point, comma or hyphen is low; a colon or slash nearly a digit's height, never more.
+    if mark[2] >= tallest or digit[2] < DIGIT_SHARE * tallest:
         return None
     return word.box[0] + digit_centres(digit)[-1]
 

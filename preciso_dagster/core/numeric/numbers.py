@@ -109,6 +109,7 @@ _DATE = re.compile(
       | (?P<cjk>(?:19|20)\d{2}\s?[年년]\s?\d{1,2}\s?[月월](?:\s?\d{1,2}\s?[日일])?)
       | (?P<named>(?:\d{1,2}\s)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?
             \s(?:\d{1,2},?\s)?(?:19|20)\d{2})
+      | (?P<time>(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)  # "09:30", a time: not 9 and 30
     )
     (?![\d])
     """,
@@ -260,7 +261,9 @@ def extract_numbers(
                     (match.start() + offset, match.end() + offset),
                     NumberKind.DATE,
                     None,
-                    "date:" + _date_key(match.group(0)),
+                    _time_key(match.group(0))
+                    if match.group("time")
+                    else "date:" + _date_key(match.group(0)),
                 )
             )
     for match in _SPACED_DECIMAL.finditer(folded):
@@ -541,6 +544,10 @@ _MONTHS = {
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     )
 }
+
+
+def _time_key(written: str) -> str:
+    return "time:" + ":".join(f"{int(part):02d}" for part in written.split(":"))
 
 
 def _date_key(written: str) -> str:

@@ -325,7 +325,9 @@ def confirm_disputed(
         crop_keys: dict[str, NumberToken] = {}
         for name, texts in crop_texts.items():
             found = ocr_tokens(texts[index], convention)
-            if len(found) == 1 and token_doubt(found[0]) is None:
+            # A trailing minus is a minus only by what follows it ("5-" of "12.5-36.5"), and
+            # what follows lies outside the crop.
+            if len(found) == 1 and token_doubt(found[0]) is None and found[0].raw[-1] != "-":
                 crop_keys[name] = found[0]
         if len({token.key for token in crop_keys.values()}) != 1:
             continue  # the crops disagree too, or nobody read one clear number: a person decides
@@ -400,11 +402,8 @@ def corrected_text(text: str, numbers: list[PageNumber]) -> str:
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
     """Each engine read at most one number here, none of them doubtful in itself, and none
-    read these digits as part of a longer number (a "5" the other engine read as the end of
-    "Dec-2015", or "5-" of "12.5-36.5", is not clear: a crop of the part cannot see the
-    rest; a "3" it ran into "3YearFixed" is). Nor are readings that differ only in their
-    sign: "19-" and "19" of "[19-105]" split across lines; a sign (a trailing minus, a
-    parenthesis) can stand outside any crop."""
+    read these digits as part of a longer token of another kind (a "5" the other engine read
+    as the end of "Dec-2015" is not clear; a "3" it ran into "3YearFixed" is)."""
     tokens = []
     for raw in number.readings.values():
         if raw is None:
@@ -413,11 +412,9 @@ def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) 
         if len(found) != 1 or token_doubt(found[0]) is not None:
             return False
         tokens += found
-    signs = {token.negative for token in tokens}
-    return (
-        bool(tokens)
-        and len(signs) == 1
-        and not any(_reads_more(token.raw, number.raw) for token in tokens)
+    kinds = {token.kind for token in extract_numbers(number.raw, convention=convention)}
+    return bool(tokens) and not any(
+        token.kind not in kinds and _reads_more(token.raw, number.raw) for token in tokens
     )
 
 
