@@ -38,6 +38,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 def create_postgres_database_if_missing(url: str) -> None:
     """Create the PostgreSQL database `url` names when its server has none by that name."""
     parsed = make_url(url)
+    if not parsed.database:
+        raise ValueError(f"{parsed.render_as_string()} names no database")
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
