@@ -35,6 +35,7 @@ MIN_OVERLAP = 0.5
 CROP_SCALE = 2
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 _PLAIN_DIGITS = re.compile(r"[\d.,'’]+")  # digits and the marks that group them, nothing else
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]{2,})")
 _SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two numbers
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
@@ -127,6 +128,19 @@ def ocr_tokens(text: str, convention: DecimalConvention) -> list[NumberToken]:
     return tokens
 
 
+def _ran_into_next_word(raw: str, following: str, other: str) -> bool:
+    """`other` holds `raw` run into the word after it, with no other digits ("4YearRate" or
+    "Rateson4year" where one engine read "4 Year" or "4 year"): both engines read the same
+    digits and the same word after them; only the space between differs (RapidOCR drops
+    spaces in small print)."""
+    word = _NEXT_WORD.match(following)
+    return (
+        word is not None
+        and _digits(other) == _digits(raw)
+        and (raw + word.group(1)).lower() in other.lower()
+    )
+
+
 def _split_run_on(raw: str) -> list[str] | None:
     """ "74,715,29738,871,700" -> ["74,715,297", "38,871,700"]: after a grouping mark exactly
     three digits belong to the number, so a longer group starts the next one. None when the
@@ -213,6 +227,10 @@ def verify_numbers(
                     and _reads_more(seconds[i][0].raw, token.raw)
                 ]
                 other_raw = seconds[covering[0]][0].raw if covering else None
+            if match is None and other is not None:
+                following = line.text[token.span[1] :]
+                if _ran_into_next_word(token.raw, following, seconds[other][0].raw):
+                    match = other  # the same digits, the same word after them: only a space
             box = boxes[position]
             if match is None and other is not None:
                 box = union_of([box, seconds[other][1]])  # the crop shows what both engines saw
