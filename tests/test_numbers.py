@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from preciso_dagster.core.numeric.numbers import NumberKind, extract_numbers
+from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberKind, extract_numbers
 
 
 def values(text: str, locale: str | None = None) -> list[Decimal | None]:
@@ -255,3 +255,11 @@ def test_a_decimal_with_a_space_after_its_mark_is_ambiguous() -> None:
     tokens = extract_numbers("[0. 4-8. 0]")
     assert [t.raw for t in tokens] == ["0. 4", "8. 0"]
     assert all(t.ambiguous for t in tokens)
+
+
+def test_a_comma_and_a_space_on_a_page_whose_decimals_are_points_make_a_list() -> None:
+    point = DecimalConvention(".")
+    assert [t.value for t in extract_numbers("pages 24, 25", convention=point)] == [24, 25]
+    assert extract_numbers("1, 234", convention=point)[0].ambiguous  # a group OCR spaced?
+    assert extract_numbers("24, 25", convention=DecimalConvention(","))[0].ambiguous
+    assert extract_numbers("24, 25")[0].ambiguous  # the page does not say

@@ -267,6 +267,8 @@ def extract_numbers(
                 )
             )
     for match in _SPACED_DECIMAL.finditer(folded):
+        if _a_list(match.group(0), convention):
+            continue  # "24, 25" where "," is no decimal mark: two numbers, read below
         if claim(*match.span()):
             tokens.append(_spaced_decimal(text, match, offset))
     for match in _GLYPH_AMOUNT.finditer(folded):
@@ -320,6 +322,14 @@ def _among_letters(token: NumberToken, folded: str, offset: int) -> NumberToken:
 _IDENTIFIER_EXCLUSIONS = re.compile(
     r"^\d+(?:[.,]\d+)?(?:k|m|mn|bn|b|tn|K|M|B)$|^\d+(?:st|nd|rd|th)$"
 )
+
+
+def _a_list(written: str, convention: DecimalConvention) -> bool:
+    """ "24, 25" on a page whose decimal mark is the other one, the digits after it no
+    thousands group: a list of two numbers, not one decimal."""
+    whole, fraction = re.split(r"[.,] ", written)
+    mark = written[len(whole)]
+    return convention.decimal_mark not in (None, mark) and len(fraction) != 3
 
 
 def _spaced_decimal(text: str, match: re.Match[str], offset: int) -> NumberToken:
