@@ -36,7 +36,12 @@ from preciso_dagster.core.engines import (
 )
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 from preciso_dagster.core.numeric.compare import compare_texts
-from preciso_dagster.core.numeric.numbers import NumberToken, convention_for, extract_numbers
+from preciso_dagster.core.numeric.numbers import (
+    DecimalConvention,
+    NumberToken,
+    convention_for,
+    extract_numbers,
+)
 from preciso_dagster.core.numeric.verification import UNREAD_REGION, PageNumber
 from preciso_dagster.core.pages import PageRecord, WordRecord
 from preciso_dagster.core.training.line_items import page_line_items
@@ -253,7 +258,10 @@ def real_scan_pages() -> list[ScoredPage]:
     for scan in real_scans():
         values = None
         if scan.truth_text is not None:
-            values = [_digits(token.raw) for token in extract_numbers(scan.truth_text)]
+            # The transcriptions are English and Dutch prose with no decimals: their lists
+            # ("pages 24, 25") are lists, whatever OCR's page shows.
+            tokens = extract_numbers(scan.truth_text, convention=DecimalConvention("."))
+            values = [_digits(token.raw) for token in tokens]
         name = scan.name.rsplit(".", 1)[0]
         pages.append(
             ScoredPage(
