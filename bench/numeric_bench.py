@@ -217,7 +217,8 @@ def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
     """A scan against its transcription, which has no boxes and writes numbers its own way
     ("110,000" undecided, "708-8131"): numbers are compared by their digits. A verified number
     whose digits match no true number left is wrong; a true number no verified one matched is
-    held by review when a review item's digits contain its digits ("24, 25" holds 24 and 25),
+    held by review when a review item's digits, in any of its readings, contain its digits
+    ("24, 25" holds 24 and 25; "32" read "31" by the other engine holds the 1 of "3 1/2"),
     else lost."""
     tally = Tally(pages=1)
     review = [n for n in numbers if not n.verified]
@@ -238,7 +239,7 @@ def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
             else:
                 tally.wrong_verified += 1
                 tally.findings.append(f"wrong: verified {number}, not in the transcription")
-    held = [_digits(n.raw) for n in review]
+    held = [_digits(raw) for n in review for raw in (n.raw, *n.readings.values()) if raw]
     for digits in list(left.elements()):
         if any(digits in item for item in held):
             tally.reviewed += 1
