@@ -68,10 +68,9 @@ class FigureCells:
         face's own (`mark_in_own_cell`)."""
         if self.monospaced or not self.pitch:
             return None
-        runs = glyph_columns(self.ink, box)
-        if len(runs) != len(raw):
-            return None  # touching or broken glyphs: the mark cannot be placed
-        word = _MeasuredWord(raw, [box[0] + (first + last) / 2 for first, last, _ in runs])
+        word = _placed(self.ink, box, raw)
+        if word is None:
+            return None
         pitch = _own_pitch(word) or self.pitch
         for index, (mark, span) in _mark_spans(word, pitch).items():
             before, at, after = word.centres[index - 1 : index + 2]
@@ -123,11 +122,15 @@ def _measured(ink: np.ndarray, line: OcrLine, word: OcrWord) -> _MeasuredWord | 
     text = line.text[word.start : word.end]
     if not text or any(c.isspace() for c in text) or not any(c.isdigit() for c in text):
         return None
-    runs = glyph_columns(ink, word.box)
+    return _placed(ink, word.box, text)
+
+
+def _placed(ink: np.ndarray, box: Box, text: str) -> _MeasuredWord | None:
+    """`text` placed on the ink of `box`, when it holds one run of columns per character."""
+    runs = glyph_columns(ink, box)
     if len(runs) != len(text):
         return None  # touching or broken glyphs: characters cannot be placed
-    centres = [word.box[0] + (first + last) / 2 for first, last, _ in runs]
-    return _MeasuredWord(text, centres)
+    return _MeasuredWord(text, [box[0] + (first + last) / 2 for first, last, _ in runs])
 
 
 def _mark_spans(word: _MeasuredWord, pitch: float) -> dict[int, tuple[str, float]]:

@@ -504,13 +504,13 @@ def _merge_adjacent_disagreements(
     Only numbers the engines read differently merge: one both read alike ("4. 0" of
     "4. 0-10.0", doubtful only in itself) stays apart, to be settled on its own."""
     merged: list[PageNumber] = []
-    disputed: list[bool] = []
+    previous_disputed = False  # a merged region stays disputed
     for number, alike in zip(numbers, agreed, strict=True):
         previous = merged[-1] if merged else None
         if (
             previous is not None
             and not alike
-            and disputed[-1]
+            and previous_disputed
             and not previous.verified
             and not number.verified
             and previous.span
@@ -540,10 +540,9 @@ def _merge_adjacent_disagreements(
             merged[-1] = PageNumber(
                 raw, None, span, box, False, readings, "the readings disagree over this region"
             )
-            disputed[-1] = True
             continue
         merged.append(number)
-        disputed.append(not alike)
+        previous_disputed = not alike
     return merged
 
 
