@@ -74,13 +74,17 @@ class GeneratedPage:
 class Canvas:
     """One page being drawn, recording each number's key and box as it goes."""
 
-    def __init__(self, convention: DecimalConvention) -> None:
+    def __init__(
+        self, convention: DecimalConvention, font_file: Path | None = None, size: float = 10
+    ) -> None:
         self.document = pymupdf.open()
         self.page = self.document.new_page(width=PAGE_WIDTH, height=PAGE_HEIGHT)
         self.convention = convention
+        self.size = size  # of labels and of numbers drawn without a size of their own
         self.truth: list[TruthNumber] = []
         self.rows: list[TruthRow] = []
-        font_file = next((path for path in UNICODE_FONTS if path.exists()), None)
+        if font_file is None:
+            font_file = next((path for path in UNICODE_FONTS if path.exists()), None)
         if font_file is not None:
             self.page.insert_font(fontname="uni", fontfile=str(font_file))
             self.font, self.fontname = pymupdf.Font(fontfile=str(font_file)), "uni"
@@ -94,7 +98,7 @@ class Canvas:
 
     def label(self, x: float, y: float, text: str) -> None:
         """Draw a row's label: numbers drawn later on the same baseline are its amounts."""
-        self.text(x, y, text, 10)
+        self.text(x, y, text, self.size)
         self.rows.append(TruthRow(text, [], y))
 
     def cells(self, x: float, y: float, text: str, size: float = 10) -> float:
@@ -112,11 +116,12 @@ class Canvas:
         x: float,
         y: float,
         written: str,
-        size: float = 10,
+        size: float | None = None,
         right: bool = False,
         in_cells: bool = False,
     ) -> None:
         """Draw one number (left- or right-aligned at x) and record what it means."""
+        size = size or self.size
         cell = self.font.text_length("0", fontsize=size)
         width = cell * len(written) if in_cells else self.font.text_length(written, fontsize=size)
         left = x - width if right else x
@@ -249,6 +254,61 @@ def decimal_commas(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"decimal-comma-{index}", "decimal commas")
 
 
+# Faces a statement may be set in: sans, serif, condensed, narrow and monospaced.
+STATEMENT_FONTS = tuple(
+    Path("/usr/share/fonts/truetype") / name
+    for name in (
+        "dejavu/DejaVuSans.ttf",
+        "dejavu/DejaVuSerif.ttf",
+        "dejavu/DejaVuSansCondensed.ttf",
+        "dejavu/DejaVuSansMono.ttf",
+        "liberation/LiberationSerif-Regular.ttf",
+        "liberation/LiberationSansNarrow-Regular.ttf",
+        "liberation/LiberationMono-Regular.ttf",
+    )
+)
+# Locales as statements write them: (decimal convention, group mark, decimal mark, title).
+STATEMENT_LOCALES = (
+    (DecimalConvention("."), ",", ".", "Statement of profit or loss"),
+    (DecimalConvention(","), ".", ",", "Gewinn- und Verlustrechnung"),
+    (DecimalConvention(",", True), " ", ",", "Compte de résultat"),
+    (DecimalConvention("."), "'", ".", "Erfolgsrechnung"),
+)
+
+
+def varied_statements(rng: random.Random, index: int) -> GeneratedPage:
+    """Statements as unseen documents vary: face, size (7.5-11 pt), locale, 2 or 3 year
+    columns, negatives in parentheses or with a minus, and a total row that sums its column."""
+    fonts = [path for path in STATEMENT_FONTS if path.exists()] or [None]
+    convention, group, mark, title = STATEMENT_LOCALES[index % len(STATEMENT_LOCALES)]
+    size = rng.choice((7.5, 8.0, 9.0, 10.0, 11.0))
+    canvas = Canvas(convention, rng.choice(fonts), size)
+    canvas.text(72, 72, title, size + 3)
+    columns = rng.choice((2, 3))
+    pitch = size * 10
+    right_edges = [560 - pitch * (columns - 1 - column) for column in range(columns)]
+    for column, edge in enumerate(right_edges):
+        canvas.number(edge, 100, str(2025 - column), right=True)
+    cents = rng.random() < 0.5
+    totals = [0] * columns
+    y = 100 + size * 2.4
+    for label in rng.sample(LABELS, rng.randint(8, 14)) + ["Total"]:
+        canvas.label(72, y, label)
+        for column, edge in enumerate(right_edges):
+            if label == "Total":
+                value = totals[column]
+            else:
+                value = _amount(rng, 100, 9_999_999) * (-1 if rng.random() < 0.2 else 1)
+                totals[column] += value
+            written = _grouped(abs(value) // 100 if cents else abs(value), group)
+            written += mark + f"{abs(value) % 100:02d}" if cents else ""
+            if value < 0:
+                written = f"({written})" if group == "," else "-" + written
+            canvas.number(edge, y, written, right=True)
+        y += size * 2.2
+    return canvas.finish(f"varied-{index}", "varied statements")
+
+
 def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
     """A short statement with rotated small print full of numbers in the left margin."""
     canvas = Canvas(DecimalConvention("."))
@@ -360,6 +420,7 @@ GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
     "margin microtext": margin_microtext,
     "line numbers": line_numbers,
     "figures in cells": figures_in_cells,
+    "varied statements": varied_statements,
 }
 
 

@@ -7,7 +7,7 @@ baselines too), and counted. Review rate: the share of numbers sent to review.
 Baselines, measured in the same run: Tesseract alone and RapidOCR alone, where every number
 an engine prints is taken as it is (no engine says which numbers it got wrong).
 
-Usage: python -m bench.numeric_bench [--pages N] [--mb N] [--dpi N] [--skip-throughput]
+Usage: python -m bench.numeric_bench [--pages N] [--mb N] [--dpi N] [--seed N] [--skip-throughput]
 """
 
 from __future__ import annotations
@@ -296,9 +296,9 @@ def row_recall(truth: list[tuple[str, list[str]]], page: PageRecord) -> tuple[in
     return len(truth), found
 
 
-def generated_scored_pages(per_class: int, dpi: int) -> list[ScoredPage]:
+def generated_scored_pages(per_class: int, dpi: int, seed: int = 7) -> list[ScoredPage]:
     pages = []
-    for page in generated_pages(per_class):
+    for page in generated_pages(per_class, seed):
         with pymupdf.open(stream=page.pdf) as document:
             image = _render(document[0], dpi)
         scale = dpi / 72
@@ -423,12 +423,15 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=2.0)
     parser.add_argument("--dpi", type=int, default=200, help="scan resolution")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="generated pages' seed (another draws unseen pages)"
+    )
     parser.add_argument("--only", help="only pages whose name or class contains this")
     parser.add_argument("--show", action="store_true", help="print every loss and wrong number")
     args = parser.parse_args()
     if not args.skip_throughput:
         bench_throughput(args.mb)
-    pages = generated_scored_pages(args.per_class, args.dpi)
+    pages = generated_scored_pages(args.per_class, args.dpi, args.seed)
     if CORPUS.exists():
         pages += corpus_scored_pages(args.pages, args.dpi) + real_scan_pages()
     if args.only:

@@ -32,11 +32,13 @@ from preciso_dagster.core.numeric.coverage import (
     faint_ink,
     mark_in_own_cell,
     misleading_ink,
+    through_marks,
     unread_marks,
     without_rules,
 )
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention
+from preciso_dagster.core.numeric.split_numbers import join_split_numbers
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
@@ -419,3 +421,122 @@ def test_a_digit_the_other_engine_read_inside_a_longer_token_is_not_settled_by_i
     secondary = OcrResult((line(("3YearFixed", (left, top, right, bottom))),))
     (three,) = verify_numbers("tesseract", primary, "rapidocr", secondary, POINT)
     assert three.verified and three.readings["rapidocr"] == "3YearFixed"
+
+
+def test_the_parts_of_a_number_the_other_engine_read_whole_are_not_settled_by_crops() -> None:
+    # Seen on an unseen corpus page: Tesseract split "2,987,268" in two, RapidOCR read it
+    # whole. The tail's own crop reads "268" in both engines (verified wrong, before); a crop
+    # of what both engines saw reads the whole, which would verify each part as the whole.
+    head, tail, written = "2,987", "268", "2,987,268"
+    image, (box,) = _drawn_numbers([written], size=12)
+    left, top, right, bottom = (int(v) for v in box)
+    cut = left + (right - left) * len(head) // len(written)
+    text = f"{head} {tail}"
+    primary = OcrResult(
+        (
+            OcrLine(
+                text,
+                (left, top, right, bottom),
+                0.9,
+                (
+                    OcrWord(0, len(head), (left, top, cut - 4, bottom)),
+                    OcrWord(len(head) + 1, len(text), (cut + 4, top, right, bottom)),
+                ),
+            ),
+        )
+    )
+    secondary = OcrResult((OcrLine(written, (left, top, right, bottom), 0.9),))
+    numbers = verify_numbers("tesseract", primary, "rapidocr", secondary, POINT)
+    last = next(n for n in numbers if n.raw == tail)
+    assert not last.verified and last.readings["rapidocr"] == written
+    assert last.box is not None and last.box[0] <= left + 2  # the crop shows the whole number
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    confirm_disputed(image, numbers, engines, POINT)
+    assert [(n.raw, n.verified) for n in numbers] == [(head, False), (tail, False)]
+
+
+def _pieces(written: str, font: str) -> tuple[Image.Image, Box, list[Box]]:
+    """`written` drawn in `font` at 10 pt, 200 DPI; its ink's box, and one box per piece
+    between the points (what an engine that broke the number at its points would box)."""
+    image, (box,) = _drawn_numbers([written], size=10, font=font)
+    ink = faint_ink(image)
+    left, top, right, bottom = (int(v) for v in box)
+    columns = [x for x in range(left, right) if ink[top:bottom, x].any()]
+    width = (columns[-1] - columns[0] + 1) / len(written)  # a monospaced face: one cell each
+    pieces, start = [], 0
+    for piece in written.split("."):
+        x0 = columns[0] + int(start * width)
+        pieces.append((x0, top, x0 + int(len(piece) * width), bottom))
+        start += len(piece) + 1
+    return image, (columns[0], top, columns[-1] + 1, bottom), pieces
+
+
+def test_a_number_is_carried_on_through_its_points_but_not_across_a_space() -> None:
+    image, whole, (first, *_) = _pieces("3.725.579", "cour")
+    widened = through_marks(faint_ink(image), first)
+    assert widened[0] <= whole[0] and widened[2] >= whole[2]
+    image, (spaced,) = _drawn_numbers(["3 725"], size=10, font="helv")
+    three = (int(spaced[0]), int(spaced[1]), int(spaced[0]) + 8, int(spaced[3]))
+    assert through_marks(faint_ink(image), three)[2] < spaced[2] - 10  # a space is not crossed
+
+
+@needs_tesseract
+def test_pieces_of_a_number_broken_at_its_points_are_joined_or_sent_to_review() -> None:
+    # Seen on a generated German statement in a monospaced face: both engines read "3.725"
+    # and "579" for "3.725.579", each piece agreed with itself and was verified (11 numbers
+    # verified wrong on one page).
+    image, _, (head, middle, tail) = _pieces("3.725.579", "cour")
+    comma = DecimalConvention(",", False)
+    text = "3.725 579"
+
+    def pieces() -> list[PageNumber]:
+        readings = {"tesseract": None, "rapidocr": None}
+        return [
+            PageNumber("3.725", "3725", (0, 5), union_of([head, middle]), True, dict(readings)),
+            PageNumber("579", "579", (6, 9), tail, True, dict(readings)),
+        ]
+
+    numbers = pieces()
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    joined, text = join_split_numbers(image, faint_ink(image), text, numbers, engines, comma)
+    (number,) = numbers
+    assert joined == 1
+    assert (number.raw, number.value, number.verified) == ("3.725.579", "3725579", True)
+    assert corrected_text(text, numbers) == "3.725.579"
+    # With no engine to read the crop again, no piece keeps a value or stays verified.
+    numbers = pieces()
+    assert join_split_numbers(image, faint_ink(image), text, numbers, {}, comma)[0] == 0
+    assert [(n.value, n.verified) for n in numbers] == [(None, False), (None, False)]
+    assert all("one number read in pieces" in (n.reason or "") for n in numbers)
+
+
+class _ReadsCropsAs:
+    """An engine whose crop reading is given: how an enlarged crop misreads a comma as a
+    point cannot be made to happen on demand with the real engines."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read_crops(self, crops: list[Image.Image]) -> list[str]:
+        return [self.text for _ in crops]
+
+
+@pytest.mark.parametrize(("crop_reading", "settled"), [("30.801", False), ("30,801", True)])
+def test_crops_cannot_settle_a_number_whose_readings_differ_only_in_a_mark(
+    crop_reading: str, settled: bool
+) -> None:
+    # Seen on an unseen corpus page: RapidOCR read "30,801" on the page, Tesseract nothing;
+    # both enlarged crops read "30.801", which outvoted the page and was verified wrong.
+    image, (box,) = _drawn_numbers(["30,801"], size=10)
+    number = PageNumber(
+        "30,801",
+        "30801",
+        (0, 6),
+        tuple(int(v) for v in box),  # type: ignore[arg-type]
+        False,
+        {"rapidocr": "30,801", "tesseract": None},
+        "tesseract found no number in this region",
+    )
+    engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
+    assert confirm_disputed(image, [number], engines, POINT) == int(settled)  # type: ignore[arg-type]
+    assert number.verified is settled

@@ -231,6 +231,72 @@ def mark_in_own_cell(ink: np.ndarray, box: Box) -> bool:
     return near > 0 and far <= MARK_SYMMETRY * near
 
 
+def through_marks(ink: np.ndarray, box: Box) -> Box:
+    """`box` widened along its line across each point, comma or apostrophe that carries the
+    number on ("3.725" of "3.725.579" whose points a monospaced face set in cells of their
+    own, the engines reading only a piece): a crop of the piece alone reads the piece, and
+    would confirm it. Neither a space nor a range's dash is crossed; a sign is taken in."""
+    left, top, right, bottom = (int(v) for v in box)
+    own = ink[max(0, top) : bottom, max(0, left) : right]
+    bands = true_runs(np.asarray(own.any(axis=1)))
+    if not bands:
+        return box
+    first_row, last_row = max(bands, key=lambda band: own[band[0] : band[1] + 1].sum())
+    band = ink[max(0, top) + first_row : max(0, top) + last_row + 1]
+    height = last_row - first_row + 1
+    runs = [
+        _Glyph(start, end, _glyph_kind(band, start, end, height))
+        for start, end in true_runs(np.asarray(band.any(axis=0)))
+    ]
+    inside = [i for i, glyph in enumerate(runs) if glyph.start < right and glyph.end >= left]
+    if not inside:
+        return box
+    first = _carried(runs, inside[0], -1, height)
+    last = _carried(runs, inside[-1], 1, height)
+    return (min(left, runs[first].start), top, max(right, runs[last].end + 1), bottom)
+
+
+class _Glyph(NamedTuple):
+    start: int
+    end: int
+    kind: str  # MARK (point, comma, apostrophe), DASH (mid-height: minus, hyphen) or DIGIT
+
+
+MARK, DASH, DIGIT = "mark", "dash", "digit"
+
+
+def _glyph_kind(band: np.ndarray, start: int, end: int, height: int) -> str:
+    """Under half a digit's height, a glyph is a mark low or high on the line, else a dash."""
+    rows = np.flatnonzero(band[:, start : end + 1].any(axis=1))
+    if rows[-1] - rows[0] + 1 >= 0.45 * height:
+        return DIGIT
+    return MARK if rows[0] >= 0.5 * height or rows[-1] <= 0.5 * height else DASH
+
+
+def _carried(runs: list[_Glyph], index: int, step: int, height: int) -> int:
+    """The last glyph the number reaches from `index` going `step` way: the next one, when it
+    is closer than 0.4 of the digits' height (0.6 beside a mark; a word space is wider). A
+    mark carries the number on only to a digit after it; a dash ends it, taken in as a sign
+    when no digit follows it, left out when one does (the dash of a range, "0.1-0.6")."""
+
+    def near(a: _Glyph, b: _Glyph) -> bool:
+        gap = b.start - a.end if step > 0 else a.start - b.end
+        return gap <= (0.6 if MARK in (a.kind, b.kind) else 0.4) * height
+
+    def beyond(position: int) -> _Glyph | None:
+        return runs[position + step] if 0 <= position + step < len(runs) else None
+
+    while (following := beyond(index)) is not None and near(runs[index], following):
+        after = beyond(index + step)
+        carried_on = after is not None and after.kind == DIGIT and near(following, after)
+        if following.kind == MARK and not carried_on:
+            break
+        if following.kind == DASH:
+            return index if carried_on else index + step
+        index += step
+    return index
+
+
 def digit_centres(run: tuple[int, int, int]) -> list[float]:
     """The centres of the digits in one run of ink (touching digits make one run)."""
     first, last, height = run

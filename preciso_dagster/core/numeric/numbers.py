@@ -122,6 +122,8 @@ _IDENTIFIER = re.compile(
 _POINT_EVIDENCE = re.compile(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}|\d,\d{3},\d{3}")
 _COMMA_EVIDENCE = re.compile(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3}\.\d{3}")
 _MARK_THEN_DIGITS = {mark: re.compile(rf"(?<=\d)\{mark}(\d+)") for mark in ",."}
+# How much more often one way of grouping must show than the other to be the page's.
+DOMINANCE, MIN_DOMINANT = 4, 3
 _SPACE_GROUPING_EVIDENCE = re.compile(
     r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+[.,]\d{1,2}(?!\d)|\d\u00a0\d{3}(?!\d)"
 )
@@ -222,11 +224,17 @@ def _mark_by_groups(folded: str) -> str | None:
 
 def _space_grouping(folded: str) -> bool | None:
     """Spaces group digits when the text shows it ("1 200,50", a no-break space between
-    digit groups) and marks never do; not when marks group; unknown otherwise."""
-    spaced = bool(_SPACE_GROUPING_EVIDENCE.search(folded))
-    marked = bool(_MARK_GROUPING_EVIDENCE.search(folded))
-    if spaced != marked:
-        return spaced
+    digit groups) and marks do not; not when marks group; unknown otherwise. A way seen at
+    least MIN_DOMINANT times, and DOMINANCE times as often as the other, is the page's: one
+    "3 975,19" OCR read as "3.975,19" does not unsettle a page of "76 316,81"."""
+    spaced = len(_SPACE_GROUPING_EVIDENCE.findall(folded))
+    marked = len(_MARK_GROUPING_EVIDENCE.findall(folded))
+    if bool(spaced) != bool(marked):
+        return bool(spaced)
+    if max(spaced, marked) >= MIN_DOMINANT and max(spaced, marked) >= DOMINANCE * min(
+        spaced, marked
+    ):
+        return spaced > marked
     return None
 
 

@@ -7,7 +7,7 @@ Anything else becomes a review item with both readings, so no wrong number passe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +17,10 @@ from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import Box, OcrEngine, OcrResult
 from preciso_dagster.core.numeric.coverage import (
     beside,
+    faint_ink,
     mark_in_own_cell,
     misleading_ink,
+    through_marks,
     unread_marks,
 )
 from preciso_dagster.core.numeric.figure_cells import FigureCells
@@ -218,22 +220,27 @@ def verify_numbers(
                 )
                 if other is not None:
                     unused.discard(other)
-            other_raw = seconds[other][0].raw if other is not None else None
+            seen = other
             if other is None:  # more digits read here, as part of a token another number took?
-                covering = [
-                    i
-                    for i in nearby[position]
-                    if mostly_inside(boxes[position], seconds[i][1])
-                    and _reads_more(seconds[i][0].raw, token.raw)
-                ]
-                other_raw = seconds[covering[0]][0].raw if covering else None
+                seen = next(
+                    (
+                        i
+                        for i in nearby[position]
+                        if mostly_inside(boxes[position], seconds[i][1])
+                        and _reads_more(seconds[i][0].raw, token.raw)
+                    ),
+                    None,
+                )
+            other_raw = seconds[seen][0].raw if seen is not None else None
             if match is None and other is not None:
                 following = line.text[token.span[1] :]
                 if _ran_into_next_word(token.raw, following, seconds[other][0].raw):
                     match = other  # the same digits, the same word after them: only a space
             box = boxes[position]
-            if match is None and other is not None:
-                box = union_of([box, seconds[other][1]])  # the crop shows what both engines saw
+            if match is None and seen is not None:
+                # The crop shows what both engines saw: "268" alone cannot settle a "268" the
+                # other engine read as the end of "2,987,268".
+                box = union_of([box, seconds[seen][1]])
             reason = token_doubt(token)
             if match is None:
                 reason = (
@@ -321,21 +328,25 @@ def confirm_disputed(
     number and two different engines have read that number (on the crop or on the page).
     When that outvotes what the primary engine read, `raw` takes the agreed writing and the
     caller corrects the page text (`corrected_text`). Returns how many were confirmed."""
+    ink = faint_ink(image)
+    # Each crop shows the whole number, carried on through its marks ("3.725" of "3.725.579").
+    crop_boxes = {
+        id(number): through_marks(ink, number.box)
+        for number in numbers
+        if not number.verified and number.kind == NUMBER and number.box is not None
+    }
     disputed = [
         number
         for number in numbers
-        if not number.verified
-        and number.kind == NUMBER
-        and number.box is not None
+        if id(number) in crop_boxes
         and _single_reading_is_clear(number, convention)
+        and not _crop_holds_another_number(number, crop_boxes[id(number)], numbers)
     ]
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     if not disputed or not readers:
         return 0
     crops = [
-        upscaled(crop(image, number.box, padding=6), CROP_SCALE)
-        for number in disputed
-        if number.box is not None
+        upscaled(crop(image, crop_boxes[id(number)], padding=6), CROP_SCALE) for number in disputed
     ]
     crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
     confirmed = 0
@@ -357,6 +368,8 @@ def confirm_disputed(
         }
         for name, crop_token in crop_keys.items():
             number.readings[f"{name}@crop"] = crop_token.raw
+        if _only_marks_differ(token, number.readings.values(), convention):
+            continue  # "30,801" on the page, "30.801" on both crops: a mark's shape decides
         if len(set(crop_keys) | page_readers) < 2:
             continue
         primary, primary_raw = next(iter(number.readings.items()))
@@ -416,6 +429,35 @@ def corrected_text(text: str, numbers: list[PageNumber]) -> str:
         else:
             number.span = (start + shift, end + shift)
     return "".join(pieces) + text[position:]
+
+
+def _only_marks_differ(
+    token: NumberToken, readings: Iterable[str | None], convention: DecimalConvention
+) -> bool:
+    """A reading has the same digits as `token` but another value: they differ in a point or
+    a comma only (30,801 against 30.801), which is a thousandfold and exactly what an enlarged
+    crop misreads: no crop settles that."""
+    return any(
+        other.key != token.key and _digits(other.raw) == _digits(token.raw)
+        for raw in readings
+        if raw
+        for other in extract_numbers(raw, convention=convention)
+    )
+
+
+def _crop_holds_another_number(
+    number: PageNumber, crop_box: Box, numbers: list[PageNumber]
+) -> bool:
+    """Another number of the page lies in this one's crop: Tesseract's "2,987" and "268" where
+    RapidOCR read "2,987,268". A crop reading of the whole would settle each part as the whole
+    (the number twice, verified); a person, or `join_split_numbers`, joins them instead."""
+    return any(
+        other is not number
+        and other.kind == NUMBER
+        and other.box is not None
+        and mostly_inside(other.box, crop_box)
+        for other in numbers
+    )
 
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
