@@ -292,7 +292,7 @@ def varied_statements(rng: random.Random, index: int) -> GeneratedPage:
     cents = rng.random() < 0.5
     totals = [0] * columns
     y = 100 + size * 2.4
-    for label in rng.sample(LABELS, rng.randint(8, 14)) + ["Total"]:
+    for label in [*rng.sample(LABELS, rng.randint(8, 14)), "Total"]:
         canvas.label(72, y, label)
         for column, edge in enumerate(right_edges):
             if label == "Total":
