@@ -42,6 +42,7 @@ from preciso_dagster.core.numeric.split_numbers import join_split_numbers
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
+    _reads_its_ink,
     confirm_disputed,
     corrected_text,
     marks_in_their_own_cell,
@@ -478,6 +479,16 @@ def test_a_number_is_carried_on_through_its_points_but_not_across_a_space() -> N
     image, (spaced,) = _drawn_numbers(["3 725"], size=10, font="helv")
     three = (int(spaced[0]), int(spaced[1]), int(spaced[0]) + 8, int(spaced[3]))
     assert through_marks(faint_ink(image), three)[2] < spaced[2] - 10  # a space is not crossed
+    # A range's dash ends the number, brackets or not; a leading minus is its sign.
+    for written, (first, last), stop in (("[30-60]", (1, 3), 3), ("-4.114.471", (1, 6), 0)):
+        image, whole, _ = _pieces(written, "cour")
+        cell = (whole[2] - whole[0]) / len(written)
+        piece = (int(whole[0] + first * cell), whole[1], int(whole[0] + last * cell), whole[3])
+        widened = through_marks(faint_ink(image), piece)
+        if stop:  # "30" stops before the range's dash
+            assert widened[2] < whole[0] + (stop + 0.5) * cell
+        else:  # "4.114" of "-4.114.471" takes in its minus and the rest of the number
+            assert widened[0] <= whole[0] and widened[2] >= whole[2]
 
 
 @needs_tesseract
@@ -540,3 +551,19 @@ def test_crops_cannot_settle_a_number_whose_readings_differ_only_in_a_mark(
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
     assert confirm_disputed(image, [number], engines, POINT) == int(settled)  # type: ignore[arg-type]
     assert number.verified is settled
+
+
+@pytest.mark.parametrize(
+    ("word", "box", "reads"),
+    [
+        ("tst~<“<ts~<‘<SS*‘S;CS*S*D", (499, 909, 835, 950), False),  # a dashed rule, garbled
+        ("[7.3-", (1107, 1007, 1180, 1041), True),
+        ("Revenue", (100, 200, 220, 230), True),
+        ("ab", (100, 200, 300, 230), False),  # two letters cannot be 200 px wide at 30 px
+        ("l|", (100, 200, 110, 230), False),
+    ],
+)
+def test_a_garbled_word_does_not_explain_the_ink_under_it(word: str, box: Box, reads: bool) -> None:
+    # Seen on an unseen corpus page: Tesseract read a dashed table rule and the single digits
+    # between its dashes as one word of symbols; the digits RapidOCR missed were lost silently.
+    assert _reads_its_ink(word, box) is reads

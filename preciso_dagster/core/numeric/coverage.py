@@ -243,16 +243,33 @@ def through_marks(ink: np.ndarray, box: Box) -> Box:
         return box
     first_row, last_row = max(bands, key=lambda band: own[band[0] : band[1] + 1].sum())
     band = ink[max(0, top) + first_row : max(0, top) + last_row + 1]
-    height = last_row - first_row + 1
-    runs = [
-        _Glyph(start, end, _glyph_kind(band, start, end, height))
+    extents = [
+        (start, end, rows[0], rows[-1])
         for start, end in true_runs(np.asarray(band.any(axis=0)))
+        if len(rows := np.flatnonzero(band[:, start : end + 1].any(axis=1)))
+    ]
+    tallest = max(bottom - top for _, _, top, bottom in extents)
+    digits = [(top, bottom) for _, _, top, bottom in extents if bottom - top >= 0.6 * tallest]
+    digit_top = float(np.median([top for top, _ in digits]))
+    zone = float(np.median([bottom for _, bottom in digits])) - digit_top + 1
+    runs = [
+        _Glyph(start, end, _glyph_kind(top - digit_top, bottom - digit_top, zone))
+        for start, end, top, bottom in extents
     ]
     inside = [i for i, glyph in enumerate(runs) if glyph.start < right and glyph.end >= left]
     if not inside:
         return box
-    first = _carried(runs, inside[0], -1, height)
-    last = _carried(runs, inside[-1], 1, height)
+    # Digits advance by a constant pitch: the number's own gaps between digits say how far
+    # its next glyph may stand (a monospaced face leaves wider gaps than a proportional one).
+    gaps = [
+        b.start - a.end
+        for a, b in pairwise(runs[i] for i in inside)
+        if a.kind == DIGIT and b.kind == DIGIT
+    ]
+    digit_gap = float(max(gaps, default=0))
+    reach = (max(0.4 * zone, 1.5 * digit_gap), max(0.6 * zone, 1.6 * digit_gap))
+    first = _carried(runs, inside[0], -1, reach)
+    last = _carried(runs, inside[-1], 1, reach)
     return (min(left, runs[first].start), top, max(right, runs[last].end + 1), bottom)
 
 
@@ -265,23 +282,24 @@ class _Glyph(NamedTuple):
 MARK, DASH, DIGIT = "mark", "dash", "digit"
 
 
-def _glyph_kind(band: np.ndarray, start: int, end: int, height: int) -> str:
-    """Under half a digit's height, a glyph is a mark low or high on the line, else a dash."""
-    rows = np.flatnonzero(band[:, start : end + 1].any(axis=1))
-    if rows[-1] - rows[0] + 1 >= 0.45 * height:
+def _glyph_kind(top: float, bottom: float, zone: float) -> str:
+    """Under half the digits' height, a glyph is a mark low or high among the digits (point,
+    comma, apostrophe), else a dash across their middle. `top`, `bottom`: its rows, from the
+    digits' top; `zone`: the digits' height."""
+    if bottom - top + 1 >= 0.45 * zone:
         return DIGIT
-    return MARK if rows[0] >= 0.5 * height or rows[-1] <= 0.5 * height else DASH
+    return MARK if top >= 0.6 * zone or bottom <= 0.4 * zone else DASH
 
 
-def _carried(runs: list[_Glyph], index: int, step: int, height: int) -> int:
+def _carried(runs: list[_Glyph], index: int, step: int, reach: tuple[float, float]) -> int:
     """The last glyph the number reaches from `index` going `step` way: the next one, when it
-    is closer than 0.4 of the digits' height (0.6 beside a mark; a word space is wider). A
+    is within `reach` (the first figure; the second beside a mark; a word space is wider). A
     mark carries the number on only to a digit after it; a dash ends it, taken in as a sign
     when no digit follows it, left out when one does (the dash of a range, "0.1-0.6")."""
 
     def near(a: _Glyph, b: _Glyph) -> bool:
         gap = b.start - a.end if step > 0 else a.start - b.end
-        return gap <= (0.6 if MARK in (a.kind, b.kind) else 0.4) * height
+        return gap <= reach[MARK in (a.kind, b.kind)]
 
     def beyond(position: int) -> _Glyph | None:
         return runs[position + step] if 0 <= position + step < len(runs) else None

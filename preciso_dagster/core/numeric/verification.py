@@ -39,6 +39,10 @@ _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 _PLAIN_DIGITS = re.compile(r"[\d.,'’]+")  # digits and the marks that group them, nothing else
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]{2,})")
 _SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two numbers
+# No character is wider than this many times its word box's height (a "W" is about 0.8).
+MAX_CHARACTER_WIDTH = 2.0
+# Marks that numbers and words are written with; others ("~<*") are no text's own.
+_PLAIN_MARKS = frozenset(".,:;-+%()[]/'’\"$€£¥₩#&!?")
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
 _DIGIT_LOOKALIKE = re.compile(r"[oOlI|()[\]{}!/\\]{1,3}")
@@ -487,7 +491,7 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         for reading in readings
         for line in reading.lines
         for word in line.words
-        if not _DIGIT_LOOKALIKE.fullmatch(line.text[word.start : word.end])
+        if _reads_its_ink(line.text[word.start : word.end], word.box)
     ]
     words += [line.box for reading in readings for line in reading.lines if not line.words]
     heights = sorted(box[3] - box[1] for box in words)
@@ -517,6 +521,20 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         if not touched:
             regions.append(region)
     return regions
+
+
+def _reads_its_ink(text: str, box: Box) -> bool:
+    """A word that can stand for the ink under it. Not a digit look-alike ("l|"), nor a
+    garbled reading of a ruled row: a third or more odd symbols ("tst~<<ts~<<SS*S;CS*S*D"
+    over a dashed rule and the digits between its dashes), or wider than its characters
+    could be."""
+    if _DIGIT_LOOKALIKE.fullmatch(text):
+        return False
+    if len(text) >= 4 and 3 * sum(not c.isalnum() and c not in _PLAIN_MARKS for c in text) >= len(
+        text
+    ):
+        return False
+    return box[2] - box[0] <= MAX_CHARACTER_WIDTH * (box[3] - box[1]) * len(text)
 
 
 def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> None:
