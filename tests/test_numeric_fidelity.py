@@ -567,3 +567,21 @@ def test_a_garbled_word_does_not_explain_the_ink_under_it(word: str, box: Box, r
     # Seen on an unseen corpus page: Tesseract read a dashed table rule and the single digits
     # between its dashes as one word of symbols; the digits RapidOCR missed were lost silently.
     assert _reads_its_ink(word, box) is reads
+
+
+def test_a_dashed_rule_is_taken_off_and_the_digits_beside_it_are_kept() -> None:
+    # Seen on an unseen corpus page: cells ruled with dashes, single digits between them.
+    # Tesseract read each dashed row and its digits as one garbled word; RapidOCR missed
+    # some digits, which nobody was asked about.
+    image = Image.new("L", (1654, 2339), 255)  # A4 at 200 DPI: dashes 3 px thick
+    draw = ImageDraw.Draw(image)
+    for y in (100, 200):
+        for x in range(50, 950, 20):
+            draw.line((x, y, x + 11, y), fill=0, width=3)
+    draw.text((500, 140), "1", fill=0)
+    draw.line((300, 300, 306, 300), fill=0, width=3)  # a lone minus: no rule
+    cleaned, removed = without_rules(image)
+    pixels = np.asarray(cleaned)
+    assert removed > 0
+    assert pixels[95:106, 50:950].min() == 255 and pixels[195:206, 50:950].min() == 255
+    assert pixels[135:160, 495:515].min() < 128 and pixels[298:303, 300:307].min() < 128

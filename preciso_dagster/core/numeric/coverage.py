@@ -24,6 +24,8 @@ INK_LEVEL = 128  # grey levels below this are ink
 # must not split it into two glyphs when digits are told apart.
 FAINT_INK_LEVEL = 200
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
+# A dashed rule: at least MIN_DASHES dashes no thicker than DASH_THICKNESS of the page height.
+MIN_DASHES, DASH_THICKNESS = 5, 0.002
 WORD_PADDING = 2  # pixels around a read word that still count as read
 # A mark is character-sized when its height is at least MIN_GLYPH of the page's text height
 # (dots, commas and dashes are smaller and carry no digit) and no side is over MAX_GLYPH.
@@ -59,7 +61,47 @@ def rule_mask(image: Image.Image) -> np.ndarray:
     rules = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, horizontal)) | np.asarray(
         cv2.morphologyEx(ink, cv2.MORPH_OPEN, vertical)
     )
+    rules |= _dashed_rules(ink)
     return cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _dashed_rules(ink: np.ndarray) -> np.ndarray:
+    """Pixels of dashed horizontal rules: thin dashes on one line, each near the next, running
+    as far as a rule does. Left on the page, Tesseract reads them and the digits between them
+    as one garbled word ("tst~<<ts~<<SS*")."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    thin = max(2, round(ink.shape[0] * DASH_THICKNESS))
+    dashes = sorted(
+        (int(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] // 2), int(i))
+        for i in range(1, count)
+        if stats[i, cv2.CC_STAT_HEIGHT] <= thin
+        and stats[i, cv2.CC_STAT_WIDTH] >= 2 * stats[i, cv2.CC_STAT_HEIGHT]
+    )
+    rows: dict[int, list[int]] = {}
+    for middle, label in dashes:  # one row per line of dashes, a pixel or two either way
+        row = next((r for r in (middle - 1, middle, middle + 1) if r in rows), middle)
+        rows.setdefault(row, []).append(label)
+    dashed = np.zeros(len(stats), bool)
+    for labels_in_row in rows.values():
+        for run in _dash_runs(stats, sorted(labels_in_row, key=lambda i: stats[i, 0])):
+            start, end = stats[run[0], 0], stats[run[-1], 0] + stats[run[-1], 2]
+            if len(run) >= MIN_DASHES and end - start >= RULE_MIN_LENGTH * ink.shape[1]:
+                dashed[run] = True
+    return np.asarray(dashed[labels] & (labels > 0), np.uint8)
+
+
+def _dash_runs(stats: np.ndarray, labels: list[int]) -> list[list[int]]:
+    """Dashes left to right, cut where a gap is wider than three dashes."""
+    runs: list[list[int]] = []
+    for label in labels:
+        if runs:
+            last = runs[-1][-1]
+            gap = stats[label, 0] - (stats[last, 0] + stats[last, 2])
+            if gap <= 3 * max(stats[last, 2], stats[label, 2]):
+                runs[-1].append(label)
+                continue
+        runs.append([label])
+    return runs
 
 
 def without_rules(image: Image.Image) -> tuple[Image.Image, int]:
