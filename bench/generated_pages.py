@@ -3,8 +3,9 @@
 Every number is drawn as its own text run, so the truth is not a re-parse of a text layer:
 each number's key (what it means) and its box on the page are recorded as it is drawn.
 Classes: currency glyphs, two and three amount columns, ruled tables, space and apostrophe
-grouping, decimal commas, margin microtext, line numbers and figures set in cells. Seeded: the
-same seed gives the same pages.
+grouping, decimal commas, margin microtext, line numbers, figures set in cells, and varied
+statements (face, size, locale and columns drawn per page, so another seed is another set of
+unseen layouts). Seeded: the same seed gives the same pages.
 """
 
 from __future__ import annotations

@@ -312,6 +312,9 @@ def through_marks(ink: np.ndarray, box: Box) -> Box:
     reach = (max(0.4 * zone, 1.5 * digit_gap), max(0.6 * zone, 1.6 * digit_gap))
     first = _carried(runs, inside[0], -1, reach)
     last = _carried(runs, inside[-1], 1, reach)
+    outside = runs[first : inside[0]] + runs[inside[-1] + 1 : last + 1]
+    if not any(glyph.kind == MARK for glyph in outside):
+        return box  # no mark carries it on: the number is what was read (a sign alone is not)
     return (min(left, runs[first].start), top, max(right, runs[last].end + 1), bottom)
 
 

@@ -42,6 +42,7 @@ _SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two number
 # No character is wider than this many times its word box's height (a "W" is about 0.8).
 MAX_CHARACTER_WIDTH = 2.0
 # Marks that numbers and words are written with; others ("~<*") are no text's own.
+_NEGATIVE = re.compile(r"^[(\-−–]|-$")  # a leading minus or bracket, or a trailing minus
 _PLAIN_MARKS = frozenset(".,:;-+%()[]/'’\"$€£¥₩#&!?")
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
@@ -442,11 +443,17 @@ def _only_marks_differ(
     a comma only (30,801 against 30.801), which is a thousandfold and exactly what an enlarged
     crop misreads: no crop settles that."""
     return any(
-        other.key != token.key and _digits(other.raw) == _digits(token.raw)
+        other.key != token.key
+        and _digits(other.raw) == _digits(token.raw)
+        and _negative(other.raw) == _negative(token.raw)  # a sign is the crop's to settle
         for raw in readings
         if raw
         for other in extract_numbers(raw, convention=convention)
     )
+
+
+def _negative(raw: str) -> bool:
+    return bool(_NEGATIVE.search(raw.strip()))
 
 
 def _crop_holds_another_number(
