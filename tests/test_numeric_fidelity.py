@@ -38,7 +38,7 @@ from preciso_dagster.core.numeric.coverage import (
 )
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention
-from preciso_dagster.core.numeric.split_numbers import join_split_numbers
+from preciso_dagster.core.numeric.split_numbers import join_split_numbers, one_word_chains
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
@@ -491,6 +491,21 @@ def test_a_number_is_carried_on_through_its_points_but_not_across_a_space() -> N
             assert widened[0] <= whole[0] and widened[2] >= whole[2]
 
 
+@pytest.mark.parametrize(
+    ("written", "font", "cells"), [("way,to32", "cour", (6, 8)), ("1,2345678", "helv", (0, 1))]
+)
+def test_a_number_is_not_carried_on_into_letters_or_past_a_group(
+    written: str, font: str, cells: tuple[int, int]
+) -> None:
+    # Seen on a skewed real scan: from "32" of "up to 32" the crop was carried on over the
+    # letters of "to" to a comma six words back, and read as a sentence nobody could settle.
+    image, (box,) = _drawn_numbers([written], size=10, font=font)
+    left, top, right, bottom = (int(v) for v in box)
+    cell = (right - left) / len(written)
+    piece = (int(left + cells[0] * cell), top, int(left + cells[1] * cell), bottom)
+    assert through_marks(faint_ink(image), piece) == piece
+
+
 @needs_tesseract
 def test_pieces_of_a_number_broken_at_its_points_are_joined_or_sent_to_review() -> None:
     # Seen on a generated German statement in a monospaced face: both engines read "3.725"
@@ -532,21 +547,31 @@ class _ReadsCropsAs:
         return [self.text for _ in crops]
 
 
-@pytest.mark.parametrize(("crop_reading", "settled"), [("30.801", False), ("30,801", True)])
-def test_crops_cannot_settle_a_number_whose_readings_differ_only_in_a_mark(
-    crop_reading: str, settled: bool
+@pytest.mark.parametrize(
+    ("written", "page_readings", "crop_reading", "settled"),
+    [
+        # Seen on an unseen corpus page: RapidOCR read "30,801" on the page, Tesseract
+        # nothing; both enlarged crops read "30.801", which outvoted the page, verified wrong.
+        ("30,801", {"rapidocr": "30,801", "tesseract": None}, "30.801", False),
+        ("30,801", {"rapidocr": "30,801", "tesseract": None}, "30,801", True),
+        # Seen on a real scan: RapidOCR read "bar1" where Tesseract read "1"; "bar1" is a
+        # word with a digit in it, not "1" with another mark.
+        ("1", {"tesseract": "1", "rapidocr": "bar1"}, "1", True),
+    ],
+)
+def test_crops_settle_a_disputed_number_unless_its_readings_differ_only_in_a_mark(
+    written: str, page_readings: dict[str, str | None], crop_reading: str, settled: bool
 ) -> None:
-    # Seen on an unseen corpus page: RapidOCR read "30,801" on the page, Tesseract nothing;
-    # both enlarged crops read "30.801", which outvoted the page and was verified wrong.
-    image, (box,) = _drawn_numbers(["30,801"], size=10)
+    image, (box,) = _drawn_numbers([written], size=10)
+    reading = next(raw for raw in page_readings.values() if raw)
     number = PageNumber(
-        "30,801",
-        "30801",
-        (0, 6),
+        reading,
+        reading.replace(",", ""),
+        (0, len(reading)),
         tuple(int(v) for v in box),  # type: ignore[arg-type]
         False,
-        {"rapidocr": "30,801", "tesseract": None},
-        "tesseract found no number in this region",
+        page_readings,
+        "the engines disagree here",
     )
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
     assert confirm_disputed(image, [number], engines, POINT) == int(settled)  # type: ignore[arg-type]
@@ -585,3 +610,54 @@ def test_a_dashed_rule_is_taken_off_and_the_digits_beside_it_are_kept() -> None:
     assert removed > 0
     assert pixels[95:106, 50:950].min() == 255 and pixels[195:206, 50:950].min() == 255
     assert pixels[135:160, 495:515].min() < 128 and pixels[298:303, 300:307].min() < 128
+
+
+def _list_of_numbers(text: str, pieces: list[str]) -> tuple[Image.Image, list[PageNumber]]:
+    """`text` drawn at 10 pt, 200 DPI in a Times face, and each of `pieces` as a number
+    both engines read and agreed on, boxed where it is drawn."""
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=60)
+    page.insert_text((40, 30), text, fontsize=10, fontname="tiro")
+    numbers, start = [], 0
+    for piece in pieces:
+        at = text.index(piece, start)
+        rect = page.search_for(piece)[pieces[: len(numbers)].count(piece)] * (200 / 72)
+        box = (int(rect.x0), int(rect.y0), int(rect.x1) + 1, int(rect.y1) + 1)
+        readings: dict[str, str | None] = {"tesseract": piece, "rapidocr": piece}
+        numbers.append(PageNumber(piece, piece, (at, at + len(piece)), box, True, readings))
+        start = at + len(piece)
+    pixmap = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+    return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples), numbers
+
+
+@needs_tesseract
+def test_a_list_of_numbers_the_crops_read_apart_stays_apart() -> None:
+    # Seen on a real scan: "24, 25, or 30" in a Times face; the comma joined "24" and "25" into
+    # one word of ink, and both crops read "24, 25," yet both went to review as one number.
+    image, numbers = _list_of_numbers("pages 24, 25, 30", ["24", "25", "30"])
+    ink = faint_ink(image)
+    assert len(one_word_chains(ink, numbers)) == 1  # the comma carries "24" on to "25"
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    joined, _ = join_split_numbers(image, ink, "pages 24, 25, 30", numbers, engines, POINT)
+    assert joined == 0
+    assert [(n.value, n.verified) for n in numbers] == [("24", True), ("25", True), ("30", True)]
+
+
+@pytest.mark.parametrize(
+    ("crop_reading", "pieces", "apart"),
+    [
+        ("24, 25,", ["24", "25"], True),
+        ("1, 234", ["1", "234"], False),
+        ("24. 25", ["24", "25"], False),
+    ],
+)
+def test_pieces_stay_apart_only_where_no_mark_could_join_them(
+    crop_reading: str, pieces: list[str], apart: bool
+) -> None:
+    # A comma then a space before a three-digit group may be 1,234 set in a monospaced face;
+    # a point is this page's decimal mark. Either way a person decides.
+    text = ", ".join(pieces)
+    image, numbers = _list_of_numbers(text, pieces)
+    engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
+    join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)  # type: ignore[arg-type]
+    assert all(n.verified is apart for n in numbers)

@@ -312,8 +312,10 @@ def through_marks(ink: np.ndarray, box: Box) -> Box:
     reach = (max(0.4 * zone, 1.5 * digit_gap), max(0.6 * zone, 1.6 * digit_gap))
     first = _carried(runs, inside[0], -1, reach)
     last = _carried(runs, inside[-1], 1, reach)
-    outside = runs[first : inside[0]] + runs[inside[-1] + 1 : last + 1]
-    if not any(glyph.kind == MARK for glyph in outside):
+    # The glyphs crossed on each side that widened, from the number's own edge glyph on.
+    crossed = runs[first : inside[0] + 1] if first < inside[0] else []
+    crossed += runs[inside[-1] : last + 1] if last > inside[-1] else []
+    if not any(glyph.kind == MARK for glyph in crossed):
         return box  # no mark carries it on: the number is what was read (a sign alone is not)
     return (min(left, runs[first].start), top, max(right, runs[last].end + 1), bottom)
 
@@ -325,6 +327,7 @@ class _Glyph(NamedTuple):
 
 
 MARK, DASH, DIGIT = "mark", "dash", "digit"
+GROUP_GLYPHS = 3  # the most glyphs a grouping mark carries a number on to ("1,234")
 
 
 def _glyph_kind(top: float, bottom: float, zone: float) -> str:
@@ -338,9 +341,11 @@ def _glyph_kind(top: float, bottom: float, zone: float) -> str:
 
 def _carried(runs: list[_Glyph], index: int, step: int, reach: tuple[float, float]) -> int:
     """The last glyph the number reaches from `index` going `step` way: the next one, when it
-    is within `reach` (the first figure; the second beside a mark; a word space is wider). A
-    mark carries the number on only to a digit after it; a dash ends it, taken in as a sign
-    when no digit follows it, left out when one does (the dash of a range, "0.1-0.6")."""
+    is within `reach` (the first figure; the second beside a mark; a word space is wider). It
+    goes on only from a mark at its edge or beside it: a letter beside it ends it ("to32").
+    A mark carries the number on only to a group of at most three glyphs after it (letters
+    run together on a skewed line are no group); a dash ends it, taken in as a sign when no
+    digit follows it, left out when one does (the dash of a range, "0.1-0.6")."""
 
     def near(a: _Glyph, b: _Glyph) -> bool:
         gap = b.start - a.end if step > 0 else a.start - b.end
@@ -349,6 +354,10 @@ def _carried(runs: list[_Glyph], index: int, step: int, reach: tuple[float, floa
     def beyond(position: int) -> _Glyph | None:
         return runs[position + step] if 0 <= position + step < len(runs) else None
 
+    beside = beyond(index)
+    if runs[index].kind != MARK and (beside is None or beside.kind == DIGIT):
+        return index
+    before_mark, group = index, 0
     while (following := beyond(index)) is not None and near(runs[index], following):
         after = beyond(index + step)
         carried_on = after is not None and after.kind == DIGIT and near(following, after)
@@ -356,6 +365,10 @@ def _carried(runs: list[_Glyph], index: int, step: int, reach: tuple[float, floa
             break
         if following.kind == DASH:
             return index if carried_on else index + step
+        if following.kind == MARK:
+            before_mark, group = index, 0
+        elif (group := group + 1) > GROUP_GLYPHS:
+            return before_mark
         index += step
     return index
 

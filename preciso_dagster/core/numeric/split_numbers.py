@@ -37,6 +37,8 @@ from preciso_dagster.core.numeric.verification import (
 NEIGHBOUR_REACH = 2
 OVERLAP = 0.25  # of the narrower box: pieces of one number stand side by side
 _NO_WORD = re.compile(r"[^\w]*")  # spaces and marks, no digit or letter
+_LIST_BREAK = re.compile(r"\s*([,.;'’])\s+")  # "24, 25": a mark, then a space
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[PageNumber]]:
@@ -124,6 +126,10 @@ def join_split_numbers(
             numbers[:] = [n for n in numbers if id(n) not in gone]
             joined += 1
             continue
+        if len(readers) >= 2 and _read_apart(list(readings.values()), chain, convention):
+            for piece in chain:  # "24, 25": a list, which the crops read as one too
+                piece.readings.update(readings)
+            continue
         pieces = " + ".join(repr(piece.raw) for piece in chain)
         for piece in chain:
             piece.readings.update(readings)
@@ -136,6 +142,28 @@ def _contiguous(text: str, spans: list[tuple[int, int]]) -> bool:
     """The pieces follow one another in the page text with only marks or spaces between (what
     the engine made of the grouping marks: "-904\\n- 798")."""
     return all(a[1] <= b[0] and _NO_WORD.fullmatch(text[a[1] : b[0]]) for a, b in pairwise(spans))
+
+
+def _read_apart(
+    readings: list[str], chain: list[PageNumber], convention: DecimalConvention
+) -> bool:
+    """Every crop reads exactly the pieces, each one clear, set apart by a mark and a space
+    that cannot join them: the page's grouping mark before anything but a three-digit group
+    ("24, 25" is a list, "1, 234" might be 1,234), never its decimal mark ("9,731. 12")."""
+    if convention.decimal_mark is None:
+        return False
+    values = [piece.value for piece in chain]
+    for reading in readings:
+        tokens = ocr_tokens(reading, convention)
+        if [number_value(t) for t in tokens] != values or any(map(token_doubt, tokens)):
+            return False
+        for before, after in pairwise(tokens):
+            mark = _LIST_BREAK.fullmatch(reading[before.span[1] : after.span[0]])
+            if mark is None or mark.group(1) == convention.decimal_mark:
+                return False
+            if len(next(iter(_DIGIT_RUN.findall(after.raw)), "")) == 3:
+                return False
+    return True
 
 
 def _one_number(readings: list[str], convention: DecimalConvention) -> NumberToken | None:

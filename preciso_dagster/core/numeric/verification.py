@@ -444,6 +444,7 @@ def _only_marks_differ(
     crop misreads: no crop settles that."""
     return any(
         other.key != token.key
+        and other.kind == token.kind  # "bar1" is a word with a digit in it, not a mark dispute
         and _digits(other.raw) == _digits(token.raw)
         and _negative(other.raw) == _negative(token.raw)  # a sign is the crop's to settle
         for raw in readings
