@@ -114,7 +114,12 @@ class RealScan:
 def real_scans() -> list[RealScan]:
     """The corpus's real scans as images at their own resolution, with their truth."""
     linn = SCANS / "linn.txt"
-    linn_truth = re.sub(r"(?m)^0 ", "", linn.read_text(encoding="utf-8")) if linn.exists() else None
+    # The transcription types each bullet as "0 " and once "or" as "0r": neither is a number.
+    linn_truth = (
+        re.sub(r"(?m)^0 ", "", linn.read_text(encoding="utf-8")).replace(" 0r ", " or ")
+        if linn.exists()
+        else None
+    )
     truths = {"typewriter.png": TYPEWRITER_TRUTH, "c02-22.pdf": None}
     scans = []
     for name in SCAN_FILES:

@@ -38,7 +38,11 @@ from preciso_dagster.core.numeric.coverage import (
 )
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention
-from preciso_dagster.core.numeric.split_numbers import join_split_numbers, one_word_chains
+from preciso_dagster.core.numeric.split_numbers import (
+    join_split_numbers,
+    one_word_chains,
+    settle_run_together,
+)
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
     PageNumber,
@@ -661,3 +665,34 @@ def test_pieces_stay_apart_only_where_no_mark_could_join_them(
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
     join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)  # type: ignore[arg-type]
     assert all(n.verified is apart for n in numbers)
+
+
+def _run_together(text: str, pieces: list[str]) -> tuple[Image.Image, list[PageNumber]]:
+    """`pieces` drawn as `text`, read apart by Tesseract and as one number by RapidOCR: each
+    disputed, the last one boxed with all of them (what `verify_numbers` makes of it)."""
+    image, numbers = _list_of_numbers(text, pieces)
+    together = "".join(pieces)
+    for number in numbers:
+        number.verified, number.readings["rapidocr"] = False, together
+        number.reason = f"rapidocr read {together!r} here"
+    numbers[-1].box = union_of([n.box for n in numbers if n.box is not None])
+    return image, numbers
+
+
+@needs_tesseract
+def test_numbers_the_other_engine_ran_together_are_settled_by_a_crop_of_all_of_them() -> None:
+    # Seen on a real scan: Tesseract read "80186" and "16", RapidOCR "8018616"; the crop of
+    # "16" held "80186" too, so neither could be settled and both went to review.
+    image, numbers = _run_together("CA 80186 16", ["80186", "16"])
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    assert settle_run_together(image, numbers, engines, POINT) == 2
+    assert [(n.value, n.verified) for n in numbers] == [("80186", True), ("16", True)]
+
+
+@pytest.mark.parametrize("crop_reading", ["2,987 268", "2,987268", "2,987. 268"])
+def test_numbers_that_may_be_one_are_not_settled_apart(crop_reading: str) -> None:
+    # "268" after a space may be the last group of 2,987,268 whose comma the crop lost.
+    image, numbers = _run_together("2,987 268", ["2,987", "268"])
+    engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
+    assert settle_run_together(image, numbers, engines, POINT) == 0  # type: ignore[arg-type]
+    assert not any(n.verified for n in numbers)

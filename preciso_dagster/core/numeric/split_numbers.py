@@ -37,7 +37,7 @@ from preciso_dagster.core.numeric.verification import (
 NEIGHBOUR_REACH = 2
 OVERLAP = 0.25  # of the narrower box: pieces of one number stand side by side
 _NO_WORD = re.compile(r"[^\w]*")  # spaces and marks, no digit or letter
-_LIST_BREAK = re.compile(r"\s*([,.;'’])\s+")  # "24, 25": a mark, then a space
+_LIST_BREAK = re.compile(r"\s*([,.;'’]?)\s+")  # "24, 25", "80186 16": a space, a mark before
 _DIGIT_RUN = re.compile(r"\d+")
 
 
@@ -138,6 +138,52 @@ def join_split_numbers(
     return joined, text
 
 
+def settle_run_together(
+    image: Image.Image,
+    numbers: list[PageNumber],
+    engines: dict[str, OcrEngine],
+    convention: DecimalConvention,
+) -> int:
+    """Numbers the primary engine read apart and the other as one ("80186" and "16", where
+    RapidOCR read "8018616"): the disputed number's crop holds the others, so no crop of it
+    alone settles it. A crop of all of them is read again; when every engine reads them apart,
+    each as it was, with nothing between that could join them (`_read_apart`: no three-digit
+    group after a space or a grouping mark), all of them are verified. Returns how many."""
+    readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
+    groups = _run_together(numbers) if len(readers) >= 2 else []
+    if not groups:
+        return 0
+    boxes = [union_of([_box(n) for n in group]) for group in groups]
+    crops = [upscaled(crop(image, box, padding=6), CROP_SCALE) for box in boxes]
+    crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
+    settled = 0
+    for index, group in enumerate(groups):
+        readings = {f"{name}@crop": texts[index] for name, texts in crop_texts.items()}
+        if not _read_apart(list(readings.values()), group, convention):
+            continue
+        for number in group:
+            settled += not number.verified
+            number.readings.update(readings)
+            number.verified, number.reason = True, None
+    return settled
+
+
+def _run_together(numbers: list[PageNumber]) -> list[list[PageNumber]]:
+    """Each disputed number whose box holds other numbers of the page, with them, in the
+    order of the page text."""
+    placed = [n for n in numbers if n.kind == NUMBER and n.box is not None and n.span is not None]
+    groups: list[list[PageNumber]] = []
+    taken: set[int] = set()
+    for number in placed:
+        if number.verified or number.value is None or id(number) in taken:
+            continue
+        group = [n for n in placed if n is number or mostly_inside(_box(n), _box(number))]
+        if len(group) > 1 and not any(id(n) in taken for n in group):
+            groups.append(sorted(group, key=lambda n: n.span or (0, 0)))
+            taken.update(id(n) for n in group)
+    return groups
+
+
 def _contiguous(text: str, spans: list[tuple[int, int]]) -> bool:
     """The pieces follow one another in the page text with only marks or spaces between (what
     the engine made of the grouping marks: "-904\\n- 798")."""
@@ -147,9 +193,10 @@ def _contiguous(text: str, spans: list[tuple[int, int]]) -> bool:
 def _read_apart(
     readings: list[str], chain: list[PageNumber], convention: DecimalConvention
 ) -> bool:
-    """Every crop reads exactly the pieces, each one clear, set apart by a mark and a space
-    that cannot join them: the page's grouping mark before anything but a three-digit group
-    ("24, 25" is a list, "1, 234" might be 1,234), never its decimal mark ("9,731. 12")."""
+    """Every crop reads exactly the pieces, each one clear, set apart by a space (a mark may
+    stand before it) that cannot join them: before anything but a three-digit group ("24, 25"
+    is a list, "1, 234" or "2,987 268" might be one number), never after the page's decimal
+    mark ("9,731. 12")."""
     if convention.decimal_mark is None:
         return False
     values = [piece.value for piece in chain]
