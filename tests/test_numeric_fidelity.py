@@ -39,9 +39,9 @@ from preciso_dagster.core.numeric.coverage import (
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.split_numbers import (
+    _holds_pieces,
     join_split_numbers,
     one_word_chains,
-    settle_run_together,
 )
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
@@ -680,13 +680,23 @@ def _run_together(text: str, pieces: list[str]) -> tuple[Image.Image, list[PageN
 
 
 @needs_tesseract
-def test_numbers_the_other_engine_ran_together_are_settled_by_a_crop_of_all_of_them() -> None:
-    # Seen on a real scan: Tesseract read "80186" and "16", RapidOCR "8018616"; the crop of
-    # "16" held "80186" too, so neither could be settled and both went to review.
-    image, numbers = _run_together("CA 80186 16", ["80186", "16"])
+@pytest.mark.parametrize(
+    ("text", "pieces", "settled"),
+    [
+        # Seen on a real scan: Tesseract read "80186" and "16", RapidOCR "8018616"; the crop
+        # of "16" held "80186" too, so neither could be settled and both went to review.
+        ("CA 80186 16", ["80186", "16"], [("80186", True), ("16", True)]),
+        # Seen on generated statements: Tesseract read "9,731." and "12", RapidOCR "9,731.12".
+        ("9,731.12", ["9,731", "12"], [("9731.12", True)]),
+    ],
+)
+def test_numbers_the_other_engine_ran_together_are_settled_by_a_crop_of_all_of_them(
+    text: str, pieces: list[str], settled: list[tuple[str, bool]]
+) -> None:
+    image, numbers = _run_together(text, pieces)
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    assert settle_run_together(image, numbers, engines, POINT) == 2
-    assert [(n.value, n.verified) for n in numbers] == [("80186", True), ("16", True)]
+    join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)
+    assert [(n.value, n.verified) for n in numbers] == settled
 
 
 @pytest.mark.parametrize("crop_reading", ["2,987 268", "2,987268", "2,987. 268"])
@@ -694,5 +704,22 @@ def test_numbers_that_may_be_one_are_not_settled_apart(crop_reading: str) -> Non
     # "268" after a space may be the last group of 2,987,268 whose comma the crop lost.
     image, numbers = _run_together("2,987 268", ["2,987", "268"])
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
-    assert settle_run_together(image, numbers, engines, POINT) == 0  # type: ignore[arg-type]
+    text = "2,987 268"
+    assert join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)[0] == 0  # type: ignore[arg-type]
     assert not any(n.verified for n in numbers)
+
+
+@pytest.mark.parametrize(
+    ("digits", "pieces", "held"),
+    [
+        ("973112", ["12", "9731"], True),  # the cents boxed first
+        ("5859056", ["859", "9056"], True),  # the engines' pieces overlap in a digit
+        ("3634303", ["634", "303"], True),  # a piece lost a digit
+        ("12", ["12", "12"], False),  # two numbers are not one
+        ("5859", ["859", "9056"], False),  # digits no reading of the whole has
+    ],
+)
+def test_one_number_holds_its_pieces_digits_and_no_others(
+    digits: str, pieces: list[str], held: bool
+) -> None:
+    assert _holds_pieces(digits, pieces) is held

@@ -27,7 +27,7 @@ from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRAC
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
 from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
 from preciso_dagster.core.numeric.figure_cells import figure_cells
-from preciso_dagster.core.numeric.split_numbers import join_split_numbers, settle_run_together
+from preciso_dagster.core.numeric.split_numbers import join_split_numbers
 from preciso_dagster.core.numeric.turned_text import read_turned_text
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
@@ -424,7 +424,7 @@ def _verify_page_numbers(
     confirmed = confirm_disputed(unruled, numbers, engines, convention)
     confirmed += marks_in_their_own_cell(ink, numbers, convention)
     joined, page.text = join_split_numbers(unruled, ink, page.text, numbers, engines, convention)
-    confirmed += joined + settle_run_together(unruled, numbers, engines, convention)
+    confirmed += joined
     regions = unread_ink(unruled, numbers, result, second)
     misleading_ink_checked(cells, numbers)
     turned, regions = read_turned_text(unruled, numbers, regions, engines, convention)

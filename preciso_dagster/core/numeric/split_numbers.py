@@ -39,6 +39,7 @@ OVERLAP = 0.25  # of the narrower box: pieces of one number stand side by side
 _NO_WORD = re.compile(r"[^\w]*")  # spaces and marks, no digit or letter
 _LIST_BREAK = re.compile(r"\s*([,.;'’]?)\s+")  # "24, 25", "80186 16": a space, a mark before
 _DIGIT_RUN = re.compile(r"\d+")
+_MARKS = re.compile(r"[.,'’]")
 
 
 def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[PageNumber]]:
@@ -88,92 +89,80 @@ def join_split_numbers(
     engines: dict[str, OcrEngine],
     convention: DecimalConvention,
 ) -> tuple[int, str]:
-    """Each chain of `one_word_chains` ("1.234" "567" "890"), read again on a crop of all of
-    it: joined into one verified number when every engine reads the same one number there,
-    holding all the pieces' digits in order (the other pieces leave `numbers`); otherwise
-    every piece goes to review without a value. `text` is the page text the spans point into.
-    Returns how many were joined, and the text with the pieces set apart in it blanked (the
-    joined number's own span is rewritten by `corrected_text`)."""
+    """Pieces of what may be one number, each group read again on one crop of all of it:
+    the chains of `one_word_chains` ("1.234" "567" "890"), and the numbers that a disputed
+    number's box holds (`_run_together`: Tesseract's "9,731." and "12", or "80186" and "16",
+    where RapidOCR read "9,731.12" or "8018616"). A group is joined into one verified number
+    when every engine reads the same one number there, holding all the pieces' digits (the
+    other pieces leave `numbers`), a run-together group only when a mark stood where it was
+    split. It stays apart, verified, when every engine reads the pieces themselves apart
+    (`_read_apart`). Otherwise a chain's pieces go to review without a value; a run-together
+    group's stay disputed. `text` is the page text the spans point into. Returns how many
+    numbers were settled, and the text with the pieces set apart in it blanked (the joined
+    number's own span is rewritten by `corrected_text`)."""
+    readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     chains = one_word_chains(ink, numbers)
-    if not chains:
-        return 0, text
-    readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
-    boxes = [union_of([_box(piece) for piece in chain]) for chain in chains]
-    crops = [upscaled(crop(image, box, padding=6), CROP_SCALE) for box in boxes]
-    crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
-    joined = 0
-    for index, (chain, box) in enumerate(zip(chains, boxes, strict=True)):
-        readings = {f"{name}@crop": texts[index] for name, texts in crop_texts.items()}
-        token = _one_number(list(readings.values()), convention)
-        spans = [piece.span for piece in chain if piece.span is not None]
-        if (
-            len(readers) >= 2
-            and token is not None
-            and _holds_pieces(_digits(token.raw), [_digits(piece.raw) for piece in chain])
-            and len(spans) == len(chain)
-        ):
-            carrier = min(chain, key=lambda piece: piece.span or (0, 0))
-            if _contiguous(text, spans):
-                carrier.span = (spans[0][0], spans[-1][1])
-            else:  # the engine set the pieces apart ("12\n44\n9,731." for "9,731.12")
-                for start, end in spans:
-                    if (start, end) != carrier.span:
-                        text = text[:start] + " " * (end - start) + text[end:]
-            carrier.readings.update(readings)
-            carrier.raw, carrier.value, carrier.box = token.raw, number_value(token), box
-            carrier.verified, carrier.reason = True, None
-            gone = {id(piece) for piece in chain if piece is not carrier}
-            numbers[:] = [n for n in numbers if id(n) not in gone]
-            joined += 1
-            continue
-        if len(readers) >= 2 and _read_apart(list(readings.values()), chain, convention):
-            for piece in chain:  # "24, 25": a list, which the crops read as one too
-                piece.readings.update(readings)
-            continue
-        pieces = " + ".join(repr(piece.raw) for piece in chain)
-        for piece in chain:
-            piece.readings.update(readings)
-            piece.box, piece.verified, piece.value = box, False, None
-            piece.reason = f"a grouping mark joins {pieces}: one number read in pieces?"
-    return joined, text
-
-
-def settle_run_together(
-    image: Image.Image,
-    numbers: list[PageNumber],
-    engines: dict[str, OcrEngine],
-    convention: DecimalConvention,
-) -> int:
-    """Numbers the primary engine read apart and the other as one ("80186" and "16", where
-    RapidOCR read "8018616"): the disputed number's crop holds the others, so no crop of it
-    alone settles it. A crop of all of them is read again; when every engine reads them apart,
-    each as it was, with nothing between that could join them (`_read_apart`: no three-digit
-    group after a space or a grouping mark), all of them are verified. Returns how many."""
-    readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
-    groups = _run_together(numbers) if len(readers) >= 2 else []
+    in_chains = {id(piece) for chain in chains for piece in chain}
+    run_together = [] if len(readers) < 2 else _run_together(numbers, in_chains)
+    groups = [(chain, True) for chain in chains] + [(group, False) for group in run_together]
     if not groups:
-        return 0
-    boxes = [union_of([_box(n) for n in group]) for group in groups]
+        return 0, text
+    boxes = [union_of([_box(piece) for piece in group]) for group, _ in groups]
     crops = [upscaled(crop(image, box, padding=6), CROP_SCALE) for box in boxes]
     crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
     settled = 0
-    for index, group in enumerate(groups):
+    for index, ((group, is_chain), box) in enumerate(zip(groups, boxes, strict=True)):
         readings = {f"{name}@crop": texts[index] for name, texts in crop_texts.items()}
-        if not _read_apart(list(readings.values()), group, convention):
-            continue
-        for number in group:
-            settled += not number.verified
-            number.readings.update(readings)
-            number.verified, number.reason = True, None
-    return settled
+        for piece in group:
+            piece.readings.update(readings)
+        token = _one_number(list(readings.values()), convention)
+        spans = [piece.span for piece in group if piece.span is not None]
+        if (
+            len(readers) >= 2
+            and token is not None
+            and _holds_pieces(_digits(token.raw), [_digits(piece.raw) for piece in group])
+            and len(spans) == len(group)
+            and (is_chain or _lost_a_mark(token.raw, group))
+        ):
+            carrier = min(group, key=lambda piece: piece.span or (0, 0))
+            text = _joined(text, carrier, spans, token, box)
+            gone = {id(piece) for piece in group if piece is not carrier}
+            numbers[:] = [n for n in numbers if id(n) not in gone]
+            settled += 1
+        elif len(readers) >= 2 and _read_apart(list(readings.values()), group, convention):
+            for piece in group:  # "24, 25": a list, which the crops read as one too
+                settled += not piece.verified
+                piece.verified, piece.reason = True, None
+        elif is_chain:
+            pieces = " + ".join(repr(piece.raw) for piece in group)
+            for piece in group:
+                piece.box, piece.verified, piece.value = box, False, None
+                piece.reason = f"a grouping mark joins {pieces}: one number read in pieces?"
+    return settled, text
 
 
-def _run_together(numbers: list[PageNumber]) -> list[list[PageNumber]]:
+def _joined(
+    text: str, carrier: PageNumber, spans: list[tuple[int, int]], token: NumberToken, box: Box
+) -> str:
+    """`carrier`, the first piece in the page text, made the one verified number `token`; the
+    page text with the other pieces (`spans`) blanked when they do not follow it."""
+    if _contiguous(text, spans):
+        carrier.span = (spans[0][0], spans[-1][1])
+    else:  # the engine set the pieces apart ("12\n44\n9,731." for "9,731.12")
+        for start, end in spans:
+            if (start, end) != carrier.span:
+                text = text[:start] + " " * (end - start) + text[end:]
+    carrier.raw, carrier.value, carrier.box = token.raw, number_value(token), box
+    carrier.verified, carrier.reason = True, None
+    return text
+
+
+def _run_together(numbers: list[PageNumber], taken: set[int]) -> list[list[PageNumber]]:
     """Each disputed number whose box holds other numbers of the page, with them, in the
-    order of the page text."""
+    order of the page text; none of `taken` (ids)."""
     placed = [n for n in numbers if n.kind == NUMBER and n.box is not None and n.span is not None]
     groups: list[list[PageNumber]] = []
-    taken: set[int] = set()
+    taken = set(taken)
     for number in placed:
         if number.verified or number.value is None or id(number) in taken:
             continue
@@ -182,6 +171,12 @@ def _run_together(numbers: list[PageNumber]) -> list[list[PageNumber]]:
             groups.append(sorted(group, key=lambda n: n.span or (0, 0)))
             taken.update(id(n) for n in group)
     return groups
+
+
+def _lost_a_mark(joined: str, group: list[PageNumber]) -> bool:
+    """The one number has more marks than its pieces together: the engine that read it in
+    pieces split it at a mark ("9,731." and "12" of "9,731.12"), not at a space it saw."""
+    return len(_MARKS.findall(joined)) > sum(len(_MARKS.findall(piece.raw)) for piece in group)
 
 
 def _contiguous(text: str, spans: list[tuple[int, int]]) -> bool:
@@ -235,8 +230,11 @@ def _same_row(a: Box, b: Box) -> bool:
 
 def _holds_pieces(digits: str, pieces: list[str]) -> bool:
     """Every digit of the pieces is in `digits`, piece after piece in some order (an engine
-    may box the cents of "9,731.12" before the rest): the pieces may have lost a digit
-    ("-634" and "303" read for "3.634.303"), never added one."""
+    may box the cents of "9,731.12" before the rest), or each piece whole within it where the
+    engines' pieces overlap ("-859" and "9.056" of "5.859.056"): the pieces may have lost a
+    digit ("-634" and "303" read for "3.634.303"), never added one."""
+    if len(digits) > max(map(len, pieces)) and all(piece in digits for piece in pieces):
+        return True
     for order in permutations(pieces):
         remaining = iter(digits)
         if all(digit in remaining for digit in "".join(order)):
