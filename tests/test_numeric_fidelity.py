@@ -42,6 +42,7 @@ from preciso_dagster.core.numeric.split_numbers import (
     _holds_pieces,
     join_split_numbers,
     one_word_chains,
+    with_joined_words,
 )
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
@@ -723,3 +724,25 @@ def test_one_number_holds_its_pieces_digits_and_no_others(
     digits: str, pieces: list[str], held: bool
 ) -> None:
     assert _holds_pieces(digits, pieces) is held
+
+
+def test_the_words_of_a_joined_number_become_one_word_and_other_words_stay() -> None:
+    # Seen on generated German statements in a monospaced face: the numbers were joined
+    # ("-904" + "798" read whole on the crop as "3.904.798"), but rows were rebuilt from the
+    # engine's words, so 14 of 15 rows came out with the pieces as amounts.
+    words = [
+        ("Revenue", (10.0, 100.0, 90.0, 120.0)),
+        ("-904", (200.0, 100.0, 240.0, 120.0)),
+        ("-", (242.0, 100.0, 246.0, 120.0)),
+        ("798", (250.0, 100.0, 280.0, 120.0)),
+        ("80186", (400.0, 100.0, 450.0, 120.0)),
+        ("16", (460.0, 100.0, 480.0, 120.0)),
+    ]
+    joined = PageNumber("3.904.798", "3904798", (8, 17), (195, 98, 282, 122), True, {})
+    apart = PageNumber("16", "16", (30, 32), (398, 98, 482, 122), True, {})  # a box of both
+    assert [text for text, _ in with_joined_words(words, [joined, apart])] == [
+        "Revenue",
+        "3.904.798",
+        "80186",
+        "16",
+    ]

@@ -27,7 +27,7 @@ from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRAC
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
 from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
 from preciso_dagster.core.numeric.figure_cells import figure_cells
-from preciso_dagster.core.numeric.split_numbers import join_split_numbers
+from preciso_dagster.core.numeric.split_numbers import join_split_numbers, with_joined_words
 from preciso_dagster.core.numeric.turned_text import read_turned_text
 from preciso_dagster.core.numeric.verification import (
     UNREAD_REGION,
@@ -430,6 +430,7 @@ def _verify_page_numbers(
     turned, regions = read_turned_text(unruled, numbers, regions, engines, convention)
     confirmed += turned
     page.text = corrected_text(page.text, numbers)
+    page.words = with_joined_words(page.words, numbers)
     page.ocr_numbers = numbers + [
         PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
         for box in regions

@@ -40,6 +40,7 @@ _NO_WORD = re.compile(r"[^\w]*")  # spaces and marks, no digit or letter
 _LIST_BREAK = re.compile(r"\s*([,.;'’]?)\s+")  # "24, 25", "80186 16": a space, a mark before
 _DIGIT_RUN = re.compile(r"\d+")
 _MARKS = re.compile(r"[.,'’]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[PageNumber]]:
@@ -244,3 +245,33 @@ def _holds_pieces(digits: str, pieces: list[str]) -> bool:
 
 def _digits(raw: str) -> str:
     return re.sub(r"\D", "", raw)
+
+
+def with_joined_words(
+    words: list[tuple[str, tuple[float, float, float, float]]], numbers: list[PageNumber]
+) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The page's words with the words of each joined number made one word of it ("57,842."
+    and "27" become "57,842.27"), so that rows rebuilt from the words read the number whole.
+    Words of digits and marks are replaced only when the number holds all their digits
+    (`_holds_pieces`): words of other numbers stay."""
+    for number in numbers:
+        if not number.verified or number.kind != NUMBER or number.box is None:
+            continue
+        inside = [
+            i
+            for i, (text, box) in enumerate(words)
+            if not _LETTER.search(text) and mostly_inside(_int_box(box), number.box)
+        ]
+        pieces = [_digits(words[i][0]) for i in inside if _DIGIT_RUN.search(words[i][0])]
+        if len(pieces) < 2 or not _holds_pieces(_digits(number.raw), pieces):
+            continue
+        left, top, right, bottom = (float(v) for v in number.box)
+        joined = (number.raw, (left, top, right, bottom))
+        words = [
+            joined if i == inside[0] else w for i, w in enumerate(words) if i not in inside[1:]
+        ]
+    return words
+
+
+def _int_box(box: tuple[float, float, float, float]) -> Box:
+    return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
