@@ -740,9 +740,14 @@ def test_the_words_of_a_joined_number_become_one_word_and_other_words_stay() -> 
     ]
     joined = PageNumber("3.904.798", "3904798", (8, 17), (195, 98, 282, 122), True, {})
     apart = PageNumber("16", "16", (30, 32), (398, 98, 482, 122), True, {})  # a box of both
-    assert [text for text, _ in with_joined_words(words, [joined, apart])] == [
+    # Seen on a corpus page: a date's words are not pieces of it ("April" would stay twice).
+    date = PageNumber("9 April 2019", None, (0, 7), (5, 98, 92, 122), True, {})
+    words += [("9", (10.0, 100.0, 20.0, 120.0)), ("2019", (50.0, 100.0, 90.0, 120.0))]
+    assert [text for text, _ in with_joined_words(words, [joined, apart, date])] == [
         "Revenue",
         "3.904.798",
         "80186",
         "16",
+        "9",
+        "2019",
     ]

@@ -252,11 +252,13 @@ def with_joined_words(
 ) -> list[tuple[str, tuple[float, float, float, float]]]:
     """The page's words with the words of each joined number made one word of it ("57,842."
     and "27" become "57,842.27"), so that rows rebuilt from the words read the number whole.
-    Words of digits and marks are replaced only when the number holds all their digits
-    (`_holds_pieces`): words of other numbers stay."""
+    Words of digits and marks are replaced only when the number, itself without letters,
+    holds all their digits (`_holds_pieces`): words of other numbers, and of dates, stay."""
     for number in numbers:
         if not number.verified or number.kind != NUMBER or number.box is None:
             continue
+        if _LETTER.search(number.raw):
+            continue  # a date ("9 April 2019"): its words are not pieces of it
         inside = [
             i
             for i, (text, box) in enumerate(words)
