@@ -3,6 +3,7 @@ page's own dates and ranges say whether it is that face, and a real space is nev
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 
@@ -12,10 +13,18 @@ from PIL import Image
 
 from bench.generated_pages import Canvas
 from bench.numeric_bench import scan_pdf
-from preciso_dagster.core.engines import RapidOcrEngine, TesseractEngine
+from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.engines import (
+    Box,
+    OcrLine,
+    OcrResult,
+    OcrWord,
+    RapidOcrEngine,
+    TesseractEngine,
+)
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
-from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
-from preciso_dagster.core.numeric.figure_cells import figure_cells
+from preciso_dagster.core.numeric.coverage import faint_ink, glyph_columns, without_rules
+from preciso_dagster.core.numeric.figure_cells import FigureCells, figure_cells
 from preciso_dagster.core.numeric.numbers import DecimalConvention
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
@@ -86,3 +95,60 @@ def test_a_proportional_report_is_never_judged_set_in_cells() -> None:
     verified = _verified_values(image)
     assert "12.5" not in verified
     assert {"3.9", "0.25", "88.6"} <= set(verified)
+
+
+def _row_in_cells(written: str, size: float = 9) -> tuple[FigureCells, list[Box]]:
+    """One row `written` in cells at 200 DPI: the page's figures as measured, monospaced, and
+    each non-space character's box on the ink."""
+    canvas = Canvas(DecimalConvention("."))
+    canvas.cells(72, 72, written, size)
+    page = canvas.finish("row", "figures in cells")
+    with pymupdf.open(stream=page.pdf) as document:
+        pixmap = document[0].get_pixmap(dpi=DPI, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+    ink = faint_ink(image)
+    row = (150, 160, 1400, 215)
+    boxes = [
+        (row[0] + first, 175, row[0] + last + 1, 200) for first, last, _ in glyph_columns(ink, row)
+    ]
+    assert len(boxes) == len(written.replace(" ", ""))
+    pitch = canvas.font.text_length("0", fontsize=size) * DPI / 72
+    return FigureCells(ink, True, pitch), boxes
+
+
+def _line(text: str, boxes: list[Box]) -> OcrLine:
+    """`text` read as one line, its words on `boxes` (one per non-space character)."""
+    words, glyph = [], 0
+    for word in re.finditer(r"\S+", text):
+        placed = boxes[glyph : glyph + len(word.group())]
+        words.append(OcrWord(word.start(), word.end(), union_of(placed)))
+        glyph += len(word.group())
+    return OcrLine(text, union_of([word.box for word in words]), 0.9, tuple(words))
+
+
+def test_a_row_ocr_broke_into_lines_at_a_marks_cell_is_read_as_one_line() -> None:
+    # Seen at 9 pt: Tesseract read "[ 12." and "5- 36. 5]" as two lines of one row, so the
+    # closing-up within a line never saw the gap, and 12.5 went to review as "12" and "5".
+    cells, boxes = _row_in_cells("[12.5-36.5]")
+    broken = OcrResult((_line("[ 12.", boxes[:4]), _line("5- 36. 5]", boxes[4:])))
+    (line,) = cells.closed_up(broken).lines
+    assert line.text == "[ 12.5-36.5]"
+    assert [line.text[w.start : w.end] for w in line.words] == ["[", "12.", "5-", "36.", "5]"]
+
+
+def test_lines_apart_by_a_real_space_are_not_joined() -> None:
+    cells, boxes = _row_in_cells("12.  5")  # an empty cell after the point: a real space
+    broken = OcrResult((_line("12.", boxes[:3]), _line("5", boxes[3:])))
+    assert [line.text for line in cells.closed_up(broken).lines] == ["12.", "5"]
+
+
+def test_a_crop_reading_is_closed_up_where_a_mark_fills_a_cell() -> None:
+    cells, boxes = _row_in_cells("[31.2-102.2]")
+    box = union_of(boxes)
+    assert cells.closed_crop_reading(box, "[ 31. 2-102. 2]") == "[ 31.2-102.2]"
+    # A reading whose characters do not match the ink's glyphs is left as read.
+    assert cells.closed_crop_reading(box, "[ 31. 2-02. 2]") == "[ 31. 2-02. 2]"
+    spaced, spaced_boxes = _row_in_cells("31.  2")
+    assert spaced.closed_crop_reading(union_of(spaced_boxes), "31. 2") == "31. 2"
+    proportional = FigureCells(cells.ink, False, cells.pitch)
+    assert proportional.closed_crop_reading(box, "[ 31. 2-102. 2]") == "[ 31. 2-102. 2]"

@@ -30,6 +30,7 @@ from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.coverage import (
     faint_ink,
+    glyph_columns,
     mark_in_own_cell,
     misleading_ink,
     through_marks,
@@ -60,6 +61,11 @@ from preciso_dagster.core.training.line_items import rows_to_line_items
 from preciso_dagster.defs.numeric.assets import normalize_page_text
 
 POINT = DecimalConvention(".", False)
+
+
+def proportional(image: Image.Image) -> FigureCells:
+    """The figures of `image`, a page set in a proportional face."""
+    return FigureCells(faint_ink(image), False)
 
 
 def _reading(*lines: str) -> OcrResult:
@@ -411,7 +417,7 @@ def test_a_digit_the_other_engine_read_inside_a_longer_token_is_not_settled_by_i
     assert not five.verified and five.readings["rapidocr"] == "Dec-2015"
     image = Image.new("L", (1200, 500), 255)
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    assert confirm_disputed(image, numbers, engines, POINT) == 0
+    assert confirm_disputed(image, proportional(image), numbers, engines, POINT) == 0
     assert not five.verified
     # RapidOCR running words together ("3YearFixed") read no more digits there, and the same
     # word after them: the "3" is verified by the second reading itself.
@@ -457,7 +463,7 @@ def test_the_parts_of_a_number_the_other_engine_read_whole_are_not_settled_by_cr
     assert not last.verified and last.readings["rapidocr"] == written
     assert last.box is not None and last.box[0] <= left + 2  # the crop shows the whole number
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    confirm_disputed(image, numbers, engines, POINT)
+    confirm_disputed(image, proportional(image), numbers, engines, POINT)
     assert [(n.raw, n.verified) for n in numbers] == [(head, False), (tail, False)]
 
 
@@ -529,14 +535,14 @@ def test_pieces_of_a_number_broken_at_its_points_are_joined_or_sent_to_review() 
 
     numbers = pieces()
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    joined, text = join_split_numbers(image, faint_ink(image), text, numbers, engines, comma)
+    joined, text = join_split_numbers(image, proportional(image), text, numbers, engines, comma)
     (number,) = numbers
     assert joined == 1
     assert (number.raw, number.value, number.verified) == ("3.725.579", "3725579", True)
     assert corrected_text(text, numbers) == "3.725.579"
     # With no engine to read the crop again, no piece keeps a value or stays verified.
     numbers = pieces()
-    assert join_split_numbers(image, faint_ink(image), text, numbers, {}, comma)[0] == 0
+    assert join_split_numbers(image, proportional(image), text, numbers, {}, comma)[0] == 0
     assert [(n.value, n.verified) for n in numbers] == [(None, False), (None, False)]
     assert all("one number read in pieces" in (n.reason or "") for n in numbers)
 
@@ -579,7 +585,7 @@ def test_crops_settle_a_disputed_number_unless_its_readings_differ_only_in_a_mar
         "the engines disagree here",
     )
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
-    assert confirm_disputed(image, [number], engines, POINT) == int(settled)  # type: ignore[arg-type]
+    assert confirm_disputed(image, proportional(image), [number], engines, POINT) == int(settled)  # type: ignore[arg-type]
     assert number.verified is settled
 
 
@@ -643,7 +649,9 @@ def test_a_list_of_numbers_the_crops_read_apart_stays_apart() -> None:
     ink = faint_ink(image)
     assert len(one_word_chains(ink, numbers)) == 1  # the comma carries "24" on to "25"
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    joined, _ = join_split_numbers(image, ink, "pages 24, 25, 30", numbers, engines, POINT)
+    joined, _ = join_split_numbers(
+        image, FigureCells(ink, False), "pages 24, 25, 30", numbers, engines, POINT
+    )
     assert joined == 0
     assert [(n.value, n.verified) for n in numbers] == [("24", True), ("25", True), ("30", True)]
 
@@ -664,7 +672,7 @@ def test_pieces_stay_apart_only_where_no_mark_could_join_them(
     text = ", ".join(pieces)
     image, numbers = _list_of_numbers(text, pieces)
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
-    join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)  # type: ignore[arg-type]
+    join_split_numbers(image, proportional(image), text, numbers, engines, POINT)  # type: ignore[arg-type]
     assert all(n.verified is apart for n in numbers)
 
 
@@ -696,7 +704,7 @@ def test_numbers_the_other_engine_ran_together_are_settled_by_a_crop_of_all_of_t
 ) -> None:
     image, numbers = _run_together(text, pieces)
     engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
-    join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)
+    join_split_numbers(image, proportional(image), text, numbers, engines, POINT)
     assert [(n.value, n.verified) for n in numbers] == settled
 
 
@@ -706,8 +714,33 @@ def test_numbers_that_may_be_one_are_not_settled_apart(crop_reading: str) -> Non
     image, numbers = _run_together("2,987 268", ["2,987", "268"])
     engines = {"tesseract": _ReadsCropsAs(crop_reading), "rapidocr": _ReadsCropsAs(crop_reading)}
     text = "2,987 268"
-    assert join_split_numbers(image, faint_ink(image), text, numbers, engines, POINT)[0] == 0  # type: ignore[arg-type]
+    assert join_split_numbers(image, proportional(image), text, numbers, engines, POINT)[0] == 0  # type: ignore[arg-type]
     assert not any(n.verified for n in numbers)
+
+
+@pytest.mark.parametrize(("other_read", "settled"), [("102.2", True), (None, False)])
+def test_a_range_the_crops_read_whole_settles_the_piece_one_engine_lost_a_digit_of(
+    other_read: str | None, settled: bool
+) -> None:
+    # Seen on a report set in cells at 9 pt: Tesseract read "31.2-" and "02.2" (its "1" lost),
+    # RapidOCR "[31.2-102.2]". Both crops of the range read it whole: a range's dash sets
+    # its two numbers apart, and 102.2 is what RapidOCR read there on the page.
+    text = "[31.2-102.2]"
+    image, numbers = _list_of_numbers(text, ["31.2", "02.2"])
+    numbers[0].readings, numbers[0].value = {"tesseract": "31.2-", "rapidocr": "31.2"}, None
+    numbers[1].readings["rapidocr"] = other_read
+    for number in numbers:
+        number.verified, number.box = False, (0, 0, 600, 160)  # RapidOCR's box of the whole
+    reading = "[ 31.2-102.2]"
+    engines = {"tesseract": _ReadsCropsAs(reading), "rapidocr": _ReadsCropsAs(reading)}
+    join_split_numbers(image, proportional(image), text, numbers, engines, POINT)  # type: ignore[arg-type]
+    if settled:
+        assert [(n.raw, n.value, n.verified) for n in numbers] == [
+            ("31.2", "31.2", True),
+            ("102.2", "102.2", True),
+        ]
+    else:
+        assert not any(n.verified for n in numbers) and numbers[1].value == "02.2"
 
 
 @pytest.mark.parametrize(
@@ -751,3 +784,21 @@ def test_the_words_of_a_joined_number_become_one_word_and_other_words_stay() -> 
         "9",
         "2019",
     ]
+
+
+def test_a_bracket_both_engines_read_explains_its_ink() -> None:
+    # "[ 16.0-38.0]": both engines read the "[" as a word of its own. A lone "[" may be a "1"
+    # misread, so one engine's bracket does not explain the ink; two engines' do.
+    image = _page_with_text([((100, 200), "[ 16.0")])
+    runs = glyph_columns(faint_ink(image), (100, 190, 300, 220))
+    bracket = (100 + runs[0][0], 200, 100 + runs[0][1] + 1, 211)
+    number = (100 + runs[1][0], 200, 100 + runs[-1][1] + 1, 211)
+    words = (OcrWord(0, 1, bracket), OcrWord(2, 6, number))
+    with_bracket = OcrResult((OcrLine("[ 16.0", union_of([bracket, number]), 0.9, words),))
+    without = OcrResult((OcrLine("16.0", number, 0.9, (OcrWord(0, 4, number),)),))
+    numbers = verify_numbers("tesseract", with_bracket, "rapidocr", with_bracket, POINT)
+    assert unread_ink(image, numbers, with_bracket, with_bracket) == []
+    assert numbers[0].verified
+    numbers = verify_numbers("tesseract", with_bracket, "rapidocr", without, POINT)
+    unread_ink(image, numbers, with_bracket, without)
+    assert not numbers[0].verified and "lost digit" in (numbers[0].reason or "")

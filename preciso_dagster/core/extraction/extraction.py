@@ -421,9 +421,9 @@ def _verify_page_numbers(
     convention = page_convention(result, second)
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
     listed, agreed = len(numbers), sum(n.verified for n in numbers)
-    confirmed = confirm_disputed(unruled, numbers, engines, convention)
+    confirmed = confirm_disputed(unruled, cells, numbers, engines, convention)
     confirmed += marks_in_their_own_cell(ink, numbers, convention)
-    joined, page.text = join_split_numbers(unruled, ink, page.text, numbers, engines, convention)
+    joined, page.text = join_split_numbers(unruled, cells, page.text, numbers, engines, convention)
     confirmed += joined
     regions = unread_ink(unruled, numbers, result, second)
     misleading_ink_checked(cells, numbers)

@@ -19,6 +19,7 @@ from statistics import median
 
 import numpy as np
 
+from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import Box, OcrLine, OcrResult, OcrWord
 from preciso_dagster.core.numeric.coverage import (
     DIGIT_SHARE,
@@ -35,6 +36,7 @@ PROPORTIONAL_SPAN = 1.75
 MIN_EVIDENCE = 3
 _SEPARATORS = "-:/.,"
 _SPACED_MARK = re.compile(r"(?<=\d)[-:/.,][ \t](?=\d)")
+_ENDS_IN_MARK = re.compile(r"\d[-:/.,]$")
 
 
 @dataclass
@@ -58,7 +60,46 @@ class FigureCells:
         ("3. 9" -> "3.9" where the digits stand two pitches apart); as it was elsewhere."""
         if not self.monospaced:
             return reading
-        return OcrResult(tuple(self._closed_line(line) for line in reading.lines))
+        return OcrResult(tuple(self._rejoined([self._closed_line(line) for line in reading.lines])))
+
+    def _rejoined(self, lines: list[OcrLine]) -> list[OcrLine]:
+        """Lines OCR broke at a mark's cell ("[ 12." and "5- 36.5]" as two lines of one row),
+        joined as one line where the digits either side of the break stand in cells as one
+        number's; other lines as they were."""
+        left = list(lines)
+        kept: list[OcrLine] = []
+        while left:
+            line = left.pop(0)
+            for other in left:
+                if not _broken_between(line, other, self.pitch):
+                    continue
+                candidate = _joined(line, other)
+                closed = self._closed_line(candidate)
+                if len(closed.text) < len(candidate.text):  # the break was a mark's cell
+                    left.remove(other)
+                    left.insert(0, closed)
+                    break
+            else:
+                kept.append(line)
+        return kept
+
+    def closed_crop_reading(self, box: Box, text: str) -> str:
+        """A crop's reading of the ink in `box` (page pixels) with the space after each mark
+        that fills a cell of its own taken out, when the ink holds one run of columns per
+        character read ("[ 31. 2-102. 2]" -> "[31.2-102.2]"); as read otherwise."""
+        glyphs = "".join(text.split())
+        word = _placed(self.ink, box, glyphs) if self.monospaced else None
+        if word is None:
+            return text
+        spans = _mark_spans(word, self.pitch)
+        kept, placed = [], -1  # `placed`: the glyph before the character at hand
+        for character in text:
+            if not character.isspace():
+                placed += 1
+            elif placed in spans and _in_cell(spans[placed][1]):
+                continue
+            kept.append(character)
+        return "".join(kept)
 
     def space_after_mark(self, box: Box, raw: str) -> str | None:
         """Why a number read with no space after its mark may have one ("12. 5" read "12.5"),
@@ -98,6 +139,26 @@ class FigureCells:
         text = "".join(c for i, c in enumerate(line.text) if i not in gaps)
         words = tuple(OcrWord(moved(w.start), moved(w.end), w.box) for w in line.words)
         return OcrLine(text, line.box, line.confidence, words)
+
+
+def _broken_between(line: OcrLine, other: OcrLine, pitch: float) -> bool:
+    """`line` ends in a mark after a digit and `other` starts with a digit just to its right,
+    on the same row."""
+    if not (_ENDS_IN_MARK.search(line.text) and other.text[:1].isdigit()):
+        return False
+    overlap = min(line.box[3], other.box[3]) - max(line.box[1], other.box[1])
+    height = min(line.box[3] - line.box[1], other.box[3] - other.box[1])
+    gap = other.box[0] - line.box[2]
+    return overlap >= height / 2 and 0 <= gap < 2 * pitch
+
+
+def _joined(line: OcrLine, other: OcrLine) -> OcrLine:
+    """The two lines as one, a space between them."""
+    shift = len(line.text) + 1
+    words = line.words + tuple(OcrWord(w.start + shift, w.end + shift, w.box) for w in other.words)
+    box = union_of([line.box, other.box])
+    confidence = min(line.confidence, other.confidence)
+    return OcrLine(f"{line.text} {other.text}", box, confidence, words)
 
 
 def figure_cells(ink: np.ndarray, *readings: OcrResult) -> FigureCells:

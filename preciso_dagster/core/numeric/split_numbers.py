@@ -20,6 +20,7 @@ from PIL import Image
 from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import Box, OcrEngine
 from preciso_dagster.core.numeric.coverage import through_marks
+from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberToken
 from preciso_dagster.core.numeric.verification import (
     CROP_SCALE,
@@ -38,6 +39,7 @@ NEIGHBOUR_REACH = 2
 OVERLAP = 0.25  # of the narrower box: pieces of one number stand side by side
 _NO_WORD = re.compile(r"[^\w]*")  # spaces and marks, no digit or letter
 _LIST_BREAK = re.compile(r"\s*([,.;'’]?)\s+")  # "24, 25", "80186 16": a space, a mark before
+_RANGE_DASH = re.compile(r"\s*[-–]\s*")
 _DIGIT_RUN = re.compile(r"\d+")
 _MARKS = re.compile(r"[.,'’]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -84,7 +86,7 @@ def _side_by_side(chain: list[PageNumber]) -> bool:
 
 def join_split_numbers(
     image: Image.Image,
-    ink: np.ndarray,
+    cells: FigureCells,
     text: str,
     numbers: list[PageNumber],
     engines: dict[str, OcrEngine],
@@ -102,7 +104,7 @@ def join_split_numbers(
     numbers were settled, and the text with the pieces set apart in it blanked (the joined
     number's own span is rewritten by `corrected_text`)."""
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
-    chains = one_word_chains(ink, numbers)
+    chains = one_word_chains(cells.ink, numbers)
     in_chains = {id(piece) for chain in chains for piece in chain}
     run_together = [] if len(readers) < 2 else _run_together(numbers, in_chains)
     groups = [(chain, True) for chain in chains] + [(group, False) for group in run_together]
@@ -113,7 +115,10 @@ def join_split_numbers(
     crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
     settled = 0
     for index, ((group, is_chain), box) in enumerate(zip(groups, boxes, strict=True)):
-        readings = {f"{name}@crop": texts[index] for name, texts in crop_texts.items()}
+        readings = {
+            f"{name}@crop": cells.closed_crop_reading(box, texts[index])
+            for name, texts in crop_texts.items()
+        }
         for piece in group:
             piece.readings.update(readings)
         token = _one_number(list(readings.values()), convention)
@@ -130,9 +135,13 @@ def join_split_numbers(
             gone = {id(piece) for piece in group if piece is not carrier}
             numbers[:] = [n for n in numbers if id(n) not in gone]
             settled += 1
-        elif len(readers) >= 2 and _read_apart(list(readings.values()), group, convention):
-            for piece in group:  # "24, 25": a list, which the crops read as one too
+        elif len(readers) >= 2 and (
+            apart := _read_apart(list(readings.values()), group, convention)
+        ):
+            for piece, token in zip(_left_to_right(group), apart, strict=True):  # "[31.2-102.2]"
                 settled += not piece.verified
+                if piece.value != number_value(token):
+                    piece.raw, piece.value = token.raw, number_value(token)
                 piece.verified, piece.reason = True, None
         elif is_chain:
             pieces = " + ".join(repr(piece.raw) for piece in group)
@@ -187,26 +196,53 @@ def _contiguous(text: str, spans: list[tuple[int, int]]) -> bool:
 
 
 def _read_apart(
-    readings: list[str], chain: list[PageNumber], convention: DecimalConvention
-) -> bool:
-    """Every crop reads exactly the pieces, each one clear, set apart by a space (a mark may
-    stand before it) that cannot join them: before anything but a three-digit group ("24, 25"
-    is a list, "1, 234" or "2,987 268" might be one number), never after the page's decimal
-    mark ("9,731. 12")."""
+    readings: list[str], group: list[PageNumber], convention: DecimalConvention
+) -> list[NumberToken] | None:
+    """What every crop reads alike, when it is as many clear numbers as the group's pieces,
+    each either the piece's own value or one an engine read there on the page (Tesseract's
+    "02.2" where RapidOCR read "102.2"), each set apart from the next in a way that cannot
+    join them: a range's dash ("[31.2-102.2]"), or a space (a mark may stand before it)
+    before anything but a three-digit group ("24, 25" is a list, "1, 234" or "2,987 268"
+    might be one number), never after the page's decimal mark ("9,731. 12")."""
     if convention.decimal_mark is None:
-        return False
-    values = [piece.value for piece in chain]
-    for reading in readings:
-        tokens = ocr_tokens(reading, convention)
-        if [number_value(t) for t in tokens] != values or any(map(token_doubt, tokens)):
-            return False
+        return None
+    read = [ocr_tokens(reading, convention) for reading in readings]
+    if not read or any(
+        len(tokens) != len(group) or any(map(token_doubt, tokens)) for tokens in read
+    ):
+        return None
+    if len({tuple(token.key for token in tokens) for tokens in read}) != 1:
+        return None
+    for reading, tokens in zip(readings, read, strict=True):
         for before, after in pairwise(tokens):
-            mark = _LIST_BREAK.fullmatch(reading[before.span[1] : after.span[0]])
+            between = reading[before.span[1] : after.span[0]]
+            if _RANGE_DASH.fullmatch(between):
+                continue
+            mark = _LIST_BREAK.fullmatch(between)
             if mark is None or mark.group(1) == convention.decimal_mark:
-                return False
+                return None
             if len(next(iter(_DIGIT_RUN.findall(after.raw)), "")) == 3:
-                return False
-    return True
+                return None
+    agreed = read[0]
+    for piece, token in zip(_left_to_right(group), agreed, strict=True):
+        if piece.value != number_value(token) and not _read_on_page(piece, token, convention):
+            return None
+        if piece.value != number_value(token) and piece.span is None:
+            return None  # the page text could not be corrected
+    return agreed
+
+
+def _left_to_right(group: list[PageNumber]) -> list[PageNumber]:
+    return sorted(group, key=lambda piece: (_box(piece)[0], piece.span or (0, 0)))
+
+
+def _read_on_page(piece: PageNumber, token: NumberToken, convention: DecimalConvention) -> bool:
+    """An engine's reading of the page at `piece` is `token` alone."""
+    return any(
+        [found.key for found in ocr_tokens(raw, convention)] == [token.key]
+        for name, raw in piece.readings.items()
+        if raw and not name.endswith("@crop")
+    )
 
 
 def _one_number(readings: list[str], convention: DecimalConvention) -> NumberToken | None:

@@ -17,7 +17,6 @@ from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import Box, OcrEngine, OcrResult
 from preciso_dagster.core.numeric.coverage import (
     beside,
-    faint_ink,
     mark_in_own_cell,
     misleading_ink,
     through_marks,
@@ -47,6 +46,7 @@ _PLAIN_MARKS = frozenset(".,:;-+%()[]/'’\"$€£¥₩#&!?")
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
 _DIGIT_LOOKALIKE = re.compile(r"[oOlI|()[\]{}!/\\]{1,3}")
+_BRACKET = re.compile(r"[()[\]{}]")
 
 
 NUMBER = "number"
@@ -324,6 +324,7 @@ def token_doubt(token: NumberToken) -> str | None:
 
 def confirm_disputed(
     image: Image.Image,
+    cells: FigureCells,
     numbers: list[PageNumber],
     engines: dict[str, OcrEngine],
     convention: DecimalConvention,
@@ -332,8 +333,9 @@ def confirm_disputed(
     every engine. The number is verified when the crop readings agree with each other on one
     number and two different engines have read that number (on the crop or on the page).
     When that outvotes what the primary engine read, `raw` takes the agreed writing and the
-    caller corrects the page text (`corrected_text`). Returns how many were confirmed."""
-    ink = faint_ink(image)
+    caller corrects the page text (`corrected_text`). `cells`: the page's figures, measured
+    in its ink (`figure_cells`). Returns how many were confirmed."""
+    ink = cells.ink
     # Each crop shows the whole number, carried on through its marks ("3.725" of "3.725.579").
     crop_boxes = {
         id(number): through_marks(ink, number.box)
@@ -358,7 +360,8 @@ def confirm_disputed(
     for index, number in enumerate(disputed):
         crop_keys: dict[str, NumberToken] = {}
         for name, texts in crop_texts.items():
-            found = ocr_tokens(texts[index], convention)
+            reading = cells.closed_crop_reading(crop_boxes[id(number)], texts[index])
+            found = ocr_tokens(reading, convention)
             # A trailing minus is a minus only by what follows it ("5-" of "12.5-36.5"), and
             # what follows lies outside the crop.
             if len(found) == 1 and token_doubt(found[0]) is None and found[0].raw[-1] != "-":
@@ -494,12 +497,22 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     """Regions of ink no reading explains. Ink right beside a number (the second "1" of an
     "11" both engines read as "1") takes the number back to review, its box widened to show
     it; the other regions are returned, to become `unread_region` review items."""
-    words = [
-        word.box
+    placed = [
+        [
+            (line.text[word.start : word.end], word.box)
+            for line in reading.lines
+            for word in line.words
+        ]
         for reading in readings
-        for line in reading.lines
-        for word in line.words
-        if _reads_its_ink(line.text[word.start : word.end], word.box)
+    ]
+    words = [
+        box
+        for index, own in enumerate(placed)
+        for text, box in own
+        if _reads_its_ink(text, box)
+        or _bracket_read_by_another(
+            text, box, [w for i, ws in enumerate(placed) if i != index for w in ws]
+        )
     ]
     words += [line.box for reading in readings for line in reading.lines if not line.words]
     heights = sorted(box[3] - box[1] for box in words)
@@ -543,6 +556,14 @@ def _reads_its_ink(text: str, box: Box) -> bool:
     ):
         return False
     return box[2] - box[0] <= MAX_CHARACTER_WIDTH * (box[3] - box[1]) * len(text)
+
+
+def _bracket_read_by_another(text: str, box: Box, others: list[tuple[str, Box]]) -> bool:
+    """A lone bracket ("[" of "[ 16.0-38.0]") that another engine read too, in the same place:
+    two engines do not take a digit for the same bracket, so it reads its ink."""
+    return _BRACKET.fullmatch(text) is not None and any(
+        other == text and mostly_inside(box, other_box) for other, other_box in others
+    )
 
 
 def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> None:
