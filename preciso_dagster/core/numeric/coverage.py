@@ -58,9 +58,14 @@ def rule_mask(image: Image.Image) -> np.ndarray:
     vertical = cv2.getStructuringElement(
         cv2.MORPH_RECT, (1, max(20, int(height * RULE_MIN_LENGTH)))
     )
-    rules = np.asarray(cv2.morphologyEx(ink, cv2.MORPH_OPEN, horizontal)) | np.asarray(
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, vertical)
+    # A rule drawn cell by cell may step a pixel aside at a crossing: widened by a pixel either
+    # side first, it runs on, and the stub left after the step is a rule too, not a "1".
+    across = np.asarray(cv2.dilate(ink, np.ones((3, 1), np.uint8)))
+    along = np.asarray(cv2.dilate(ink, np.ones((1, 3), np.uint8)))
+    rules = np.asarray(cv2.morphologyEx(across, cv2.MORPH_OPEN, horizontal)) | np.asarray(
+        cv2.morphologyEx(along, cv2.MORPH_OPEN, vertical)
     )
+    rules &= ink
     rules |= _dashed_rules(ink)
     return cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
 
