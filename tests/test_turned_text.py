@@ -4,6 +4,7 @@ the turned readings do not agree on stays with a person (issue #11, class 5)."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -104,9 +105,9 @@ def _ink_box(image: Image.Image) -> Box:
 
 
 class _FakeReader:
-    """An engine that reads a strip as a fixed line, but only turned the right way: with the
-    strip's foot mark (`_strip_of_ink`) at the start of the line. The turned-reading logic is
-    what is under test here, not OCR."""
+    """An engine that reads a strip as a fixed line of words spread evenly along it, but only
+    turned the right way: with the strip's foot mark (`_strip_of_ink`) at the start of the line.
+    The turned-reading logic is what is under test here, not OCR."""
 
     def __init__(self, name: str, text: str) -> None:
         self.name, self.text = name, text
@@ -120,7 +121,17 @@ class _FakeReader:
         _, top, _, bottom = _ink_box(first_column)
         if bottom - top > (box[3] - box[1]) // 2:
             return OcrResult(())  # the line would start with its long stroke: upside down
-        return OcrResult((OcrLine(self.text, box, 0.9, (OcrWord(0, len(self.text), box),)),))
+        left, top, right, bottom = box
+        share = (right - left) / len(self.text)
+        words = tuple(
+            OcrWord(
+                m.start(),
+                m.end(),
+                (left + int(m.start() * share), top, left + int(m.end() * share), bottom),
+            )
+            for m in re.finditer(r"\S+", self.text)
+        )
+        return OcrResult((OcrLine(self.text, box, 0.9, words),))
 
     def read_crops(self, crops: list[Image.Image]) -> list[str]:
         return [""] * len(crops)
@@ -161,3 +172,26 @@ def test_a_verified_number_the_turned_reading_contradicts_goes_back_to_review() 
     read_turned_text(image, [listed], [region], engines, DecimalConvention("."))
     assert not listed.verified and listed.value is None
     assert "73859" in (listed.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("page_reading", "verified_as"), [("41026", "41026"), ("41020", None), (None, None)]
+)
+def test_a_disputed_box_over_a_whole_strip_is_settled_by_the_number_an_engine_read_there(
+    page_reading: str | None, verified_as: str | None
+) -> None:
+    """Tesseract boxes a vertical line of codes as one word ("5"); RapidOCR read one of the
+    codes there. When the turned readings agree on that code, the dispute is settled with it;
+    when no engine's page reading is among the agreed codes, a person decides."""
+    image, region = _strip_of_ink()
+    engines = {"a": _FakeReader("a", "73859 41026"), "b": _FakeReader("b", "73859 41026")}
+    disputed = PageNumber("5", None, (0, 1), region, False, {"a": "5", "b": page_reading})
+    numbers = [disputed]
+    read_turned_text(image, numbers, [region], engines, DecimalConvention("."))
+    assert (disputed.verified, disputed.value if disputed.verified else None) == (
+        verified_as is not None,
+        verified_as,
+    )
+    if verified_as is not None:
+        assert disputed.box is not None and disputed.box != region
+        assert sorted(n.value or "" for n in numbers if n.verified) == ["41026", "73859"]

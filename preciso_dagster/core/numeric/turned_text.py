@@ -247,9 +247,9 @@ def _settle(
     convention: DecimalConvention,
 ) -> int:
     """Apply the agreed numbers to the page's numbers. A disputed number is settled only when
-    every mark of its ink is explained by agreed numbers; a garbled reading outside the page
-    text ("03772725" for two codes) gives way to the agreed numbers it holds. Returns how many
-    numbers were verified or added."""
+    every mark of its ink is explained by agreed numbers, and then by the one it stands for; a
+    garbled reading outside the page text ("03772725" for two codes) gives way to the agreed
+    numbers it holds. Returns how many numbers were verified or added."""
     settled = 0
     unused = list(agreed)
     replaced: list[PageNumber] = []
@@ -268,7 +268,7 @@ def _settle(
             continue
         if not _explained(ink, number.box, agreed):
             continue  # ink here that no turned reading explains: a person decides
-        match = same[0] if same else (here[0] if len(here) == 1 else None)
+        match = same[0] if same else _read_here_before(number, here, convention)
         if match is None:
             if number.span is None:
                 replaced.append(number)
@@ -289,6 +289,19 @@ def _settle(
 
 def _key(number: PageNumber, convention: DecimalConvention) -> str | None:
     return next((token.key for token in ocr_tokens(number.raw, convention)), None)
+
+
+def _read_here_before(
+    number: PageNumber, here: list[TurnedNumber], convention: DecimalConvention
+) -> TurnedNumber | None:
+    """The agreed number a disputed one stands for: the only one in its box, or else the one
+    an engine's page reading of it gave (Tesseract's box of a whole vertical line, "5", holds
+    six agreed numbers; RapidOCR read "41026" there, and the turned readings agree on it)."""
+    if len(here) == 1:
+        return here[0]
+    page_readings = [raw for name, raw in number.readings.items() if raw and "@" not in name]
+    keys = {token.key for raw in page_readings for token in ocr_tokens(raw, convention)}
+    return next((found for found in here if found.key in keys), None)
 
 
 def _explained(ink: np.ndarray, box: Box, agreed: list[TurnedNumber]) -> bool:
