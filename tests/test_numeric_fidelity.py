@@ -803,6 +803,26 @@ def test_the_words_of_a_joined_number_become_one_word_and_other_words_stay() -> 
     ]
 
 
+def test_a_word_that_lost_digits_the_crops_read_becomes_the_number() -> None:
+    # Seen on seed-555 statements in a monospaced face: Tesseract read "17,647." for
+    # "17,647.61", the crops read it whole and verified it, but the row was rebuilt from the
+    # engine's word: 7 of 15 rows came out with the cents gone.
+    words = [
+        ("Finance", (10.0, 100.0, 80.0, 120.0)),
+        ("17,647.", (400.0, 100.0, 470.0, 120.0)),
+        ("$1,200", (200.0, 100.0, 260.0, 120.0)),
+    ]
+    widened = PageNumber("17,647.61", "17647.61", (8, 17), (398, 98, 492, 122), True, {})
+    same = PageNumber("1,200", "1200", (20, 25), (198, 98, 262, 122), True, {})
+    unsure = PageNumber("17,647.61", None, (8, 17), (398, 98, 492, 122), False, {})
+    assert [text for text, _ in with_joined_words(words, [widened, same])] == [
+        "Finance",
+        "17,647.61",
+        "$1,200",
+    ]
+    assert with_joined_words(words, [unsure]) == words
+
+
 def test_a_bracket_both_engines_read_explains_its_ink() -> None:
     # "[ 16.0-38.0]": both engines read the "[" as a word of its own. A lone "[" may be a "1"
     # misread, so one engine's bracket does not explain the ink; two engines' do.

@@ -12,6 +12,7 @@ import dagster as dg
 import psutil
 import pytest
 
+from preciso_dagster.core.tracking.run_tags import JOB_ID_TAG
 from tests import fixtures
 from tests.e2e.conftest import RunningStack
 
@@ -96,7 +97,12 @@ def kill_the_run_worker_mid_run(
     ).records[0]
     assert "is gone" in (failure.event_log_entry.dagster_event.message or "")
 
-    job = running_stack.wait_for_job(job_id, {"succeeded", "failed", "dead_letter"}, timeout=300)
+    try:
+        job = running_stack.wait_for_job(
+            job_id, {"succeeded", "failed", "dead_letter"}, timeout=300
+        )
+    except AssertionError as stranded:
+        raise AssertionError(f"{stranded}\n{where_the_job_stands(instance, job_id)}") from None
     assert job["status"] == "succeeded", (job["error"], job["attempts"])
     assert job["attempts"] == 2 and job["dagster_run_id"] != first_run
     assert sorted(running_stack.gateway().runs_for_job(job_id)) == sorted(
@@ -112,3 +118,16 @@ def kill_the_run_worker_mid_run(
         if i["document_id"] == document_id
     ]
     assert len(set(mine)) == len(mine)  # each unverified number once, however many attempts
+
+
+def where_the_job_stands(instance: dg.DagsterInstance, job_id: str) -> str:
+    """Every run of the job with its status, retry tags and last events: what a stranded job
+    was waiting for, in the failure message (CI keeps no logs)."""
+    lines = []
+    for record in instance.get_run_records(dg.RunsFilter(tags={JOB_ID_TAG: job_id})):
+        run = record.dagster_run
+        tags = {key: value for key, value in run.tags.items() if key.startswith("dagster/")}
+        lines.append(f"run {run.run_id} {run.status.value} {tags}")
+        for entry in instance.all_logs(run.run_id)[-8:]:
+            lines.append(f"    {entry.dagster_event_type} {entry.message[:200]!r}")
+    return "\n".join(lines) or "no run carries the job id"

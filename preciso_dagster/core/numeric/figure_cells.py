@@ -37,6 +37,7 @@ MIN_EVIDENCE = 3
 _SEPARATORS = "-:/.,"
 _SPACED_MARK = re.compile(r"(?<=\d)[-:/.,][ \t](?=\d)")
 _ENDS_IN_MARK = re.compile(r"\d[-:/.,]$")
+_SPACE_BEFORE_MARK = re.compile(r"(?<=\d)[ \t]+(?=[.,]\d)")
 
 
 @dataclass
@@ -86,7 +87,11 @@ class FigureCells:
     def closed_crop_reading(self, box: Box, text: str) -> str:
         """A crop's reading of the ink in `box` (page pixels) with the space after each mark
         that fills a cell of its own taken out, when the ink holds one run of columns per
-        character read ("[ 31. 2-102. 2]" -> "[31.2-102.2]"); as read otherwise."""
+        character read ("[ 31. 2-102. 2]" -> "[31.2-102.2]"); as read otherwise. A space
+        between a digit and a point or comma that leads the next digits ("-2.508 .930") is
+        taken out on any page: no number starts with a grouping mark, and the other engine's
+        crop must still read the same number for it to count."""
+        text = _SPACE_BEFORE_MARK.sub("", text)
         glyphs = "".join(text.split())
         word = _placed(self.ink, box, glyphs) if self.monospaced else None
         if word is None:

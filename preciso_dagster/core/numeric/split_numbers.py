@@ -287,7 +287,8 @@ def with_joined_words(
     words: list[tuple[str, tuple[float, float, float, float]]], numbers: list[PageNumber]
 ) -> list[tuple[str, tuple[float, float, float, float]]]:
     """The page's words with the words of each joined number made one word of it ("57,842."
-    and "27" become "57,842.27"), so that rows rebuilt from the words read the number whole.
+    and "27" become "57,842.27"; so does a word that lost digits the crops read, "17,647."
+    for "17,647.61"), so that rows rebuilt from the words read the number whole.
     Words of digits and marks are replaced only when the number, itself without letters,
     holds all their digits (`_holds_pieces`): words of other numbers, and of dates, stay."""
     for number in numbers:
@@ -301,8 +302,9 @@ def with_joined_words(
             if not _LETTER.search(text) and mostly_inside(_int_box(box), number.box)
         ]
         pieces = [_digits(words[i][0]) for i in inside if _DIGIT_RUN.search(words[i][0])]
-        if len(pieces) < 2 or not _holds_pieces(_digits(number.raw), pieces):
-            continue
+        digits = _digits(number.raw)
+        if not pieces or pieces == [digits] or not _holds_pieces(digits, pieces):
+            continue  # no word of it, its one word already reads it, or words of others
         left, top, right, bottom = (float(v) for v in number.box)
         joined = (number.raw, (left, top, right, bottom))
         words = [
