@@ -43,6 +43,7 @@ from preciso_dagster.core.numeric.verification import (
     unread_ink,
     verify_numbers,
 )
+from preciso_dagster.core.numeric.word_boxes import fitted_to_ink, split_range_words
 from preciso_dagster.core.pages import AttemptRecord, DocumentPages, PageRecord, WordRecord
 
 if TYPE_CHECKING:
@@ -414,9 +415,11 @@ def _verify_page_numbers(
         unruled, page.engine, engines, config.engine_order, readings
     )
     ink = faint_ink(unruled)
+    result, second = fitted_to_ink(ink, result), fitted_to_ink(ink, second)
     # A mark in a cell of its own ("3. 9" for "3.9" in a monospaced font) is not a space.
     cells = figure_cells(ink, result, second)
-    result, second = cells.closed_up(result), cells.closed_up(second)
+    # A range boxed as one word ("817-19.") gives each of its numbers a box of its own.
+    result, second = (split_range_words(ink, cells.closed_up(r)) for r in (result, second))
     page.text = result.text
     convention = page_convention(result, second)
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
