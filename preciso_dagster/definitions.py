@@ -19,6 +19,7 @@ from preciso_dagster.defs.questions.jobs import rag_query_job
 from preciso_dagster.defs.resources import resources_for
 from preciso_dagster.defs.review.assets import confirmed_pages, numbers_settled
 from preciso_dagster.defs.tracking.sensors import pipeline_jobs_mirror_sensor
+from preciso_dagster.defs.tracking.stranded_retries import stranded_retries_sensor
 from preciso_dagster.defs.training.assets import (
     concept_model,
     line_item_candidates,
@@ -58,6 +59,7 @@ defs = dg.Definitions(
     sensors=[
         document_inbox_sensor,
         pipeline_jobs_mirror_sensor,
+        stranded_retries_sensor,
         review_settled_sensor,
         approval_sensor,
     ],
