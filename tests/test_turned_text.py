@@ -13,10 +13,16 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bench.numeric_bench import scan_pdf
-from preciso_dagster.core.engines import Box, OcrLine, OcrResult, OcrWord
+from preciso_dagster.core.engines import Box, OcrLine, OcrResult, OcrWord, RapidOcrEngine
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 from preciso_dagster.core.numeric.numbers import DecimalConvention
-from preciso_dagster.core.numeric.turned_text import TURNS, _back_to_page, read_turned_text
+from preciso_dagster.core.numeric.turned_text import (
+    TURNS,
+    _back_to_page,
+    _read,
+    _read_all,
+    read_turned_text,
+)
 from preciso_dagster.core.numeric.verification import PageNumber
 
 DPI = 200
@@ -195,3 +201,25 @@ def test_a_disputed_box_over_a_whole_strip_is_settled_by_the_number_an_engine_re
     if verified_as is not None:
         assert disputed.box is not None and disputed.box != region
         assert sorted(n.value or "" for n in numbers if n.verified) == ["41026", "73859"]
+
+
+def test_rapidocr_reads_every_turned_crop_on_one_sheet_as_it_reads_each_alone() -> None:
+    # One detection for all crops instead of one each: each crop's lines come back to it,
+    # boxed in it, as the crop read alone gives them.
+    crops = []
+    for text, width in (
+        ("31714 26132", 520),
+        ("80377", 520),
+        ("62638 71906 94998", 520),
+        ("2725", 200),
+    ):
+        image = Image.new("L", (width, 70), 255)
+        ImageDraw.Draw(image).text((20, 18), text, fill=0, font_size=28)
+        crops.append(image)
+    engine = RapidOcrEngine()
+    on_one_sheet = _read_all(engine, crops)
+    for image, result in zip(crops, on_one_sheet, strict=True):
+        alone = _read(engine, image)
+        assert [line.text for line in result.lines] == [line.text for line in alone.lines]
+        for line, other in zip(result.lines, alone.lines, strict=True):
+            assert max(abs(a - b) for a, b in zip(line.box, other.box, strict=True)) <= 4

@@ -52,6 +52,15 @@ class OcrLine:
             bottom,
         )
 
+    def shifted(self, dx: int, dy: int) -> OcrLine:
+        """The same line in an image whose origin lies at (-dx, -dy) of this one's."""
+
+        def moved(box: Box) -> Box:
+            return (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+
+        words = tuple(OcrWord(w.start, w.end, moved(w.box)) for w in self.words)
+        return OcrLine(self.text, moved(self.box), self.confidence, words)
+
     def scaled(self, factor: float) -> OcrLine:
         """The same line in an image `factor` times smaller (for a re-read at another scale)."""
 

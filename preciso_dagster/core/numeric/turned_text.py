@@ -17,7 +17,14 @@ import numpy as np
 from PIL import Image
 
 from preciso_dagster.core.boxes import union_of
-from preciso_dagster.core.engines import Box, OcrEngine, OcrResult, TesseractEngine
+from preciso_dagster.core.engines import (
+    Box,
+    OcrEngine,
+    OcrLine,
+    OcrResult,
+    RapidOcrEngine,
+    TesseractEngine,
+)
 from preciso_dagster.core.numeric.coverage import INK_LEVEL, true_runs
 from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.verification import (
@@ -38,6 +45,7 @@ MIN_GLYPH_PIXELS = 4  # narrower strips of ink are strokes (a rule's remains), n
 WORD_LENGTH = 12  # glyph heights: the longest run of ink a strip of print has without a gap
 CROWDED = 0.2  # share of a strip's inked rows with ink beside them, above which it is no strip
 MIN_PADDING = 10  # pixels of blank around a strip: detectors miss print at a crop's edge
+SHEET_GAP = 24  # pixels of blank between turned crops RapidOCR reads on one sheet
 # Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
 TURNS = (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
 
@@ -77,9 +85,18 @@ def read_turned_text(
         return 0, regions
     ink = np.asarray(image.convert("L")) < INK_LEVEL
     zones = _strips(ink, seeds)
-    agreed = [
-        found for zone in zones for found in _agreed_numbers(image, zone, readers, convention)
-    ]
+    views = [view for zone in zones for view in _turned_views(image, zone)]
+    readings = [_read_all(engine, [turned for turned, _ in views]) for engine in readers[:2]]
+    agreed: list[TurnedNumber] = []
+    for zone in range(len(zones)):
+        ways = []
+        for way in range(len(TURNS)):
+            index = zone * len(TURNS) + way
+            turned, back = views[index]
+            results = [reading[index] for reading in readings]
+            confirmed = _confirmed(turned, results, readers[:2], convention)
+            ways.append([replace(number, box=back(number.box)) for number in confirmed])
+        agreed += _the_way_it_runs(ways)
     settled = _settle(numbers, agreed, ink, convention)
     return settled, [region for region in regions if not _explained(ink, region, agreed)]
 
@@ -129,23 +146,24 @@ def _looks_like_print(ink: np.ndarray, strip: Box) -> bool:
     return bool((rows & beside).sum() <= CROWDED * rows.sum())
 
 
-def _agreed_numbers(
-    image: Image.Image, zone: Box, readers: list[OcrEngine], convention: DecimalConvention
-) -> list[TurnedNumber]:
-    """The numbers two engines read alike in the zone, with their boxes on the page. The
-    zone is read turned both ways, since "80618" upside down reads "81908": the way that reads
-    a number at a place where the other way reads none is the way the line runs. When
-    neither way or both ways show that, nothing is agreed."""
+def _turned_views(image: Image.Image, zone: Box) -> list[tuple[Image.Image, Callable[[Box], Box]]]:
+    """The zone cropped, enlarged and turned level both ways ("80618" upside down reads
+    "81908"), each with the map of its boxes back to the page."""
     width = zone[2] - zone[0]
     scale = max(2, min(MAX_SCALE, round(GLYPH_TARGET / max(1, width))))
     padding = max(MIN_PADDING, 3 * width // 2)
     left, top = max(0, zone[0] - padding), max(0, zone[1] - padding)
     enlarged = upscaled(crop(image, zone, padding), scale)
-    ways = []
-    for turn in TURNS:
-        back = _back_to_page(turn, enlarged.size, scale, (left, top))
-        agreed = _confirmed(enlarged.transpose(turn), readers[:2], convention)
-        ways.append([replace(number, box=back(number.box)) for number in agreed])
+    return [
+        (enlarged.transpose(turn), _back_to_page(turn, enlarged.size, scale, (left, top)))
+        for turn in TURNS
+    ]
+
+
+def _the_way_it_runs(ways: list[list[TurnedNumber]]) -> list[TurnedNumber]:
+    """The numbers two engines read alike in a zone read both ways: the way that reads a
+    number at a place where the other way reads none is the way the line runs. When neither
+    way or both ways show that, nothing is agreed."""
     one_way, other_way = (
         [a for a in way if not any(_shares_area(a.box, b.box) for b in other)]
         for way, other in (ways, ways[::-1])
@@ -156,14 +174,18 @@ def _agreed_numbers(
 
 
 def _confirmed(
-    turned: Image.Image, readers: list[OcrEngine], convention: DecimalConvention
+    turned: Image.Image,
+    results: list[OcrResult],
+    readers: list[OcrEngine],
+    convention: DecimalConvention,
 ) -> list[TurnedNumber]:
-    """Numbers of the turned crop that both engines read: each engine's numbers, confirmed by
-    the other's reading at the same place or, failing that, by the other's reading of that
-    number's crop alone (a detector can run small print together or drop a word)."""
+    """Numbers of the turned crop that both engines read (`results`, one per reader): each
+    engine's numbers, confirmed by the other's reading at the same place or, failing that, by
+    the other's reading of that number's crop alone (a detector can run small print together
+    or drop a word)."""
     found = {
-        engine.name: _numbers_read(_read(engine, turned), convention, engine.name)
-        for engine in readers
+        engine.name: _numbers_read(result, convention, engine.name)
+        for engine, result in zip(readers, results, strict=True)
     }
     agreed: list[TurnedNumber] = []
     for reader, checker in (readers, readers[::-1]):
@@ -193,6 +215,63 @@ def _confirmed(
                 readings = number.readings | {f"{checker.name}@turned-crop": tokens[0].raw}
                 agreed.append(replace(number, readings=readings))
     return agreed
+
+
+def _read_all(engine: OcrEngine, images: list[Image.Image]) -> list[OcrResult]:
+    """One engine's reading of each turned crop. Engines read each crop alone (Tesseract, on
+    a sheet of several, has its threshold and layout moved by the others' ink: "26132-94998"
+    read for two codes apart), but RapidOCR, whose cost is a detection over a square as wide
+    as the crop (`_read`), reads crops of one width together on such a square, as many as fit
+    below one another: each at the square's left edge as when read alone, so that the square,
+    and with it the scale the detector reads at, stays the same."""
+    if not isinstance(engine, RapidOcrEngine):
+        return [_read(engine, image) for image in images]
+    results: list[OcrResult | None] = [None] * len(images)
+    for sheet in _sheets(images):
+        square = Image.new("L", (sheet.width, sheet.width), "white")
+        for index, top in sheet.tops.items():
+            square.paste(images[index].convert("L"), (0, top))
+        found: dict[int, list[OcrLine]] = {index: [] for index in sheet.tops}
+        for line in engine.read(square).lines:
+            middle = (line.box[1] + line.box[3]) // 2
+            for index, top in sheet.tops.items():
+                if top - SHEET_GAP // 2 <= middle < top + images[index].height + SHEET_GAP // 2:
+                    found[index].append(line.shifted(0, -top))
+        for index, lines in found.items():
+            results[index] = OcrResult(tuple(lines))
+    return [result or _read(engine, image) for result, image in zip(results, images, strict=True)]
+
+
+@dataclass
+class _Sheet:
+    """Crops of one width stacked on a square as wide: the top of each, by its index."""
+
+    width: int
+    tops: dict[int, int]
+    bottom: int
+
+
+def _sheets(images: list[Image.Image]) -> list[_Sheet]:
+    """The crops wider than tall, packed by width onto sheets no taller than wide."""
+    sheets: list[_Sheet] = []
+    for index, image in enumerate(images):
+        if image.width <= image.height:
+            continue  # read alone, as it is (`_read`)
+        sheet = next(
+            (
+                sheet
+                for sheet in sheets
+                if sheet.width == image.width
+                and sheet.bottom + SHEET_GAP + image.height <= sheet.width
+            ),
+            None,
+        )
+        if sheet is None:
+            sheets.append(_Sheet(image.width, {index: 0}, image.height))
+        else:
+            sheet.tops[index] = sheet.bottom + SHEET_GAP
+            sheet.bottom += SHEET_GAP + image.height
+    return sheets
 
 
 def _read(engine: OcrEngine, image: Image.Image) -> OcrResult:
