@@ -19,10 +19,13 @@ from preciso_dagster.core.appdb.models import PipelineJobEvent
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.errors import DagsterUnavailableError, SubmissionRefusedError
 from preciso_dagster.core.tracking.submissions import RunSpec
-from tests.e2e.conftest import RunningStack
+from preciso_dagster.defs.tracking.stranded_retries import GRACE
+from tests.conftest import known_documents
+from tests.e2e.conftest import SQLITE_ONLY, RunningStack
 from tests.e2e.run_worker_faults import kill_the_run_worker_mid_run, stack_instance, upload_scan
 
 pytestmark = pytest.mark.e2e
+FAILURE = dg.DagsterEventType.RUN_FAILURE
 
 
 def test_a_killed_run_worker_is_reclaimed_retried_and_ends_succeeded_once(
@@ -84,3 +87,36 @@ def test_dagster_refusing_a_run_is_told_apart_from_dagster_being_down(
         running_stack.gateway().submit(refused_config, {})
     with pytest.raises(DagsterUnavailableError):
         DagsterGateway("127.0.0.1", free_port()).submit(refused_config, {})
+
+
+@SQLITE_ONLY
+def test_a_failure_the_retry_daemon_missed_is_retried_by_the_stranded_retries_sensor(
+    running_stack: RunningStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The daemon misses a failure when it reads the event before the run's status changes (a
+    # race in Dagster's storage order, seen in CI). The state it leaves is made here from a
+    # failed run the daemon rightly did not retry: promised a retry, for a failure that is
+    # not an asset's, and the daemon's cursor past its failure event.
+    instance = stack_instance(running_stack, monkeypatch)
+    known_documents(running_stack.settings, ["doc-stranded"])
+    response = running_stack.api.post(
+        "/api/v1/jobs",
+        json={"job_type": "ocr_extraction", "params": {"document_id": "doc-stranded"}},
+    )
+    job = running_stack.wait_for_job(response.json()["job_id"], {"failed", "dead_letter"})
+    stranded = job["dagster_run_id"]
+    instance.add_run_tags(
+        stranded, {"dagster/will_retry": "true", "dagster/failure_reason": "UNEXPECTED_TERMINATION"}
+    )
+
+    def retry_of_it() -> dg.DagsterRun | None:
+        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/parent_run_id": stranded}))
+        return runs[0] if runs else None
+
+    retry = running_stack.wait_for(retry_of_it, timeout=GRACE.total_seconds() + 120, every=2)
+    assert retry.tags.get("dagster/retry_number") == "1"  # the daemon's own retry
+    logs = [entry.message for entry in instance.all_logs(stranded)]
+    assert sum("missed this run's failure" in message for message in logs) == 1
+    assert len(instance.get_records_for_run(stranded, of_type=FAILURE).records) == 2
+    retried = running_stack.wait_for_job(job["job_id"], {"failed", "dead_letter"})
+    assert retried["dagster_run_id"] == retry.run_id and retried["attempts"] == 2
