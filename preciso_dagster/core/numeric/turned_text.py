@@ -239,7 +239,10 @@ def _read_all(engine: OcrEngine, images: list[Image.Image]) -> list[OcrResult]:
                     found[index].append(line.shifted(0, -top))
         for index, lines in found.items():
             results[index] = OcrResult(tuple(lines))
-    return [result or _read(engine, image) for result, image in zip(results, images, strict=True)]
+    return [
+        _read(engine, image) if result is None else result
+        for result, image in zip(results, images, strict=True)
+    ]
 
 
 @dataclass
