@@ -7,7 +7,7 @@ the stranded state is made directly: a run failed, `dagster/will_retry=true`, no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -56,7 +56,7 @@ def test_a_failure_the_retry_daemon_missed_is_reported_again_after_the_grace(
 ) -> None:
     run = failed_run(instance)
     (missed,) = failure_ids(instance, run.run_id)
-    now = datetime.now().astimezone()
+    now = datetime.now(UTC)
     assert report_stranded_retries(instance, now) == []  # the daemon still has time to act
     assert report_stranded_retries(instance, now + GRACE * 2) == [run.run_id]
     # The daemon reads failure events after its cursor, which stands past the missed one:
@@ -85,7 +85,7 @@ def test_retried_unpromised_and_old_failures_are_left_alone(instance: dg.Dagster
     unpromised = instance.create_run_for_job(ocr_extraction_job)
     instance.report_run_failed(unpromised)
     instance.add_run_tags(unpromised.run_id, {"dagster/will_retry": "false"})
-    later = datetime.now().astimezone() + GRACE * 2
+    later = datetime.now(UTC) + GRACE * 2
     assert report_stranded_retries(instance, later) == []
     failed_run(instance)
     assert report_stranded_retries(instance, later + timedelta(days=2)) == []  # past the horizon

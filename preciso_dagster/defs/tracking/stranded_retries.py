@@ -12,7 +12,7 @@ retry number, `max_retries`). Reporting twice is safe: the daemon retries a run 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -28,7 +28,8 @@ RUNS_PER_TICK = 50
 
 def report_stranded_retries(instance: dg.DagsterInstance, now: datetime) -> list[str]:
     """Report the failure of each run promised a retry that has none, failed between `GRACE`
-    and `HORIZON` ago, again; returns their run ids."""
+    and `HORIZON` before `now`, again; returns their run ids. `now` is in UTC: Dagster drops
+    the zone of a filter's times and compares them with its stored UTC times."""
     records = instance.get_run_records(
         filters=dg.RunsFilter(
             statuses=[dg.DagsterRunStatus.FAILURE],
@@ -64,7 +65,7 @@ def _has_child(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
 @dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
 def stranded_retries_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     """Retry failed runs that Dagster promised to retry but whose retry never came."""
-    reported = report_stranded_retries(context.instance, datetime.now().astimezone())
+    reported = report_stranded_retries(context.instance, datetime.now(UTC))
     if reported:
         context.log.warning(f"failures reported again for retry: {', '.join(reported)}")
     return dg.SkipReason(f"{len(reported)} stranded retries reported again")
