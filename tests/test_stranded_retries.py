@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pytest
 
+from preciso_dagster.defs.tracking.run_observer import WILL_RETRY_TAG
 from preciso_dagster.defs.tracking.stranded_retries import (
     AUTO_RETRY_RUN_ID_TAG,
     GRACE,
+    PARENT_RUN_ID_TAG,
     report_stranded_retries,
     stranded_retries_sensor,
 )
@@ -43,7 +45,7 @@ def failed_run(instance: dg.DagsterInstance, tags: dict[str, str] | None = None)
     run = instance.create_run_for_job(ocr_extraction_job, tags=tags)
     instance.report_run_failed(run)
     failed = instance.get_run_by_id(run.run_id)
-    assert failed is not None and failed.tags["dagster/will_retry"] == "true"
+    assert failed is not None and failed.tags[WILL_RETRY_TAG] == "true"
     return failed
 
 
@@ -68,7 +70,7 @@ def test_a_failure_the_retry_daemon_missed_is_reported_again_after_the_grace(
     assert [entry.run_id for entry in seen.values()] == [run.run_id]
     again = instance.get_run_by_id(run.run_id)
     assert again is not None and again.status == dg.DagsterRunStatus.FAILURE
-    assert again.tags["dagster/will_retry"] == "true"
+    assert again.tags[WILL_RETRY_TAG] == "true"
     logs = [entry.message for entry in instance.all_logs(run.run_id)]
     assert any("missed this run's failure" in message for message in logs)
     # Reported again, the run was just updated: the next look leaves it to the daemon again.
@@ -79,12 +81,10 @@ def test_retried_unpromised_and_old_failures_are_left_alone(instance: dg.Dagster
     retried = failed_run(instance)
     instance.add_run_tags(retried.run_id, {AUTO_RETRY_RUN_ID_TAG: "some-retry"})
     rerun_by_hand = failed_run(instance)
-    instance.create_run_for_job(
-        ocr_extraction_job, tags={"dagster/parent_run_id": rerun_by_hand.run_id}
-    )
+    instance.create_run_for_job(ocr_extraction_job, tags={PARENT_RUN_ID_TAG: rerun_by_hand.run_id})
     unpromised = instance.create_run_for_job(ocr_extraction_job)
     instance.report_run_failed(unpromised)
-    instance.add_run_tags(unpromised.run_id, {"dagster/will_retry": "false"})
+    instance.add_run_tags(unpromised.run_id, {WILL_RETRY_TAG: "false"})
     later = datetime.now(UTC) + GRACE * 2
     assert report_stranded_retries(instance, later) == []
     failed_run(instance)

@@ -19,7 +19,8 @@ from preciso_dagster.core.appdb.models import PipelineJobEvent
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.errors import DagsterUnavailableError, SubmissionRefusedError
 from preciso_dagster.core.tracking.submissions import RunSpec
-from preciso_dagster.defs.tracking.stranded_retries import GRACE
+from preciso_dagster.defs.tracking.run_observer import WILL_RETRY_TAG
+from preciso_dagster.defs.tracking.stranded_retries import GRACE, PARENT_RUN_ID_TAG
 from tests.conftest import known_documents
 from tests.e2e.conftest import SQLITE_ONLY, RunningStack
 from tests.e2e.run_worker_faults import kill_the_run_worker_mid_run, stack_instance, upload_scan
@@ -106,11 +107,11 @@ def test_a_failure_the_retry_daemon_missed_is_retried_by_the_stranded_retries_se
     job = running_stack.wait_for_job(response.json()["job_id"], {"failed", "dead_letter"})
     stranded = job["dagster_run_id"]
     instance.add_run_tags(
-        stranded, {"dagster/will_retry": "true", "dagster/failure_reason": "UNEXPECTED_TERMINATION"}
+        stranded, {WILL_RETRY_TAG: "true", "dagster/failure_reason": "UNEXPECTED_TERMINATION"}
     )
 
     def retry_of_it() -> dg.DagsterRun | None:
-        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/parent_run_id": stranded}))
+        runs = instance.get_runs(dg.RunsFilter(tags={PARENT_RUN_ID_TAG: stranded}))
         return runs[0] if runs else None
 
     retry = running_stack.wait_for(retry_of_it, timeout=GRACE.total_seconds() + 120, every=2)

@@ -19,6 +19,7 @@ import dagster as dg
 from preciso_dagster.defs.tracking.run_observer import WILL_RETRY_TAG
 
 AUTO_RETRY_RUN_ID_TAG = "dagster/auto_retry_run_id"
+PARENT_RUN_ID_TAG = "dagster/parent_run_id"  # on every re-execution, the daemon's or by hand
 # The daemon looks for new failures every 5 seconds; a retry missing after this long was missed.
 GRACE = timedelta(seconds=60)
 # Older failures are left alone: the retry would redo work long since settled some other way.
@@ -58,7 +59,7 @@ def report_stranded_retries(instance: dg.DagsterInstance, now: datetime) -> list
 def _has_child(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
     """A re-execution of `run` exists already (launched by hand, say)."""
     return bool(
-        instance.get_run_records(dg.RunsFilter(tags={"dagster/parent_run_id": run.run_id}), limit=1)
+        instance.get_run_records(dg.RunsFilter(tags={PARENT_RUN_ID_TAG: run.run_id}), limit=1)
     )
 
 
