@@ -3,13 +3,14 @@
 Every number is drawn as its own text run, so the truth is not a re-parse of a text layer:
 each number's key (what it means) and its box on the page are recorded as it is drawn.
 Classes: currency glyphs, two and three amount columns, ruled tables, space and apostrophe
-grouping, decimal commas, margin microtext, line numbers, figures set in cells, and varied
-statements (face, size, locale and columns drawn per page, so another seed is another set of
-unseen layouts). Seeded: the same seed gives the same pages.
+grouping, decimal commas, margin microtext, line numbers, figures set in cells, dated ledgers,
+and varied statements (face, size, locale and columns drawn per page, so another seed is
+another set of unseen layouts). Seeded: the same seed gives the same pages.
 """
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,12 @@ from pathlib import Path
 
 import pymupdf
 
-from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberToken, extract_numbers
+from preciso_dagster.core.numeric.numbers import (
+    DecimalConvention,
+    NumberKind,
+    NumberToken,
+    extract_numbers,
+)
 
 PAGE_WIDTH, PAGE_HEIGHT = 612, 792
 # A font with ₩ and the other currency glyphs; Helvetica (always there) covers $ € £ ¥ only.
@@ -130,10 +136,26 @@ class Canvas:
             self.cells(left, y, written, size)
         else:
             self.text(left, y, written, size)
+        self._record(written, (left, y - size, left + width, y + 2), y)
+
+    def _record(self, written: str, rect: tuple[float, float, float, float], y: float) -> None:
+        """What a drawn number means, and its box; an amount drawn on a row's baseline is
+        one of that row's amounts."""
         for token in extract_numbers(written, convention=self.convention):
-            self.truth.append(TruthNumber(token, (left, y - size, left + width, y + 2)))
-            if self.rows and abs(self.rows[-1].baseline - y) < 1:
+            self.truth.append(TruthNumber(token, rect))
+            on_row = self.rows and abs(self.rows[-1].baseline - y) < 1
+            if on_row and token.kind in (NumberKind.AMOUNT, NumberKind.PERCENT):
                 self.rows[-1].amounts.append(token)
+
+    def numbers_in_one_run(self, x: float, y: float, pieces: list[str]) -> None:
+        """Draw numbers as one text run, a space apart ("31.03.2024 1.200,00"), as exports set
+        a row; each piece's meaning and box is recorded alone, never re-read from the run."""
+        left = x
+        for piece in pieces:
+            width = self.font.text_length(piece, fontsize=self.size)
+            self._record(piece, (left, y - self.size, left + width, y + 2), y)
+            left += width + self.font.text_length(" ", fontsize=self.size)
+        self.text(x, y, " ".join(pieces), self.size)
 
     def vertical_number(self, x: float, y: float, written: str, size: float) -> None:
         """Draw a number rotated 90 degrees (reading bottom to top), as margin microtext is."""
@@ -411,6 +433,52 @@ def figures_in_cells(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"cells-{index}", "figures in cells")
 
 
+# How ledgers write a date: US, German, ISO, month/day under a dated heading, a short year.
+DATE_STYLES: tuple[tuple[Callable[[datetime.date], str], DecimalConvention, str, str], ...] = (
+    (lambda d: f"{d.month:02d}/{d.day:02d}/{d.year}", DecimalConvention("."), ",", "."),
+    (lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}", DecimalConvention(","), ".", ","),
+    (lambda d: d.isoformat(), DecimalConvention("."), ",", "."),
+    (lambda d: f"{d.month}/{d.day}", DecimalConvention("."), ",", "."),
+    (lambda d: f"{d.day:02d}/{d.month:02d}/{d.year % 100:02d}", DecimalConvention("."), ",", "."),
+)
+
+
+def dated_ledger(rng: random.Random, index: int) -> GeneratedPage:
+    """A bank statement: each row opens with its date, then a description, the amount and
+    the running balance ("03/21/2024 Wire transfer -1,200.00 5,400.00"). Every other page is
+    an export that sets date and amount as one run ("31.03.2024 -1.200,00") before the text."""
+    write_date, convention, group, mark = DATE_STYLES[index % len(DATE_STYLES)]
+    exported = index % 2 == 1
+    canvas = Canvas(convention)
+    canvas.text(72, 60, "Account statement", 13)
+    columns = ("Date Amount", "Description") if exported else ("Date", "Description")
+    for x, heading in ((60, columns[0]), (230, columns[1]), (500, "Balance")):
+        canvas.text(x, 90, heading, 9)
+    if not exported:
+        canvas.text(400, 90, "Amount", 9)
+    day = datetime.date(rng.randint(2015, 2025), rng.randint(1, 12), 1)
+    balance = _amount(rng, 100_000, 9_999_999)
+    y = 112.0
+    for label in rng.sample(LABELS, 14):
+        day += datetime.timedelta(days=rng.randint(0, 9))
+        change = _amount(rng, 100, 999_999) * (-1 if rng.random() < 0.5 else 1)
+        balance += change
+        canvas.label(230, y, label)
+        change_written, balance_written = (
+            ("-" if value < 0 else "")
+            + _grouped(abs(value) // 100, group, f"{abs(value) % 100:02d}", mark)
+            for value in (change, balance)
+        )
+        if exported:
+            canvas.numbers_in_one_run(60, y, [write_date(day), change_written])
+        else:
+            canvas.number(60, y, write_date(day))
+            canvas.number(460, y, change_written, right=True)
+        canvas.number(560, y, balance_written, right=True)
+        y += 22
+    return canvas.finish(f"ledger-{index}", "dated ledgers")
+
+
 GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
     "currency glyphs": currency_glyphs,
     "2 amount columns": amount_columns(2),
@@ -422,6 +490,7 @@ GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
     "line numbers": line_numbers,
     "figures in cells": figures_in_cells,
     "varied statements": varied_statements,
+    "dated ledgers": dated_ledger,
 }
 
 

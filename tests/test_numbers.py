@@ -210,6 +210,11 @@ def test_marks_running_through_a_misfit_group_stay_one_malformed_token() -> None
         ("2024년 3월 31일", "date:2024-03-31"),
         ("March 31, 2024", "date:2024-03-31"),
         ("31 Mar 2024", "date:2024-03-31"),
+        ("3/31/2024", "date:2024-03-31"),
+        ("03.31.2024", "date:2024-03-31"),
+        ("12/31/15", "date:0015-12-31"),
+        ("31.12.15", "date:0015-12-31"),
+        ("3/21", "date:0000-03-21"),
         ("9:30", "time:09:30"),
         ("19:19:05", "time:19:19:05"),
     ],
@@ -217,6 +222,21 @@ def test_marks_running_through_a_misfit_group_stay_one_malformed_token() -> None
 def test_dates_are_kept_apart_from_amounts(text: str, key: str) -> None:
     (token,) = extract_numbers(text)
     assert token.kind == NumberKind.DATE and token.key == key and token.value is None
+
+
+def test_a_range_or_a_slash_that_is_no_date_stays_numbers() -> None:
+    assert [t.raw for t in extract_numbers("pages 3-21")] == ["3", "21"]
+    assert [t.raw for t in extract_numbers("1/2/3")] == ["1", "2", "3"]
+    assert [t.raw for t in extract_numbers("13/45")] == ["13", "45"]
+
+
+@pytest.mark.parametrize("date", ["31.03.2024", "03.31.2024", "31/03/2024", "2024-03-31", "9:30"])
+def test_an_amount_right_after_a_date_is_listed(date: str) -> None:
+    tokens = extract_numbers(f"TAXI {date} 12.00 (4.50)")
+    assert [(t.raw, t.value) for t in tokens[1:]] == [
+        ("12.00", Decimal("12.00")),
+        ("(4.50)", Decimal("-4.50")),
+    ]
 
 
 def test_years_and_identifiers_compare_as_exact_tokens() -> None:

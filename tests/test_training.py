@@ -63,6 +63,16 @@ def test_line_items_are_label_then_amount() -> None:
     ]
 
 
+def test_a_date_column_is_not_read_as_amounts() -> None:
+    text = "AIRFARE 3/21 3/24 1,234.00\nHOTEL 12/31/15 88.50\nTAXI 03.02.2019 12.00"
+    items = parse_line_items(text)
+    assert [[c.amount for c in i.columns] for i in items] == [
+        [Decimal("1234.00")],
+        [Decimal("88.50")],
+        [Decimal("12.00")],
+    ]
+
+
 STATEMENT = "Revenue 1,000,000\nCost of sales (600)\nGross profit 400\nNet income 120\nCash 55"
 
 

@@ -106,6 +106,10 @@ _DATE = re.compile(
     (?:
         (?P<ymd>(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01]))
       | (?P<dmy>(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d{2})
+      | (?P<mdy>(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{2})
+      | (?P<short_year>(?:0?[1-9]|[12]\d|3[01])(?P<mark>[/.])(?:0?[1-9]|[12]\d|3[01])(?P=mark)\d{2}
+            (?![\d.,/]))  # "12/31/15", "31.12.15"
+      | (?P<month_day>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/]))  # "3/21"
       | (?P<cjk>(?:19|20)\d{2}\s?[年년]\s?\d{1,2}\s?[月월](?:\s?\d{1,2}\s?[日일])?)
       | (?P<named>(?:\d{1,2}\s)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?
             \s(?:\d{1,2},?\s)?(?:19|20)\d{2})
@@ -302,8 +306,11 @@ def extract_numbers(
                     doubtful=bool(_GLYPH_DOUBT.match(match.group(0))),
                 )
             )
+    # Amounts are read around what is already claimed: "31.03.2024 12.00" is a date, then 12.00
+    # (an amount matched across the date would be refused, and 12.00 lost with it).
+    unclaimed = "".join(_CLAIMED if taken[i] else ch for i, ch in enumerate(folded))
     position = 0
-    while found := _TOKEN.search(folded, position):
+    while found := _TOKEN.search(unclaimed, position):
         token, position = _amount(text, found, convention, offset)
         if token is not None and claim(token.span[0] - offset, token.span[1] - offset):
             tokens.append(token)
@@ -326,6 +333,7 @@ def _among_letters(token: NumberToken, folded: str, offset: int) -> NumberToken:
     return token
 
 
+_CLAIMED = "\x00"  # stands in for a character another kind of number already holds
 # Unit-bearing numbers ("12.5m", "3bn", "10k") look like identifiers but are amounts.
 _IDENTIFIER_EXCLUSIONS = re.compile(
     r"^\d+(?:[.,]\d+)?(?:k|m|mn|bn|b|tn|K|M|B)$|^\d+(?:st|nd|rd|th)$"
@@ -578,6 +586,10 @@ def _date_key(written: str) -> str:
         return f"{year:04d}-{month:02d}-{day:02d}"
     if digits[0] > 1000:
         year, month, day = [*digits, 0, 0][:3]
+    elif len(digits) == 2:
+        (month, day), year = digits, 0
+    elif digits[1] > 12:
+        month, day, year = digits
     else:
-        day, month, year = digits[:3]
+        day, month, year = digits
     return f"{year:04d}-{month:02d}-{day:02d}"

@@ -66,7 +66,10 @@ def parse_line_items(text: str) -> list[LineItem]:
         tokens = extract_numbers(line, convention=convention)
         amounts = _amounts(tokens)
         if amounts:
-            label = _label(line[: amounts[0].span[0]])
+            dated = tokens[0].kind == NumberKind.DATE and not line[: tokens[0].span[0]].strip()
+            label = _label(line[tokens[0].span[1] if dated else 0 : amounts[0].span[0]])
+            if dated and not label:  # "31.03.2024 -1.200,00 Wire transfer 5.400,00"
+                label = _label(_words_among_numbers(line, tokens, amounts[0].span[0]))
             if label:
                 cells = tuple(_cell(token, None, None) for token in amounts)
                 items.append(LineItem(label, cells, (offset, offset + len(line))))
@@ -90,8 +93,13 @@ def rows_to_line_items(words: Sequence[tuple[str, Box]], text: str) -> list[Line
     items = []
     cursor = 0
     for row in visual_rows(words, lambda word: word[1]):
-        first_number = next((i for i, (word, _) in enumerate(row) if _is_cell(word)), len(row))
-        label = _label(" ".join(word for word, _ in row[:first_number]))
+        opening = _opening_date_words(row, convention)
+        first_number = next(
+            (i for i, (word, _) in enumerate(row) if i >= opening and _is_cell(word)), len(row)
+        )
+        label = _label(" ".join(word for word, _ in row[opening:first_number]))
+        if opening and not label:  # an export's "31.03.2024 -1.200,00 Wire transfer 5.400,00"
+            label = _label(" ".join(word for word, _ in row[first_number:] if not _is_cell(word)))
         numbers = [
             (token, box)
             for token, box in _row_cells(row[first_number:], convention)
@@ -110,6 +118,28 @@ def rows_to_line_items(words: Sequence[tuple[str, Box]], text: str) -> list[Line
             cursor = max(cursor, span[1])
             items.append(LineItem(label, columns, span, union_of([b for _, b in row])))
     return items
+
+
+def _words_among_numbers(line: str, tokens: list[NumberToken], start: int) -> str:
+    """The words of `line` from `start` on, with every number cut out."""
+    pieces, cursor = [], start
+    for token in tokens:
+        if token.span[0] >= start:
+            pieces.append(line[cursor : token.span[0]])
+            cursor = token.span[1]
+    return " ".join([*pieces, line[cursor:]])
+
+
+def _opening_date_words(row: list[tuple[str, Box]], convention: DecimalConvention) -> int:
+    """How many words at the row's start are its date ("03/21/2024 Wire transfer ..."): a
+    ledger's rows open with one, and the label is what follows."""
+    for count in (1, 3):  # "03/21/2024", or "21 Mar 2024"
+        written = " ".join(word for word, _ in row[:count])
+        tokens = extract_numbers(written, convention=convention)
+        whole_date = len(tokens) == 1 and tokens[0].kind == NumberKind.DATE
+        if len(row) > count and whole_date and tokens[0].span == (0, len(written)):
+            return count
+    return 0
 
 
 def _cell(token: NumberToken, header: str | None, box: Box | None) -> AmountCell:
