@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preciso_dagster.core.numeric.numbers import (
     DecimalConvention,
@@ -297,3 +299,34 @@ def test_a_comma_and_a_space_on_a_page_whose_decimals_are_points_make_a_list() -
     assert extract_numbers("1, 234", convention=point)[0].ambiguous  # a group OCR spaced?
     assert extract_numbers("24, 25", convention=DecimalConvention(","))[0].ambiguous
     assert extract_numbers("24, 25")[0].ambiguous  # the page does not say
+
+
+# Pieces of pages as OCR and text layers give them, to be run together in any order.
+PAGE_PIECES = (
+    *("12.00", "1,234.56", "(4.50)", "-7", "0", "00", "0.4", "12,5", "1.234,56", "1'234.50"),
+    *("31.03.2024", "03/21/2024", "3/21", "12/31/15", "2024-03-31", "2024年3月31日", "9:30"),
+    *("INV-22", "FY2024", "2024", "#12", "A1", "No.", "21st", "10k", "3bn", "1.2 million"),
+    *("1 200 000", "12 345", "12%", "5%-10%", "1.8-6.3", "1-2", "1/2", "13/45", "7/6", "3½"),
+    *("$12", "€ 3,40", "₩2,034", "W2,034", "USD", "Revenue", "g/L", "x", "(", ",", "..."),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    pieces=st.lists(
+        st.tuples(st.sampled_from(PAGE_PIECES), st.sampled_from(["", " ", "  ", "\t", "\n"])),
+        min_size=1,
+        max_size=6,
+    ),
+    locale=st.sampled_from([None, "en", "fr", "de"]),
+)
+def test_no_digit_is_left_outside_every_listed_number(
+    pieces: list[tuple[str, str]], locale: str | None
+) -> None:
+    # Whatever runs into what ("31.03.2024 12.00", "A10.4", "W2,0343/21"), each digit of the
+    # text lies in some listed number: it may be in doubt, but never dropped.
+    text = "".join(piece + joint for piece, joint in pieces)
+    covered = bytearray(len(text))
+    for token in extract_numbers(text, locale):
+        covered[token.span[0] : token.span[1]] = b"\x01" * (token.span[1] - token.span[0])
+    assert [c for i, c in enumerate(text) if c.isdigit() and not covered[i]] == [], text
