@@ -230,6 +230,7 @@ def test_a_range_or_a_slash_that_is_no_date_stays_numbers() -> None:
     assert [t.raw for t in extract_numbers("pages 3-21")] == ["3", "21"]
     assert [t.raw for t in extract_numbers("1/2/3")] == ["1", "2", "3"]
     assert [t.raw for t in extract_numbers("13/45")] == ["13", "45"]
+    assert [t.raw for t in extract_numbers("a 3 1/2 inch disk")] == ["3", "1", "2"]
 
 
 @pytest.mark.parametrize("date", ["31.03.2024", "03.31.2024", "31/03/2024", "2024-03-31", "9:30"])
