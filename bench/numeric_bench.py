@@ -125,6 +125,7 @@ class Tally:
     review_items: int = 0
     unread_regions: int = 0
     false_regions: int = 0  # unread regions that hold no number of the truth
+    empty_items: int = 0  # review items (of any kind) that hold no number of the truth
     rows: int = 0  # table rows of the truth, and how many came out as line items
     rows_found: int = 0
     findings: list[str] = field(default_factory=list)  # each loss and wrong number, for --show
@@ -134,7 +135,9 @@ class Tally:
     def add(self, other: Tally) -> None:
         for name in ("pages", "truth", "silent_losses", "wrong_verified", "reviewed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("review_items", "unread_regions", "false_regions", "rows", "rows_found"):
+        for name in ("review_items", "empty_items", "unread_regions", "false_regions"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("rows", "rows_found"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.chain_seconds += other.chain_seconds
         self.raw_seconds += other.raw_seconds
@@ -149,7 +152,8 @@ class Tally:
         return (
             f"{name:<32} pages {self.pages:>2} numbers {self.truth:>5}  silent losses "
             f"{share(self.silent_losses)}  wrong verified {share(self.wrong_verified)}  "
-            f"review {share(self.reviewed)}  unread regions {self.unread_regions} "
+            f"review {share(self.reviewed)} in {self.review_items} items "
+            f"({self.empty_items} hold no number)  unread regions {self.unread_regions} "
             f"({self.false_regions} hold no number)  rows {self.rows_found}/{self.rows}"
             f"{timing}"
         )
@@ -204,12 +208,20 @@ def score_page(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
         if id(n) not in used and page.has_ground_truth(n.box):
             tally.wrong_verified += 1
             tally.findings.append(f"wrong: verified where nothing true is: {n}")
-    regions = [n for n in review if n.kind == UNREAD_REGION]
+    empty = [
+        n
+        for n in review
+        if page.has_ground_truth(n.box) and not any(_overlaps(n.box, box) for _, box in page.truth)
+    ]
     tally.review_items = len(review)
+    tally.empty_items = len(empty)
+    regions = [n for n in review if n.kind == UNREAD_REGION]
     tally.unread_regions = len(regions)
     tally.false_regions = sum(
         1 for n in regions if not any(_overlaps(n.box, box) for _, box in page.truth)
     )
+    for n in empty:
+        tally.findings.append(f"review item holding no true number: {n}")
     return tally
 
 

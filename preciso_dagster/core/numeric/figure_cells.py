@@ -6,8 +6,10 @@ and the page shows its font in the numbers it writes without doubt. A monospaced
 a hyphen, colon or slash between two digits ("2021-06-04", "09:00", "4.0-10.0") in a cell of
 its own too: the digits either side stand two digit pitches apart. A proportional font sets
 those marks narrower than a digit (1.5 to 1.7 pitches), and a point closed up to its digits
-at 1.5. So a page is judged monospaced only when several such marks stand two pitches apart
-and none stands nearer; then "3. 9" whose digits stand two pitches apart is "3.9", and one
+at 1.5. A number read with two marks or more and no space between them ("42.837,04") is
+evidence too: in a proportional face, each mark would need a space after it to stand two
+pitches apart. So a page is judged monospaced only when several such marks stand two pitches
+apart and none stands nearer; then "3. 9" whose digits stand two pitches apart is "3.9", and one
 whose digits stand three apart ("3.  9", a real space) is not.
 """
 
@@ -180,6 +182,7 @@ def figure_cells(ink: np.ndarray, *readings: OcrResult) -> FigureCells:
     pitch = median(pitches)
     spans = [span for word in measured for span in _mark_spans(word, pitch).values()]
     evidence = sum(mark in "-:/" and _in_cell(span) for mark, span in spans)
+    evidence += sum(_grouped_in_cells(word, pitch) for word in measured)
     monospaced = evidence >= MIN_EVIDENCE and all(span >= PROPORTIONAL_SPAN for _, span in spans)
     return FigureCells(ink, monospaced, pitch)
 
@@ -208,6 +211,13 @@ def _mark_spans(word: _MeasuredWord, pitch: float) -> dict[int, tuple[str, float
         for i in range(1, len(text) - 1)
         if text[i] in _SEPARATORS and text[i - 1].isdigit() and text[i + 1].isdigit()
     }
+
+
+def _grouped_in_cells(word: _MeasuredWord, pitch: float) -> bool:
+    """A number read with two marks or more and no space ("42.837,04", "1.914.320"), every
+    mark's digits two pitches apart: a proportional face would need a space after each."""
+    spans = _mark_spans(word, pitch).values()
+    return len(spans) >= 2 and all(_in_cell(span) for _, span in spans)
 
 
 def _digit_pitches(word: _MeasuredWord) -> list[float]:

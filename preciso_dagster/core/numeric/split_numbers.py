@@ -291,16 +291,13 @@ def with_joined_words(
     for "17,647.61"), so that rows rebuilt from the words read the number whole.
     Words of digits and marks are replaced only when the number, itself without letters,
     holds all their digits (`_holds_pieces`): words of other numbers, and of dates, stay."""
+    boxes, plain = _word_arrays(words)
     for number in numbers:
         if not number.verified or number.kind != NUMBER or number.box is None:
             continue
         if _LETTER.search(number.raw):
             continue  # a date ("9 April 2019"): its words are not pieces of it
-        inside = [
-            i
-            for i, (text, box) in enumerate(words)
-            if not _LETTER.search(text) and mostly_inside(_int_box(box), number.box)
-        ]
+        inside = np.flatnonzero(plain & _mostly_inside_of(boxes, number.box)).tolist()
         pieces = [_digits(words[i][0]) for i in inside if _DIGIT_RUN.search(words[i][0])]
         digits = _digits(number.raw)
         if not pieces or pieces == [digits] or not _holds_pieces(digits, pieces):
@@ -310,8 +307,22 @@ def with_joined_words(
         words = [
             joined if i == inside[0] else w for i, w in enumerate(words) if i not in inside[1:]
         ]
+        boxes, plain = _word_arrays(words)
     return words
 
 
-def _int_box(box: tuple[float, float, float, float]) -> Box:
-    return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+def _word_arrays(
+    words: list[tuple[str, tuple[float, float, float, float]]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The words' boxes in whole pixels (one row each), and which words hold no letter."""
+    boxes = np.array([box for _, box in words], dtype=float).reshape(-1, 4).astype(int)
+    plain = np.array([not _LETTER.search(text) for text, _ in words], dtype=bool)
+    return boxes, plain
+
+
+def _mostly_inside_of(boxes: np.ndarray, box: Box) -> np.ndarray:
+    """`mostly_inside(row, box)` for every row of `boxes` at once."""
+    width = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
+    height = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return np.asarray((width > 0) & (height > 0) & (2 * width * height >= area))

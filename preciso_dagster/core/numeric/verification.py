@@ -378,6 +378,8 @@ def confirm_disputed(
             number.readings[f"{name}@crop"] = crop_token.raw
         if _only_marks_differ(token, number.readings.values(), convention):
             continue  # "30,801" on the page, "30.801" on both crops: a mark's shape decides
+        if _sign_outside_crop(token, number.readings.values(), convention):
+            continue  # "-92.437,84" on the page, "92.437,84" on both crops: a person decides
         if len(set(crop_keys) | page_readers) < 2:
             continue
         primary, primary_raw = next(iter(number.readings.items()))
@@ -450,6 +452,20 @@ def _only_marks_differ(
         and other.kind == token.kind  # "bar1" is a word with a digit in it, not a mark dispute
         and _digits(other.raw) == _digits(token.raw)
         and _negative(other.raw) == _negative(token.raw)  # a sign is the crop's to settle
+        for raw in readings
+        if raw
+        for other in extract_numbers(raw, convention=convention)
+    )
+
+
+def _sign_outside_crop(
+    token: NumberToken, readings: Iterable[str | None], convention: DecimalConvention
+) -> bool:
+    """A reading has `token`'s digits with a minus the crops did not read. A minus set in a
+    cell of its own stands apart from the digits, outside a crop of the digits (the primary
+    engine's box, without it): a crop that shows no sign cannot say there is none."""
+    return not token.negative and any(
+        other.negative and _digits(other.raw) == _digits(token.raw)
         for raw in readings
         if raw
         for other in extract_numbers(raw, convention=convention)
