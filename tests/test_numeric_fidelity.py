@@ -473,6 +473,26 @@ def test_a_digit_the_other_engine_read_inside_a_longer_token_is_not_settled_by_i
     assert three.verified and three.readings["rapidocr"] == "3YearFixed"
 
 
+@pytest.mark.parametrize(("drawn", "kept"), [("g/L", False), ("7/6", True), ("on", False)])
+def test_a_word_one_engine_read_as_a_number_leaves_the_list_when_every_crop_reads_it(
+    drawn: str, kept: bool
+) -> None:
+    # Seen on seed-8080 lab reports and transcripts: RapidOCR alone read the unit "g/L" as
+    # "7/6" and "on" as "0n", Tesseract read words there; each was a review item holding no
+    # number. Both engines reading the same word on the enlarged crop say there is none; where
+    # a number is drawn, the crops read digits and it stays to be settled.
+    image, (box,) = _drawn_numbers([drawn], size=12)
+    left, top, right, bottom = (int(v) for v in box)
+    reading = {"g/L": "7/6", "7/6": "7/6", "on": "0n"}[drawn]
+    primary = OcrResult((OcrLine("mmol", (left - 90, top, left - 40, bottom), 0.9),))
+    secondary = OcrResult((OcrLine(reading, (left, top, right, bottom), 0.9),))
+    numbers = verify_numbers("tesseract", primary, "rapidocr", secondary, POINT)
+    assert [(n.raw, n.span, n.verified) for n in numbers] == [(reading, None, False)]
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    confirm_disputed(image, proportional(image), numbers, engines, POINT)
+    assert [n.raw for n in numbers] == ([reading] if kept else [])
+
+
 def test_the_parts_of_a_number_the_other_engine_read_whole_are_not_settled_by_crops() -> None:
     # Seen on an unseen corpus page: Tesseract split "2,987,268" in two, RapidOCR read it
     # whole. The tail's own crop reads "268" in both engines (verified wrong, before); a crop

@@ -425,6 +425,7 @@ def _verify_page_numbers(
     numbers = verify_numbers(page.engine, result, second_name, second, convention)
     listed, agreed = len(numbers), sum(n.verified for n in numbers)
     confirmed = confirm_disputed(unruled, cells, numbers, engines, convention)
+    words = listed - len(numbers)  # one engine's numbers that both engines' crops read as words
     confirmed += marks_in_their_own_cell(ink, numbers, convention)
     joined, page.text = join_split_numbers(unruled, cells, page.text, numbers, engines, convention)
     confirmed += joined
@@ -445,7 +446,7 @@ def _verify_page_numbers(
             f"second reading for number verification ({agreed}/{listed} "
             f"numbers agree, {confirmed} more confirmed by a third reading of their crops "
             "(turned level when set sideways) or by their ink, "
-            f"{len(regions)} unread regions)",
+            f"{words} read as words on their crops, {len(regions)} unread regions)",
             round(second.confidence, 4),
             round(time.perf_counter() - started, 4),
         )

@@ -333,8 +333,10 @@ def confirm_disputed(
     every engine. The number is verified when the crop readings agree with each other on one
     number and two different engines have read that number (on the crop or on the page).
     When that outvotes what the primary engine read, `raw` takes the agreed writing and the
-    caller corrects the page text (`corrected_text`). `cells`: the page's figures, measured
-    in its ink (`figure_cells`). Returns how many were confirmed."""
+    caller corrects the page text (`corrected_text`). A number outside the page text that
+    every crop reads as one same word is no number, and leaves the list
+    (`_a_word_on_every_crop`). `cells`: the page's figures, measured in its ink
+    (`figure_cells`). Returns how many were confirmed."""
     ink = cells.ink
     # Each crop shows the whole number, carried on through its marks ("3.725" of "3.725.579").
     crop_boxes = {
@@ -357,7 +359,11 @@ def confirm_disputed(
     ]
     crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
     confirmed = 0
+    words = []
     for index, number in enumerate(disputed):
+        if _a_word_on_every_crop(number, [texts[index] for texts in crop_texts.values()]):
+            words.append(number)
+            continue
         crop_keys: dict[str, NumberToken] = {}
         for name, texts in crop_texts.items():
             reading = cells.closed_crop_reading(crop_boxes[id(number)], texts[index])
@@ -393,7 +399,19 @@ def confirm_disputed(
         number.value = number_value(token)
         number.verified, number.reason = True, None
         confirmed += 1
+    numbers[:] = [n for n in numbers if not any(n is word for word in words)]
     return confirmed
+
+
+def _a_word_on_every_crop(number: PageNumber, crop_texts: list[str]) -> bool:
+    """Only the secondary engine read a number here, outside the page text ("7/6" where the
+    primary read the unit "g/L"), and every engine reads the same word, without a digit, on the
+    enlarged crop: two engines agree there is no number, as they must to verify one."""
+    words = {re.sub(r"\s", "", text).casefold() for text in crop_texts}
+    if number.span is not None or len(crop_texts) < 2 or len(words) != 1:
+        return False
+    word = words.pop()  # two letters at least: a word, not one glyph read as a letter
+    return sum(c.isalpha() for c in word) >= 2 and not any(c.isdigit() for c in word)
 
 
 def marks_in_their_own_cell(
