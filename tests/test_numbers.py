@@ -233,6 +233,15 @@ def test_a_range_or_a_slash_that_is_no_date_stays_numbers() -> None:
     assert [t.raw for t in extract_numbers("a 3 1/2 inch disk")] == ["3", "1", "2"]
 
 
+def test_a_dash_beside_another_number_is_read_as_beside_its_digits() -> None:
+    # A skewed scan's "(818) 708-8131TELEX": the dash before the code is no trailing minus.
+    tokens = extract_numbers("(818) 708-8131TELEX")
+    assert [(t.raw, t.value) for t in tokens[1:]] == [("708", Decimal("708")), ("8131TELEX", None)]
+    # "19- 2024-03-31": a trailing minus or a range's dash, as before a plain number.
+    (minus, _) = extract_numbers("19- 2024-03-31")
+    assert minus.raw == "19-" and minus.ambiguous
+
+
 @pytest.mark.parametrize("date", ["31.03.2024", "03.31.2024", "31/03/2024", "2024-03-31", "9:30"])
 def test_an_amount_right_after_a_date_is_listed(date: str) -> None:
     tokens = extract_numbers(f"TAXI {date} 12.00 (4.50)")

@@ -85,16 +85,16 @@ _TOKEN = re.compile(
     rf"""
     (?=[\d(\-+△▲{CURRENCY_SYMBOLS}A-Z])
     (?P<open>\()?
-    (?P<sign>(?<![\d%])-|[+△▲])?  # "1.8-6.3", "5%-10%": a range's dash, not a minus
+    (?P<sign>(?<![\d%\x00])-|[+△▲])?  # "1.8-6.3", "5%-10%": a range's dash, not a minus
     (?P<pre>(?:[{CURRENCY_SYMBOLS}]|{_CODE})\ ?)?
-    (?P<sign2>(?<![\d%])-)?
+    (?P<sign2>(?<![\d%\x00])-)?
     (?P<core>{_NUMBER_CORE})
     (?P<cjk>(?:\ ?[{_CJK_UNIT}]+(?:\ ?\d+(?:,\d{{3}})*\ ?[{_CJK_UNIT}]+)*)?)
     (?P<scale>\ ?(?:thousand|million|billion|trillion|mio|mn|bn|tn)(?![A-Za-z])
               |[kKmMbB](?![A-Za-z]))?
     (?P<percent>\ ?%)?
     (?P<post>\ ?(?:[{CURRENCY_SYMBOLS}]|원|円|元|(?:{_CODE})(?![A-Za-z])))?
-    (?P<tminus>-(?![\d]))?
+    (?P<tminus>-(?![\d\x00]))?  # "\x00": `_CLAIMED`, held by another number
     (?P<close>\))?
     """,
     re.VERBOSE,
@@ -334,7 +334,9 @@ def _among_letters(token: NumberToken, folded: str, offset: int) -> NumberToken:
     return token
 
 
-_CLAIMED = "\x00"  # stands in for a character another kind of number already holds
+# Stands in for a character another kind of number already holds; a dash beside it is read
+# as beside a digit ("708-8131TELEX": a dash between numbers, not a trailing minus).
+_CLAIMED = "\x00"
 # Unit-bearing numbers ("12.5m", "3bn", "10k") look like identifiers but are amounts.
 _IDENTIFIER_EXCLUSIONS = re.compile(
     r"^\d+(?:[.,]\d+)?(?:k|m|mn|bn|b|tn|K|M|B)$|^\d+(?:st|nd|rd|th)$"
@@ -434,7 +436,7 @@ def _amount(
     if negative:
         value = -value
         alternatives = tuple(-alternative for alternative in alternatives)
-    if groups["tminus"] and _GAP_THEN_DIGIT.match(match.string, end):
+    if groups["tminus"] and _GAP_THEN_DIGIT.match(text, end):
         alternatives = (*alternatives, -value)  # "19- 105": a trailing minus or a range's dash
     kind = NumberKind.PERCENT if groups["percent"] else NumberKind.AMOUNT
     bare = not (signs or scale or groups["pre"] or groups["post"])
