@@ -258,11 +258,13 @@ def extract_numbers(
     convention = convention or convention_for(text, locale)
     tokens: list[NumberToken] = []
     taken = bytearray(len(folded))
+    claimed: list[tuple[int, int]] = []
 
     def claim(start: int, end: int) -> bool:
         if any(taken[start:end]):
             return False
         taken[start:end] = b"\x01" * (end - start)
+        claimed.append((start, end))
         return True
 
     for match in _DATE.finditer(folded):
@@ -309,7 +311,7 @@ def extract_numbers(
             )
     # Amounts are read around what is already claimed: "31.03.2024 12.00" is a date, then 12.00
     # (an amount matched across the date would be refused, and 12.00 lost with it).
-    unclaimed = "".join(_CLAIMED if taken[i] else ch for i, ch in enumerate(folded))
+    unclaimed = _masked(folded, claimed)
     position = 0
     while found := _TOKEN.search(unclaimed, position):
         token, position = _amount(text, found, convention, offset)
@@ -332,6 +334,15 @@ def _among_letters(token: NumberToken, folded: str, offset: int) -> NumberToken:
     ):
         return token._replace(doubtful=True)
     return token
+
+
+def _masked(folded: str, spans: list[tuple[int, int]]) -> str:
+    """`folded` with each of the (disjoint) spans written over by `_CLAIMED`."""
+    pieces, cursor = [], 0
+    for start, end in sorted(spans):
+        pieces += [folded[cursor:start], _CLAIMED * (end - start)]
+        cursor = end
+    return "".join([*pieces, folded[cursor:]])
 
 
 # Stands in for a character another kind of number already holds; a dash beside it is read
