@@ -231,6 +231,8 @@ def test_a_range_or_a_slash_that_is_no_date_stays_numbers() -> None:
     assert [t.raw for t in extract_numbers("1/2/3")] == ["1", "2", "3"]
     assert [t.raw for t in extract_numbers("13/45")] == ["13", "45"]
     assert [t.raw for t in extract_numbers("a 3 1/2 inch disk")] == ["3", "1", "2"]
+    assert [t.raw for t in extract_numbers("12 3/4%")] == ["12", "3", "4%"]
+    assert [t.raw for t in extract_numbers("AIRFARE 3/21 3/24")] == ["3/21", "3/24"]
 
 
 def test_a_dash_beside_another_number_is_read_as_beside_its_digits() -> None:

@@ -109,8 +109,7 @@ _DATE = re.compile(
       | (?P<mdy>(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{2})
       | (?P<short_year>(?:0?[1-9]|[12]\d|3[01])(?P<mark>[/.])(?:0?[1-9]|[12]\d|3[01])(?P=mark)\d{2}
             (?![\d.,/]))  # "12/31/15", "31.12.15"
-      | (?<!\d\ )(?P<month_day>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/]))  # "3/21",
-        # but not the fraction of "3 1/2"
+      | (?P<month_day>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\d/]))  # "3/21"
       | (?P<cjk>(?:19|20)\d{2}\s?[年년]\s?\d{1,2}\s?[月월](?:\s?\d{1,2}\s?[日일])?)
       | (?P<named>(?:\d{1,2}\s)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?
             \s(?:\d{1,2},?\s)?(?:19|20)\d{2})
@@ -120,6 +119,9 @@ _DATE = re.compile(
     """,
     re.VERBOSE,
 )
+# A whole number and a space, on its own (not the end of "3/21 "), before a month/day.
+_WHOLE_BEFORE_FRACTION = re.compile(r"(?:^|[^\d/.,\-])\d+ $")
+_FRACTION_REACH = 12  # characters looked at before a month/day
 _IDENTIFIER = re.compile(
     r"(?<![\w.,])(?:[A-Za-z#]+[-/]?\d[\w/-]*|\d+[A-Za-z][\w-]*|\d{2,}(?:-\d{2,}){2,})(?![\w])"
 )
@@ -268,6 +270,9 @@ def extract_numbers(
         return True
 
     for match in _DATE.finditer(folded):
+        before = folded[max(0, match.start() - _FRACTION_REACH) : match.start()]
+        if match.group("month_day") and _WHOLE_BEFORE_FRACTION.search(before):
+            continue  # "3 1/2": a fraction's numbers, not a date
         if claim(*match.span()):
             raw = text[match.start() : match.end()]
             tokens.append(
