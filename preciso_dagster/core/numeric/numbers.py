@@ -260,13 +260,11 @@ def extract_numbers(
     convention = convention or convention_for(text, locale)
     tokens: list[NumberToken] = []
     taken = bytearray(len(folded))
-    claimed: list[tuple[int, int]] = []
 
     def claim(start: int, end: int) -> bool:
         if any(taken[start:end]):
             return False
         taken[start:end] = b"\x01" * (end - start)
-        claimed.append((start, end))
         return True
 
     for match in _DATE.finditer(folded):
@@ -316,7 +314,7 @@ def extract_numbers(
             )
     # Amounts are read around what is already claimed: "31.03.2024 12.00" is a date, then 12.00
     # (an amount matched across the date would be refused, and 12.00 lost with it).
-    unclaimed = _masked(folded, claimed)
+    unclaimed = _masked(folded, taken)
     position = 0
     while found := _TOKEN.search(unclaimed, position):
         token, position = _amount(text, found, convention, offset)
@@ -341,10 +339,11 @@ def _among_letters(token: NumberToken, folded: str, offset: int) -> NumberToken:
     return token
 
 
-def _masked(folded: str, spans: list[tuple[int, int]]) -> str:
-    """`folded` with each of the (disjoint) spans written over by `_CLAIMED`."""
+def _masked(folded: str, taken: bytearray) -> str:
+    """`folded` with each character `taken` marks written over by `_CLAIMED`."""
     pieces, cursor = [], 0
-    for start, end in sorted(spans):
+    for run in _TAKEN_RUN.finditer(taken):
+        start, end = run.span()
         pieces += [folded[cursor:start], _CLAIMED * (end - start)]
         cursor = end
     return "".join([*pieces, folded[cursor:]])
@@ -353,6 +352,7 @@ def _masked(folded: str, spans: list[tuple[int, int]]) -> str:
 # Stands in for a character another kind of number already holds; a dash beside it is read
 # as beside a digit ("708-8131TELEX": a dash between numbers, not a trailing minus).
 _CLAIMED = "\x00"
+_TAKEN_RUN = re.compile(rb"\x01+")
 # Unit-bearing numbers ("12.5m", "3bn", "10k") look like identifiers but are amounts.
 _IDENTIFIER_EXCLUSIONS = re.compile(
     r"^\d+(?:[.,]\d+)?(?:k|m|mn|bn|b|tn|K|M|B)$|^\d+(?:st|nd|rd|th)$"
