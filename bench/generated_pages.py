@@ -215,19 +215,28 @@ def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage
 
 
 def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
-    """A table with every cell bordered: Tesseract is known to garble ruled tables."""
+    """A table with every cell bordered: Tesseract is known to garble ruled tables. Every
+    other page rules its rows with dashes, a solid rule every fourth row, and adds a column
+    of small counts; its rows are tight, the digits near the rules, as traffic statistics set
+    them."""
+    dashed = index % 2 == 1
     canvas = Canvas(DecimalConvention("."))
     canvas.text(72, 72, "Schedule of fees", 13)
-    top, row_height, edges = 90.0, 22.0, (60.0, 250.0, 370.0, 490.0)
+    top, row_height = 90.0, 13.5 if dashed else 22.0
+    edges = (60.0, 250.0, 370.0, 490.0, 550.0) if dashed else (60.0, 250.0, 370.0, 490.0)
     rows = 12
     for row in range(rows + 1):
+        solid = not dashed or row % 4 == 0 or row == rows
         canvas.page.draw_line(
-            (edges[0], top + row * row_height), (edges[-1], top + row * row_height)
+            (edges[0], top + row * row_height),
+            (edges[-1], top + row * row_height),
+            dashes=None if solid else "[4 2] 0",
+            width=1.0 if solid else 0.8,
         )
     for edge in edges:
-        canvas.page.draw_line((edge, top), (edge, top + rows * row_height))
+        canvas.page.draw_line((edge, top), (edge, top + rows * row_height), width=1.0)
     for row, label in enumerate(rng.sample(LABELS, rows)):
-        baseline = top + row * row_height + 15
+        baseline = top + (row + 1) * row_height - (3 if dashed else 7)
         canvas.label(edges[0] + 6, baseline, label)
         canvas.number(
             edges[2] - 6,
@@ -238,6 +247,10 @@ def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
         canvas.number(
             edges[3] - 6, baseline, f"{rng.randint(0, 99)}.{rng.randint(0, 99):02d}%", right=True
         )
+        if dashed:
+            canvas.number(
+                edges[4] - 2, baseline, str(rng.choice((0, 1, 3, 7, 19, 101))), right=True
+            )
     return canvas.finish(f"ruled-{index}", "ruled tables")
 
 

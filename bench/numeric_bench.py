@@ -26,7 +26,7 @@ import pymupdf
 from PIL import Image
 
 from bench.corpus import CORPUS, corpus_text_layer_pages, real_scans, text_layer_texts
-from bench.generated_pages import generated_pages
+from bench.generated_pages import GeneratedPage, generated_pages
 from preciso_dagster.core.engines import (
     Box,
     OcrEngine,
@@ -309,15 +309,17 @@ def row_recall(truth: list[tuple[str, list[str]]], page: PageRecord) -> tuple[in
 
 
 def generated_scored_pages(per_class: int, dpi: int, seed: int = 7) -> list[ScoredPage]:
-    pages = []
-    for page in generated_pages(per_class, seed):
-        with pymupdf.open(stream=page.pdf) as document:
-            image = _render(document[0], dpi)
-        scale = dpi / 72
-        truth = [(_truth_key(number.token), _scaled(number.rect, scale)) for number in page.truth]
-        rows = [(row.label, [_truth_key(token) for token in row.amounts]) for row in page.rows]
-        pages.append(ScoredPage(page.name, page.document_class, image, truth, dpi, rows=rows))
-    return pages
+    return [scored_generated_page(page, dpi) for page in generated_pages(per_class, seed)]
+
+
+def scored_generated_page(page: GeneratedPage, dpi: int) -> ScoredPage:
+    """A generated page as a scan at `dpi`, with the truth recorded while drawing it."""
+    with pymupdf.open(stream=page.pdf) as document:
+        image = _render(document[0], dpi)
+    scale = dpi / 72
+    truth = [(_truth_key(number.token), _scaled(number.rect, scale)) for number in page.truth]
+    rows = [(row.label, [_truth_key(token) for token in row.amounts]) for row in page.rows]
+    return ScoredPage(page.name, page.document_class, image, truth, dpi, rows=rows)
 
 
 def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:

@@ -44,6 +44,7 @@ from preciso_dagster.core.numeric.verification import (
     verify_numbers,
 )
 from preciso_dagster.core.numeric.word_boxes import fitted_to_ink, split_range_words
+from preciso_dagster.core.numeric.written_in import with_numbers_written_in
 from preciso_dagster.core.pages import AttemptRecord, DocumentPages, PageRecord, WordRecord
 
 if TYPE_CHECKING:
@@ -435,6 +436,7 @@ def _verify_page_numbers(
     confirmed += turned
     page.text = corrected_text(page.text, numbers)
     page.words = with_joined_words(page.words, numbers)
+    page.text, page.words = with_numbers_written_in(page.text, page.words, numbers)
     page.ocr_numbers = numbers + [
         PageNumber("", None, None, box, False, {}, "ink here was read by no engine", UNREAD_REGION)
         for box in regions

@@ -62,12 +62,34 @@ def rule_mask(image: Image.Image) -> np.ndarray:
     # side first, it runs on, and the stub left after the step is a rule too, not a "1".
     across = np.asarray(cv2.dilate(ink, np.ones((3, 1), np.uint8)))
     along = np.asarray(cv2.dilate(ink, np.ones((1, 3), np.uint8)))
-    rules = np.asarray(cv2.morphologyEx(across, cv2.MORPH_OPEN, horizontal)) | np.asarray(
-        cv2.morphologyEx(along, cv2.MORPH_OPEN, vertical)
-    )
-    rules &= ink
-    rules |= _dashed_rules(ink)
+    level = np.asarray(cv2.morphologyEx(across, cv2.MORPH_OPEN, horizontal), np.uint8) & ink
+    level |= _dashed_rules(ink)
+    upright = np.asarray(cv2.morphologyEx(along, cv2.MORPH_OPEN, vertical), np.uint8) & ink
+    rules = level | upright | _stubs(ink, level, upright)
     return cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _stubs(ink: np.ndarray, level: np.ndarray, upright: np.ndarray) -> np.ndarray:
+    """Pixels of the dashes that meet a vertical rule. Joined to the rule, such a dash is no
+    dash of its own; once the rule is gone, it is left as a flat stub on the line of its
+    dashed rule, which would read as a lost minus beside the next number."""
+    kernel = np.ones((3, 3), np.uint8)
+    left = ink & (np.asarray(cv2.dilate(level | upright, kernel), np.uint8) == 0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
+    thin = max(2, round(ink.shape[0] * DASH_THICKNESS))
+    beside_rule = np.asarray(cv2.dilate(upright, np.ones((5, 5), np.uint8))) > 0
+    rule_rows = np.asarray(cv2.dilate(level, np.ones((3, 1), np.uint8)).any(axis=1))
+    stubs = np.zeros(count, bool)
+    for label in range(1, count):
+        x, y, width, height = (int(v) for v in stats[label, :4])
+        if height > thin or width < 2 * height or not rule_rows[y : y + height].any():
+            continue
+        stubs[label] = bool(
+            beside_rule[y : y + height, x : x + width][
+                labels[y : y + height, x : x + width] == label
+            ].any()
+        )
+    return np.asarray(stubs[labels] & (labels > 0), np.uint8)
 
 
 def _dashed_rules(ink: np.ndarray) -> np.ndarray:

@@ -129,7 +129,8 @@ _IDENTIFIER = re.compile(
 _POINT_EVIDENCE = re.compile(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}|\d,\d{3},\d{3}")
 _COMMA_EVIDENCE = re.compile(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3}\.\d{3}")
 _MARK_THEN_DIGITS = {mark: re.compile(rf"(?<=\d)\{mark}(\d+)") for mark in ",."}
-# How much more often one way of grouping must show than the other to be the page's.
+# How much more often one way (of marking decimals, of grouping digits) must show than the
+# other to be the page's.
 DOMINANCE, MIN_DOMINANT = 4, 3
 _SPACE_GROUPING_EVIDENCE = re.compile(
     r"(?<![\d.,])\d{1,3}(?:[ \u00a0]\d{3})+[.,]\d{1,2}(?!\d)|\d\u00a0\d{3}(?!\d)"
@@ -211,10 +212,24 @@ def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
     folded = fold(text)
     point = len(_POINT_EVIDENCE.findall(folded))
     comma = len(_COMMA_EVIDENCE.findall(folded))
-    mark: str | None = "." if point and not comma else "," if comma and not point else None
-    if mark is None and not (point or comma):
+    if point or comma:
+        # One misread ("0,0" for "0.0") does not unsettle a page of "99.2" and "100.0".
+        point_wins = _the_page_way(point, comma)
+        mark = None if point_wins is None else "." if point_wins else ","
+    else:
         mark = _mark_by_groups(folded)
     return DecimalConvention(mark, _space_grouping(folded))
+
+
+def _the_page_way(one: int, other: int) -> bool | None:
+    """Whether a page shows one way (`one` times) rather than another (`other` times): the
+    only way seen, or seen at least MIN_DOMINANT times and DOMINANCE times as often as the
+    other; None when neither is the page's."""
+    if bool(one) != bool(other):
+        return bool(one)
+    if max(one, other) >= MIN_DOMINANT and max(one, other) >= DOMINANCE * min(one, other):
+        return one > other
+    return None
 
 
 def _mark_by_groups(folded: str) -> str | None:
@@ -231,18 +246,11 @@ def _mark_by_groups(folded: str) -> str | None:
 
 def _space_grouping(folded: str) -> bool | None:
     """Spaces group digits when the text shows it ("1 200,50", a no-break space between
-    digit groups) and marks do not; not when marks group; unknown otherwise. A way seen at
-    least MIN_DOMINANT times, and DOMINANCE times as often as the other, is the page's: one
-    "3 975,19" OCR read as "3.975,19" does not unsettle a page of "76 316,81"."""
+    digit groups) and marks do not; not when marks group; unknown otherwise. One "3 975,19"
+    OCR read as "3.975,19" does not unsettle a page of "76 316,81" (`_the_page_way`)."""
     spaced = len(_SPACE_GROUPING_EVIDENCE.findall(folded))
     marked = len(_MARK_GROUPING_EVIDENCE.findall(folded))
-    if bool(spaced) != bool(marked):
-        return bool(spaced)
-    if max(spaced, marked) >= MIN_DOMINANT and max(spaced, marked) >= DOMINANCE * min(
-        spaced, marked
-    ):
-        return spaced > marked
-    return None
+    return _the_page_way(spaced, marked)
 
 
 def extract_numbers(
