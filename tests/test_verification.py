@@ -41,3 +41,26 @@ def test_a_number_box_comes_from_its_word_box_when_the_engine_gives_one() -> Non
         "tesseract", OcrResult((line,)), "rapidocr", _reading("Idaho 1,944,000")
     )
     assert number.verified and number.box == (600, 200, 700, 230)
+
+
+def test_a_line_read_twice_gives_its_agreed_number_once() -> None:
+    # Seen on an unseen corpus page: Tesseract put "9" and "6.09%" on two lines over one
+    # printed "6.09%". The "9" took RapidOCR's "6.09%" as its counterpart, and both of
+    # Tesseract's numbers went to review: 8 review items for 4 numbers both engines read alike.
+    primary = OcrResult(
+        (
+            OcrLine("9", (788, 272, 853, 300), 0.9),
+            OcrLine("6.09%", (789, 277, 857, 296), 0.9),
+        )
+    )
+    secondary = OcrResult((OcrLine("6.09%", (790, 276, 856, 297), 0.9),))
+    (number,) = verify_numbers("tesseract", primary, "rapidocr", secondary)
+    assert (number.raw, number.verified, number.span) == ("6.09%", True, (2, 7))
+
+
+def test_a_number_inside_another_on_the_same_line_is_not_a_second_reading() -> None:
+    # "2019" under a verified date, or a short number beside a long one, stays listed.
+    primary = OcrResult((OcrLine("12 1,250.00", (100, 200, 400, 230), 0.9),))
+    secondary = OcrResult((OcrLine("17 1,250.00", (100, 200, 400, 230), 0.9),))
+    numbers = verify_numbers("tesseract", primary, "rapidocr", secondary)
+    assert [(n.raw, n.verified) for n in numbers] == [("12", False), ("1,250.00", True)]

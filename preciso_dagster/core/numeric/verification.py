@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from preciso_dagster.core.boxes import union_of
-from preciso_dagster.core.engines import Box, OcrEngine, OcrResult
+from preciso_dagster.core.engines import Box, OcrEngine, OcrLine, OcrResult
 from preciso_dagster.core.numeric.coverage import (
     beside,
     mark_in_own_cell,
@@ -193,26 +193,32 @@ def verify_numbers(
         for token, span in _confirming_tokens(line.text, convention)
     ]
     unused = set(range(len(seconds)))
-    numbers: list[PageNumber] = []
-    offset = 0
-    for line in primary.lines:
-        tokens = ocr_tokens(line.text, convention)
-        boxes = [line.box_of(*token.span) for token in tokens]
-        in_band = [
-            i for i, (_, box) in enumerate(seconds) if box[1] < line.box[3] and line.box[1] < box[3]
-        ]
-        nearby = [
-            [i for i in in_band if _same_place(seconds[i][1], token_box)] for token_box in boxes
-        ]
-        matches: dict[int, int] = {}
-        for position, token in enumerate(tokens):
+    lines = [_PrimaryLine(line, convention, seconds) for line in primary.lines]
+    # Agreements first, page-wide: a line read twice ("9" over "6.09%") must not hand the
+    # second reading's number to the wrong one of its readings.
+    for read in lines:
+        for position, token in enumerate(read.tokens):
             match = next(
-                (i for i in nearby[position] if i in unused and seconds[i][0].key == token.key),
+                (
+                    i
+                    for i in read.nearby[position]
+                    if i in unused and seconds[i][0].key == token.key
+                ),
                 None,
             )
             if match is not None:
-                matches[position] = match
+                read.matches[position] = match
                 unused.discard(match)
+    numbers: list[PageNumber] = []
+    offset = 0
+    for read in lines:
+        line, tokens, boxes, nearby, matches = (
+            read.line,
+            read.tokens,
+            read.boxes,
+            read.nearby,
+            read.matches,
+        )
         line_numbers: list[PageNumber] = []
         agreed: list[bool] = []
         for position, token in enumerate(tokens):
@@ -267,6 +273,7 @@ def verify_numbers(
             )
         numbers.extend(_merge_adjacent_disagreements(line_numbers, agreed, line.text, offset))
         offset += len(line.text) + 1  # lines are joined with "\n"
+    numbers = [n for n in numbers if not _a_second_reading_of(n, numbers)]
     primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
         token, box = seconds[index]
@@ -284,6 +291,43 @@ def verify_numbers(
             )
         )
     return numbers
+
+
+def _a_second_reading_of(number: PageNumber, numbers: list[PageNumber]) -> bool:
+    """The primary engine read this ink twice, on two lines ("9" and "6.09%" over one
+    "6.09%"): `number` is unverified, and a verified number in the same place (each box
+    mostly inside the other) holds all its digits and more. One ink holds one number."""
+    return not number.verified and any(
+        other.verified
+        and other.box is not None
+        and number.box is not None
+        and mostly_inside(number.box, other.box)
+        and mostly_inside(other.box, number.box)
+        and _reads_more(other.raw, number.raw)
+        for other in numbers
+    )
+
+
+class _PrimaryLine:
+    """A line of the primary reading: its numbers, their boxes, the second reading's numbers
+    at the same place as each, and which of those agree with it (filled in by the caller)."""
+
+    def __init__(
+        self,
+        line: OcrLine,
+        convention: DecimalConvention,
+        seconds: list[tuple[NumberToken, Box]],
+    ) -> None:
+        self.line = line
+        self.tokens = ocr_tokens(line.text, convention)
+        self.boxes = [line.box_of(*token.span) for token in self.tokens]
+        in_band = [
+            i for i, (_, box) in enumerate(seconds) if box[1] < line.box[3] and line.box[1] < box[3]
+        ]
+        self.nearby = [
+            [i for i in in_band if _same_place(seconds[i][1], box)] for box in self.boxes
+        ]
+        self.matches: dict[int, int] = {}
 
 
 def _confirming_tokens(
