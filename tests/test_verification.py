@@ -64,3 +64,36 @@ def test_a_number_inside_another_on_the_same_line_is_not_a_second_reading() -> N
     secondary = OcrResult((OcrLine("17 1,250.00", (100, 200, 400, 230), 0.9),))
     numbers = verify_numbers("tesseract", primary, "rapidocr", secondary)
     assert [(n.raw, n.verified) for n in numbers] == [("12", False), ("1,250.00", True)]
+
+
+def test_a_column_of_first_letters_read_downwards_is_no_number() -> None:
+    # Seen on an unseen corpus report: Tesseract read the first letters of a column of
+    # "Layoff" and "Closure" as one word down the page, "QO000g0000", besides reading each
+    # word; every page of the report sent one or two such "numbers" to review.
+    rows = [
+        OcrLine(
+            f"{word} 1{row}",
+            (1688, 100 + 37 * row, 1900, 128 + 37 * row),
+            0.9,
+            (
+                OcrWord(0, len(word), (1688, 100 + 37 * row, 1790, 128 + 37 * row)),
+                OcrWord(len(word) + 1, len(word) + 3, (1850, 100 + 37 * row, 1900, 128 + 37 * row)),
+            ),
+        )
+        for row, word in enumerate(["Layoff", "Closure", "Layoff", "Layoff", "Closure"])
+    ]
+    down = OcrLine(
+        "QO000g0000", (1688, 100, 1706, 276), 0.5, (OcrWord(0, 10, (1688, 100, 1706, 276)),)
+    )
+    numbers = verify_numbers(
+        "tesseract", OcrResult((*rows, down)), "rapidocr", OcrResult(tuple(rows))
+    )
+    assert [(n.raw, n.verified) for n in numbers] == [(f"1{row}", True) for row in range(5)]
+
+
+def test_a_number_only_the_second_reading_has_is_listed_for_review() -> None:
+    primary = OcrResult((OcrLine("Oakland Closure", (10, 100, 300, 128), 0.9),))
+    secondary = OcrResult((OcrLine("Oakland 202 Closure", (10, 100, 300, 128), 0.9),))
+    (number,) = verify_numbers("tesseract", primary, "rapidocr", secondary)
+    assert (number.raw, number.verified, number.span) == ("202", False, None)
+    assert number.readings == {"tesseract": None, "rapidocr": "202"}

@@ -34,6 +34,9 @@ from preciso_dagster.core.pages import NumberRecord
 RESCALE_FACTOR = 1.5
 MIN_OVERLAP = 0.5
 CROP_SCALE = 2
+# A word whose box runs through words of this many lines of a reading is a column read
+# downwards, not a word.
+ACROSS_LINES = 3
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 _PLAIN_DIGITS = re.compile(r"[\d.,'’]+")  # digits and the marks that group them, nothing else
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]{2,})")
@@ -273,7 +276,16 @@ def verify_numbers(
             )
         numbers.extend(_merge_adjacent_disagreements(line_numbers, agreed, line.text, offset))
         offset += len(line.text) + 1  # lines are joined with "\n"
-    numbers = [n for n in numbers if not _a_second_reading_of(n, numbers)]
+    readings_words = [
+        [(index, word.box) for index, line in enumerate(reading.lines) for word in line.words]
+        for reading in (primary, secondary)
+    ]
+    numbers = [
+        n
+        for n in numbers
+        if not _a_second_reading_of(n, numbers)
+        and not any(_read_across_lines(n, words) for words in readings_words)
+    ]
     primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
         token, box = seconds[index]
@@ -306,6 +318,27 @@ def _a_second_reading_of(number: PageNumber, numbers: list[PageNumber]) -> bool:
         and _reads_more(other.raw, number.raw)
         for other in numbers
     )
+
+
+def _read_across_lines(number: PageNumber, words: list[tuple[int, Box]]) -> bool:
+    """An unverified number whose box runs through words of ACROSS_LINES or more lines of a
+    reading, each word running on past it: the engine read a column of the lines' first
+    letters downwards as one word ("QO000g0000" over a column of "Layoff" and "Closure").
+    That ink belongs to those words. (A line of print set sideways is not crossed so: words
+    read on it lie inside its box.)"""
+    if number.verified or number.box is None:
+        return False
+    left, top, right, bottom = number.box
+    crossed = {
+        index
+        for index, box in words
+        if box[0] < right
+        and left < box[2]
+        and box[1] < bottom
+        and top < box[3]
+        and not mostly_inside(box, number.box)
+    }
+    return len(crossed) >= ACROSS_LINES
 
 
 class _PrimaryLine:
