@@ -90,6 +90,7 @@ class Canvas:
         self.size = size  # of labels and of numbers drawn without a size of their own
         self.truth: list[TruthNumber] = []
         self.rows: list[TruthRow] = []
+        self.color = (0.0, 0.0, 0.0)  # of the text drawn next
         if font_file is None:
             font_file = next((path for path in UNICODE_FONTS if path.exists()), None)
         if font_file is not None:
@@ -100,7 +101,9 @@ class Canvas:
 
     def text(self, x: float, y: float, text: str, size: float = 10, rotate: int = 0) -> float:
         """Draw `text` with its baseline at y; returns its width."""
-        self.page.insert_text((x, y), text, fontsize=size, fontname=self.fontname, rotate=rotate)
+        self.page.insert_text(
+            (x, y), text, fontsize=size, fontname=self.fontname, rotate=rotate, color=self.color
+        )
         return self.font.text_length(text, fontsize=size)
 
     def label(self, x: float, y: float, text: str) -> None:
@@ -200,8 +203,13 @@ def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage
         canvas = Canvas(DecimalConvention("."))
         canvas.text(72, 72, "Consolidated statement (in thousands)", 13)
         right_edges = [400 + 80 * column for column in range(columns)]
+        if index % 2 == 1:  # every other page heads its columns in white on a dark band
+            canvas.page.draw_rect((66, 86, right_edges[-1] + 8, 106), color=None, fill=(0.3,) * 3)
+            canvas.color = (1.0, 1.0, 1.0)
+            canvas.text(72, 100, "For the year")
         for column, edge in enumerate(right_edges):
             canvas.number(edge, 100, str(2025 - column), right=True)
+        canvas.color = (0.0, 0.0, 0.0)
         y = 124.0
         for label in rng.sample(LABELS, 12):
             canvas.label(72, y, label)
@@ -210,7 +218,10 @@ def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage
             y += 22
         return canvas.finish(f"columns{columns}-{index}", f"{columns} amount columns")
 
-    generate.__doc__ = f"Statements with {columns} amount columns set close together."
+    generate.__doc__ = (
+        f"Statements with {columns} amount columns set close together; every other page heads"
+        " them in white on a dark band."
+    )
     return generate
 
 

@@ -27,6 +27,7 @@ from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRAC
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
 from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
 from preciso_dagster.core.numeric.figure_cells import figure_cells
+from preciso_dagster.core.numeric.light_print import with_light_print_darkened
 from preciso_dagster.core.numeric.split_numbers import join_split_numbers, with_joined_words
 from preciso_dagster.core.numeric.turned_text import read_turned_text
 from preciso_dagster.core.numeric.verification import (
@@ -326,7 +327,7 @@ def _ocr_page(
         image = image.rotate(-rotation, expand=True)
     # Engines read the page without its ruled lines (Tesseract garbles bordered cells);
     # reviewers' crops come from the page as it is.
-    unruled, _ = without_rules(image)
+    unruled, _ = without_rules(with_light_print_darkened(image))
     readings: dict[str, OcrResult] = {}
     best: tuple[str, OcrResult] | None = None
     for name in config.engine_order:

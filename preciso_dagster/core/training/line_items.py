@@ -30,7 +30,7 @@ T = TypeVar("T")
 # space with the glyphs' side bearings measures 0.4-0.7 heights in OCR word boxes; table
 # columns stand further apart.
 NUMBER_GAP = 0.9
-ROW_SPAN = 2.5
+ROW_SPAN, UPRIGHT = 4.0, 2.0
 _CURRENCY_WORD = re.compile(r"[$€£¥₩%()\-]+|[A-Z]{3}")
 
 
@@ -173,8 +173,9 @@ def _is_cell(word: str) -> bool:
 
 def visual_rows(items: Sequence[T], box_of: Callable[[T], Box]) -> list[list[T]]:
     """Items (words) whose vertical centres fall inside one band are a row, top to bottom,
-    each sorted left to right. A word taller than ROW_SPAN typical word heights (vertical
-    print, a rule read as glyphs) is a row of its own: its band would swallow a table."""
+    each sorted left to right. An upright word taller than ROW_SPAN typical word heights
+    (vertical print, a column of first letters read downwards) is a row of its own: its band
+    would swallow a table."""
     heights = sorted(box_of(item)[3] - box_of(item)[1] for item in items)
     tallest = ROW_SPAN * heights[len(heights) // 2] if heights else 0.0
     rows: list[list[T]] = []
@@ -183,7 +184,7 @@ def visual_rows(items: Sequence[T], box_of: Callable[[T], Box]) -> list[list[T]]
     for item in sorted(items, key=lambda i: ((box_of(i)[1] + box_of(i)[3]) / 2, box_of(i)[0])):
         box = box_of(item)
         centre = (box[1] + box[3]) / 2
-        if box[3] - box[1] > tallest:
+        if box[3] - box[1] > max(tallest, UPRIGHT * (box[2] - box[0])):
             apart.append([item])
         elif bands and bands[-1][0] <= centre <= bands[-1][1]:
             rows[-1].append(item)
