@@ -408,6 +408,49 @@ def line_numbers(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"transcript-{index}", "line numbers")
 
 
+FORM_FIELDS = (
+    "Amount requested",
+    "Annual income",
+    "Monthly rent",
+    "Outstanding balance",
+    "Deposit paid",
+    "Fee enclosed",
+)
+
+
+def form_page(rng: random.Random, index: int) -> GeneratedPage:
+    """A filled-in form: amounts in boxed fields, tick boxes (some ticked), lines to write
+    on and a signature line; all ink no engine reads as text, none of it a number."""
+    canvas = Canvas(DecimalConvention("."))
+    canvas.text(72, 72, "Application for payment", 14)
+    y = 110.0
+    for label in rng.sample(FORM_FIELDS, 5):
+        canvas.label(72, y, label)
+        canvas.page.draw_rect((300, y - 13, 460, y + 5), width=0.8)
+        canvas.number(
+            455, y, _grouped(_amount(rng, 10, 99_999), ",", f"{rng.randint(0, 99):02d}"), right=True
+        )
+        y += 32
+    for question in ("Are you employed?", "Do you own property?", "Have you applied before?"):
+        canvas.text(72, y, question)
+        for offset, answer in ((300, "Yes"), (380, "No")):
+            box = pymupdf.Rect(offset, y - 9, offset + 10, y + 1)
+            canvas.page.draw_rect(box, width=0.8)
+            if rng.random() < 0.5:
+                canvas.page.draw_line(box.tl, box.br, width=0.8)
+                canvas.page.draw_line(box.tr, box.bl, width=0.8)
+            canvas.text(offset + 14, y, answer)
+        y += 28
+    canvas.text(72, y + 10, "Remarks")
+    for line in range(3):
+        canvas.page.draw_line((130, y + 12 + 22 * line), (540, y + 12 + 22 * line), width=0.5)
+    y += 90
+    canvas.text(72, y, "Signature")
+    canvas.page.draw_line((130, y + 2), (330, y + 2), width=0.5)
+    canvas.page.draw_bezier((150, y - 2), (190, y - 20), (230, y + 10), (290, y - 8), width=1.2)
+    return canvas.finish(f"form-{index}", "forms")
+
+
 LAB_TESTS = (
     ("WBC count", "G/L"),
     ("NEU count", "G/L"),
@@ -515,6 +558,7 @@ GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
     "figures in cells": figures_in_cells,
     "varied statements": varied_statements,
     "dated ledgers": dated_ledger,
+    "forms": form_page,
 }
 
 

@@ -225,6 +225,26 @@ def test_ruled_lines_are_not_unread_ink_and_are_taken_off_before_ocr() -> None:
     assert removed > 0 and np.asarray(cleaned).min() == 255
 
 
+def test_a_forms_tick_boxes_and_field_frames_are_not_unread_ink() -> None:
+    # Seen on generated forms: every tick box, and the short sides of every field's frame
+    # (its top and bottom long enough to be rules), was ink nobody read: 42 unread regions on
+    # 4 pages, and each amount beside its frame's side went to review ("a lost digit?").
+    image = Image.new("L", (1700, 2200), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=28)
+    draw.rectangle((830, 360, 1280, 405), outline=0, width=2)  # a field, 450 x 45 px
+    draw.text((1100, 368), "66,186.24", fill=0, font=font)
+    draw.rectangle((832, 724, 862, 754), outline=0, width=2)  # an empty tick box
+    draw.rectangle((1054, 724, 1084, 754), outline=0, width=2)  # a ticked one
+    draw.line((1054, 724, 1084, 754), fill=0, width=2)
+    draw.line((1054, 754, 1084, 724), fill=0, width=2)
+    draw.text((300, 900), "0 8 1", fill=0, font=font)  # glyphs nobody read stay unread
+    unruled, _ = without_rules(image)
+    unread = unread_marks(unruled, [(1095, 362, 1240, 402)], text_height=28)
+    assert [box for box in unread.regions if box[1] < 850] == []
+    assert len([box for box in unread.regions if box[1] >= 850]) == 1
+
+
 def test_a_rule_that_steps_a_pixel_aside_at_a_crossing_is_taken_off_whole() -> None:
     # Seen on a rotated scan of a table drawn cell by cell: the column's border stepped a
     # pixel left at the last row's top rule, the stub below was too short to be a rule, and

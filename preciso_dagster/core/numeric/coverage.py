@@ -34,6 +34,9 @@ MIN_PIXELS = 4  # marks smaller than this on their longer side count only as lon
 MIN_SPECK = 2  # a decimal point at 200 DPI is 2-3 pixels
 MIN_SMALL = 3  # marks smaller than a character that together make small print
 SOLID = 0.7  # share of a mark's box that is ink above which it is a filled shape
+# A tick box: at least MIN_FRAME pixels a side, each side this share inked, and inside it only
+# ink this near (a share of the box) to a diagonal, the cross of a ticked box.
+MIN_FRAME, FRAME_SIDE, DIAGONAL = 8, 0.9, 0.12
 # Glyphs at least this share of a number's typical glyph height are digits (not a comma or
 # point); a digit is about this share of its height wide; digits this many median pitches
 # apart have a space between them (a tabular digit's pitch is about 0.55 em, a space adds
@@ -70,25 +73,32 @@ def rule_mask(image: Image.Image) -> np.ndarray:
 
 
 def _stubs(ink: np.ndarray, level: np.ndarray, upright: np.ndarray) -> np.ndarray:
-    """Pixels of the dashes that meet a vertical rule. Joined to the rule, such a dash is no
-    dash of its own; once the rule is gone, it is left as a flat stub on the line of its
-    dashed rule, which would read as a lost minus beside the next number."""
+    """Pixels of strokes left over once the rules are found that belong to the ruling:
+    - the dash that meets a vertical rule: joined to the rule, it is no dash of its own, and
+      once the rule is gone it is left as a flat stub on its dashed rule's line, which would
+      read as a lost minus beside the next number;
+    - the side of a box too short to be a rule itself (a form's field, a table's short row)
+      running from one rule to another: left, it is a "1" beside the amount in the box."""
     kernel = np.ones((3, 3), np.uint8)
     left = ink & (np.asarray(cv2.dilate(level | upright, kernel), np.uint8) == 0)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
     thin = max(2, round(ink.shape[0] * DASH_THICKNESS))
-    beside_rule = np.asarray(cv2.dilate(upright, np.ones((5, 5), np.uint8))) > 0
+    near = np.ones((5, 5), np.uint8)
+    beside_upright = np.asarray(cv2.dilate(upright, near)) > 0
+    beside_level = np.asarray(cv2.dilate(level, near)) > 0
     rule_rows = np.asarray(cv2.dilate(level, np.ones((3, 1), np.uint8)).any(axis=1))
     stubs = np.zeros(count, bool)
     for label in range(1, count):
         x, y, width, height = (int(v) for v in stats[label, :4])
-        if height > thin or width < 2 * height or not rule_rows[y : y + height].any():
-            continue
-        stubs[label] = bool(
-            beside_rule[y : y + height, x : x + width][
-                labels[y : y + height, x : x + width] == label
-            ].any()
-        )
+        own = labels[y : y + height, x : x + width] == label
+        if height <= thin and width >= 2 * height and rule_rows[y : y + height].any():
+            stubs[label] = bool(beside_upright[y : y + height, x : x + width][own].any())
+        elif width <= thin and height >= 3 * width:  # a side between two level rules
+            ends = beside_level[y : y + height, x : x + width] & own
+            stubs[label] = bool(ends[:width].any() and ends[-width:].any())
+        elif height <= thin and width >= 3 * height:  # a side between two upright rules
+            ends = beside_upright[y : y + height, x : x + width] & own
+            stubs[label] = bool(ends[:, :height].any() and ends[:, -height:].any())
     return np.asarray(stubs[labels] & (labels > 0), np.uint8)
 
 
@@ -175,6 +185,8 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
         pixels = labels[top : top + height, left : left + width] == label
         if read[top : top + height, left : left + width][pixels].mean() > 0.5:
             continue
+        if _a_tick_box(pixels):
+            continue
         box = (left, top, left + width, top + height)
         # Character height, not length: a dash or a rule stub is long and flat.
         (marks if height >= MIN_GLYPH * text_height else small).append(box)
@@ -187,6 +199,26 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     microtext = [box for box in clustered if _count_in(box, small) >= MIN_SMALL]
     specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
     return UnreadInk(_grouped(marks + microtext, text_height), specks)
+
+
+def _a_tick_box(pixels: np.ndarray) -> bool:
+    """A drawn square or rectangle, empty or crossed (a form's tick box): ink along all four
+    sides of its box, square-cornered as no glyph's outline is, and inside nothing but its
+    diagonals."""
+    height, width = pixels.shape
+    if min(height, width) < MIN_FRAME:
+        return False
+    sides = [pixels[:2].any(axis=0), pixels[-2:].any(axis=0)]
+    sides += [pixels[:, :2].any(axis=1), pixels[:, -2:].any(axis=1)]
+    if any(np.mean(side) < FRAME_SIDE for side in sides):
+        return False
+    inset_y, inset_x = max(3, height // 6), max(3, width // 6)
+    rows, columns = np.nonzero(pixels[inset_y:-inset_y, inset_x:-inset_x])
+    if not len(rows):
+        return True
+    down, across = (rows + inset_y) / height, (columns + inset_x) / width
+    on_diagonal = (np.abs(down - across) < DIAGONAL) | (np.abs(down + across - 1) < DIAGONAL)
+    return bool(on_diagonal.mean() >= FRAME_SIDE)
 
 
 def _count_in(region: Box, boxes: list[Box]) -> int:
