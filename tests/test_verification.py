@@ -97,3 +97,24 @@ def test_a_number_only_the_second_reading_has_is_listed_for_review() -> None:
     (number,) = verify_numbers("tesseract", primary, "rapidocr", secondary)
     assert (number.raw, number.verified, number.span) == ("202", False, None)
     assert number.readings == {"tesseract": None, "rapidocr": "202"}
+
+
+def test_a_run_on_number_in_a_tight_table_is_not_a_column_read_downwards() -> None:
+    # Seen on the nics table: Tesseract ran "14,847" and "254" together; its box, widened to
+    # RapidOCR's "14,847", reached 2 px into the rows above and below, and the first rule for
+    # columns read downwards took it for one, and "14,847" was lost silently.
+    primary = OcrResult(
+        (OcrLine("14,847,254", (531, 584, 644, 598), 0.9, (OcrWord(0, 10, (531, 584, 644, 598)),)),)
+    )
+    cells = [
+        ("8,702", (537, 562, 572, 582)),
+        ("376", (610, 562, 644, 582)),
+        ("14,847", (527, 580, 575, 603)),
+        ("9,031", (530, 601, 575, 622)),
+        ("1,151", (600, 601, 644, 622)),
+    ]
+    secondary = OcrResult(
+        tuple(OcrLine(text, box, 0.9, (OcrWord(0, len(text), box),)) for text, box in cells)
+    )
+    numbers = verify_numbers("tesseract", primary, "rapidocr", secondary)
+    assert [(n.raw, n.verified) for n in numbers if n.span is not None] == [("14,847,254", False)]

@@ -34,7 +34,7 @@ from preciso_dagster.core.pages import NumberRecord
 RESCALE_FACTOR = 1.5
 MIN_OVERLAP = 0.5
 CROP_SCALE = 2
-# A word whose box runs through words of this many lines of a reading is a column read
+# A word whose box runs down through words of this many lines of a reading is a column read
 # downwards, not a word.
 ACROSS_LINES = 3
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
@@ -213,6 +213,7 @@ def verify_numbers(
                 read.matches[position] = match
                 unused.discard(match)
     numbers: list[PageNumber] = []
+    counterparts: dict[int, int] = {}  # a number's id: the second reading's number it took
     offset = 0
     for read in lines:
         line, tokens, boxes, nearby, matches = (
@@ -263,29 +264,33 @@ def verify_numbers(
                     else f"{secondary_engine} found no number in this region"
                 )
             agreed.append(match is not None)
-            line_numbers.append(
-                PageNumber(
-                    token.raw,
-                    number_value(token),
-                    (offset + token.span[0], offset + token.span[1]),
-                    box,
-                    reason is None,
-                    {primary_engine: token.raw, secondary_engine: other_raw},
-                    reason,
-                )
+            number = PageNumber(
+                token.raw,
+                number_value(token),
+                (offset + token.span[0], offset + token.span[1]),
+                box,
+                reason is None,
+                {primary_engine: token.raw, secondary_engine: other_raw},
+                reason,
             )
+            line_numbers.append(number)
+            if other is not None:
+                counterparts[id(number)] = other
         numbers.extend(_merge_adjacent_disagreements(line_numbers, agreed, line.text, offset))
         offset += len(line.text) + 1  # lines are joined with "\n"
     readings_words = [
-        [(index, word.box) for index, line in enumerate(reading.lines) for word in line.words]
+        [word.box for line in reading.lines for word in line.words]
         for reading in (primary, secondary)
     ]
-    numbers = [
+    dropped = [
         n
         for n in numbers
-        if not _a_second_reading_of(n, numbers)
-        and not any(_read_across_lines(n, words) for words in readings_words)
+        if _a_second_reading_of(n, numbers)
+        or any(_read_across_lines(n, words) for words in readings_words)
     ]
+    numbers = [n for n in numbers if not any(n is d for d in dropped)]
+    # What the second reading had where a dropped number stood is listed on its own again.
+    unused.update(counterparts[id(n)] for n in dropped if id(n) in counterparts)
     primary_boxes = [number.box for number in numbers if number.box is not None]
     for index in sorted(unused):
         token, box = seconds[index]
@@ -320,25 +325,30 @@ def _a_second_reading_of(number: PageNumber, numbers: list[PageNumber]) -> bool:
     )
 
 
-def _read_across_lines(number: PageNumber, words: list[tuple[int, Box]]) -> bool:
-    """An unverified number whose box runs through words of ACROSS_LINES or more lines of a
-    reading, each word running on past it: the engine read a column of the lines' first
-    letters downwards as one word ("QO000g0000" over a column of "Layoff" and "Closure").
-    That ink belongs to those words. (A line of print set sideways is not crossed so: words
-    read on it lie inside its box.)"""
+def _read_across_lines(number: PageNumber, words: list[Box]) -> bool:
+    """An unverified number whose box runs down through words of ACROSS_LINES or more lines
+    of a reading, one under another, each word inside it from top to bottom and running on
+    past it sideways: the engine read a column of the lines' first letters downwards as one
+    word ("QO000g0000" over a column of "Layoff" and "Closure"). That ink is those words.
+    (Words read on a line of print set sideways lie inside its box; a number whose box
+    reaches into the rows above and below holds none of their words from top to bottom.)"""
     if number.verified or number.box is None:
         return False
     left, top, right, bottom = number.box
-    crossed = {
-        index
-        for index, box in words
+    crossed = sorted(
+        ((box[1] + box[3]) / 2, box[3] - box[1])
+        for box in words
         if box[0] < right
         and left < box[2]
-        and box[1] < bottom
-        and top < box[3]
+        and top <= box[1]
+        and box[3] <= bottom
         and not mostly_inside(box, number.box)
-    }
-    return len(crossed) >= ACROSS_LINES
+    )
+    lines, last = 0, None
+    for centre, height in crossed:  # a line more for each word half a height below the last
+        if last is None or centre - last > height / 2:
+            lines, last = lines + 1, centre
+    return lines >= ACROSS_LINES
 
 
 class _PrimaryLine:
