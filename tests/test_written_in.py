@@ -99,7 +99,7 @@ def test_a_tall_word_is_a_row_of_its_own_and_does_not_swallow_the_table() -> Non
         words += [(label, (10.0, top, 120.0, top + 22)), (count, (400.0, top, 440.0, top + 22))]
     rows = visual_rows(words, lambda word: word[1])
     assert [[word for word, _ in row] for row in rows] == [
-        ["Oakland", "202"], ["Qooo0o0o0"], ["Temecula", "133"], ["Irvine", "3"],
+        ["Oakland", "202"], ["Temecula", "133"], ["Irvine", "3"], ["Qooo0o0o0"],
     ]  # fmt: skip
     items = rows_to_line_items(words, "\n".join(word for word, _ in words))
     assert [(item.label, str(item.columns[0].amount)) for item in items] == [

@@ -193,7 +193,8 @@ def visual_rows(items: Sequence[T], box_of: Callable[[T], Box]) -> list[list[T]]
         else:
             rows.append([item])
             bands.append((box[1], box[3]))
-    ordered = sorted(rows + apart, key=lambda row: min(box_of(i)[1] for i in row))
+    # Each row in the order its first word came, by centre; a word set apart among them.
+    ordered = sorted(rows + apart, key=lambda row: (box_of(row[0])[1] + box_of(row[0])[3]) / 2)
     return [sorted(row, key=lambda i: box_of(i)[0]) for row in ordered]
 
 
