@@ -80,3 +80,18 @@ class DocumentPages(Record):
 
 
 PAGE_LIST = TypeAdapter(list[PageRecord])
+
+
+def word_spans(text: str, words: list[str]) -> list[tuple[int, int] | None]:
+    """Where each word stands in the page text, each found after the one before it (words
+    come in reading order); None for a word the text does not hold there."""
+    spans: list[tuple[int, int] | None] = []
+    cursor = 0
+    for word in words:
+        found = text.find(word, cursor)
+        if found < 0:
+            spans.append(None)
+            continue
+        cursor = found + len(word)
+        spans.append((found, cursor))
+    return spans

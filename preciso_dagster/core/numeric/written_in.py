@@ -14,6 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from preciso_dagster.core.numeric.verification import NUMBER, PageNumber
+from preciso_dagster.core.pages import word_spans
 
 Word = tuple[str, tuple[float, float, float, float]]
 UPRIGHT = 2.0  # a box this many times taller than wide holds print set sideways
@@ -41,7 +42,7 @@ def with_numbers_written_in(
     ]
     if not missing:
         return text, words
-    spans = _word_spans(text, words)
+    spans = word_spans(text, [word for word, _ in words])
     insertions = sorted(
         (_insertion(number, text, words, spans) for number in missing),
         key=lambda i: (i.position, i.word_index, i.order),
@@ -65,20 +66,6 @@ def with_numbers_written_in(
         left, top, right, bottom = (float(v) for v in insertion.number.box)
         new_words.insert(insertion.word_index, (insertion.number.raw, (left, top, right, bottom)))
     return "".join([*pieces, text[cursor:]]), new_words
-
-
-def _word_spans(text: str, words: list[Word]) -> list[tuple[int, int] | None]:
-    """Where each word stands in the text, found in order; None for a word not found."""
-    spans: list[tuple[int, int] | None] = []
-    cursor = 0
-    for word, _ in words:
-        found = text.find(word, cursor) if word else -1
-        if found < 0:
-            spans.append(None)
-            continue
-        cursor = found + len(word)
-        spans.append((found, cursor))
-    return spans
 
 
 def _insertion(

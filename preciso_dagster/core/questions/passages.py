@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from preciso_dagster.core.boxes import union_of
-from preciso_dagster.core.pages import Box, NumberRecord, NumberState, PageRecord, Record
+from preciso_dagster.core.pages import (
+    Box,
+    NumberRecord,
+    NumberState,
+    PageRecord,
+    Record,
+    word_spans,
+)
 from preciso_dagster.core.review.overlay import SETTLED_STATES
 from preciso_dagster.core.training.line_items import LineItem, page_line_items, visual_rows
 
@@ -117,13 +124,12 @@ def _lines(page: PageRecord) -> list[_Line]:
 
 def _word_rows(page: PageRecord) -> list[_Line]:
     """Each positioned word found, in reading order, in the page text; grouped in rows."""
-    placed: list[tuple[str, Box, tuple[int, int]]] = []
-    cursor = 0
-    for word in page.words:
-        found = page.text.find(word.text, cursor)
-        if found >= 0:
-            cursor = found + len(word.text)
-            placed.append((word.text, word.box, (found, cursor)))
+    spans = word_spans(page.text, [word.text for word in page.words])
+    placed = [
+        (word.text, word.box, span)
+        for word, span in zip(page.words, spans, strict=True)
+        if span is not None
+    ]
     return [
         _Line(
             " ".join(text for text, _, _ in row),
