@@ -19,7 +19,8 @@ import re
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pymupdf
@@ -27,6 +28,7 @@ from PIL import Image
 
 from bench.corpus import CORPUS, corpus_text_layer_pages, real_scans, text_layer_texts
 from bench.generated_pages import GeneratedPage, generated_pages
+from bench.scan_effects import office_scan
 from preciso_dagster.core.engines import (
     Box,
     OcrEngine,
@@ -34,7 +36,12 @@ from preciso_dagster.core.engines import (
     TesseractEngine,
     union_of,
 )
-from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.extraction.extraction import (
+    ExtractedPage,
+    ExtractionConfig,
+    extract_document,
+)
+from preciso_dagster.core.extraction.straighten import box_turned, page_as_read
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.numbers import (
     DecimalConvention,
@@ -322,6 +329,20 @@ def scored_generated_page(page: GeneratedPage, dpi: int) -> ScoredPage:
     return ScoredPage(page.name, page.document_class, image, truth, dpi, rows=rows)
 
 
+def as_scanned(page: ScoredPage, seed: int) -> ScoredPage:
+    """A generated page as an office scanner gives it back (skewed, grey, noisy), its truth
+    boxes moved with it."""
+    image, moved = office_scan(page.image, seed)
+    truth = [(key, moved(box)) for key, box in page.truth]
+    return replace(
+        page,
+        name=page.name + "-scanned",
+        document_class=page.document_class + " (scanned)",
+        image=image,
+        truth=truth,
+    )
+
+
 def corpus_scored_pages(limit: int, dpi: int) -> list[ScoredPage]:
     """The corpus's text-layer pages as scans; truth from each text-layer line, each number
     boxed by the words it spans."""
@@ -374,17 +395,39 @@ def _box(rect: pymupdf.Rect) -> Box:
     return (int(rect.x0), int(rect.y0), int(rect.x1 + 0.999), int(rect.y1 + 0.999))
 
 
-def _unturned(box: Box, rotation: int, size: tuple[int, int]) -> Box:
-    """A box of the page turned clockwise by `rotation` degrees, in the unturned page."""
-    width, height = size
-    left, top, right, bottom = box
-    if rotation == 90:
-        return (top, height - bottom, bottom, height - top)
-    if rotation == 180:
-        return (width - right, height - bottom, width - left, height - top)
-    if rotation == 270:
-        return (width - bottom, left, width - top, right)
-    return box
+def scored_extraction(page: ScoredPage, extracted: ExtractedPage) -> Tally:
+    """The extracted page against the truth: its numbers' boxes taken back into the scan as
+    it was (before turning and levelling), scored, and its rows counted."""
+    rows, rows_found = row_recall(page.rows, extracted.to_record())
+    back = _back_to_scan(extracted, page.image)
+    for number in extracted.numbers:
+        if number.box is not None:
+            number.box = back(number.box)
+    tally = (score_by_value if page.by_value else score_page)(page, extracted.numbers)
+    tally.rows, tally.rows_found = rows, rows_found
+    return tally
+
+
+def _back_to_scan(page: ExtractedPage, scan: Image.Image) -> Callable[[Box], Box]:
+    """Where a box of the page as extraction read it (turned upright by quarter turns, then
+    levelled) lies in the scan as it was."""
+    upright = page_as_read(scan, page.rotation, 0.0)
+    level_size = page_as_read(upright, 0, page.skew).size
+    width, height = scan.size
+
+    def back(box: Box) -> Box:
+        if page.skew:
+            box = box_turned(box, level_size, upright.size, -page.skew)
+        left, top, right, bottom = box
+        if page.rotation == 90:
+            return (top, height - bottom, bottom, height - top)
+        if page.rotation == 180:
+            return (width - right, height - bottom, width - left, height - top)
+        if page.rotation == 270:
+            return (width - bottom, left, width - top, right)
+        return box
+
+    return back
 
 
 def scan_pdf(image: Image.Image, dpi: int) -> bytes:
@@ -411,12 +454,7 @@ def bench_fidelity(pages: list[ScoredPage], show: bool = False) -> None:
             scan_pdf(page.image, page.dpi), "scan.pdf", ExtractionConfig(dpi=page.dpi), engines
         )
         seconds = time.perf_counter() - started
-        result = extracted.pages[0]
-        for number in result.numbers:  # boxes back into the scan as it was, before turning
-            if number.box is not None and result.rotation:
-                number.box = _unturned(number.box, result.rotation, page.image.size)
-        tally = (score_by_value if page.by_value else score_page)(page, result.numbers)
-        tally.rows, tally.rows_found = row_recall(page.rows, extracted.pages[0].to_record())
+        tally = scored_extraction(page, extracted.pages[0])
         tally.chain_seconds, tally.raw_seconds = [seconds], [raw]
         by_class.setdefault(page.document_class, Tally()).add(tally)
         print("  " + tally.line(page.name), flush=True)
@@ -442,10 +480,17 @@ def main() -> None:
     )
     parser.add_argument("--only", help="only pages whose name or class contains this")
     parser.add_argument("--show", action="store_true", help="print every loss and wrong number")
+    parser.add_argument(
+        "--scanned",
+        action="store_true",
+        help="generated pages as an office scanner gives them back (skew, grey paper, noise)",
+    )
     args = parser.parse_args()
     if not args.skip_throughput:
         bench_throughput(args.mb)
     pages = generated_scored_pages(args.per_class, args.dpi, args.seed)
+    if args.scanned:
+        pages = [as_scanned(page, args.seed + index) for index, page in enumerate(pages)]
     if CORPUS.exists():
         pages += corpus_scored_pages(args.pages, args.dpi) + real_scan_pages()
     if args.only:

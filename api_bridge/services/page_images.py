@@ -1,8 +1,8 @@
 """Page images and review crops as PNG bytes, for clients that cannot read the server's disk.
 
 A page is rendered from the stored original the way extraction saw it (PDF pages at the OCR
-resolution, image frames as they are), turned upright by the rotation extraction recorded, so
-number boxes land on it. Office files have no page images.
+resolution, image frames as they are), turned upright and level by the rotation and skew
+extraction recorded, so number boxes land on it. Office files have no page images.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from preciso_dagster.core.appdb.models import Document, ReviewItem
 from preciso_dagster.core.errors import NotFoundError
 from preciso_dagster.core.extraction.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
 from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.extraction.straighten import page_as_read
 from preciso_dagster.core.pages import PageRecord
 
 
@@ -92,9 +93,7 @@ def _page_image(document: Document, store: DocumentStore, page_index: int, dpi: 
             f"document {document.document_id} is a {document.detected_format} file: "
             "its pages are text, with no image"
         )
-    if page.rotation:
-        image = image.rotate(-page.rotation, expand=True)
-    return image
+    return page_as_read(image, page.rotation, page.skew)
 
 
 def _png(image: Any) -> bytes:

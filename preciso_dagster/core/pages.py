@@ -62,6 +62,7 @@ class PageRecord(Record):
     review_reasons: list[str] = Field(default_factory=list)
     dpi: int | None = None
     rotation: int = 0
+    skew: float = 0.0  # degrees the page was turned anticlockwise after `rotation`
     seconds: float = 0.0
     ocr_lines: list[dict[str, Any]] = Field(default_factory=list)  # the engines' raw lines
     words: list[WordRecord] = Field(default_factory=list)

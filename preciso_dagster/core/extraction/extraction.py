@@ -22,7 +22,9 @@ from preciso_dagster.core.extraction.formats import (
     PDF_POINTS_PER_INCH,
     detect_format,
 )
+from preciso_dagster.core.extraction.paper import with_paper_white
 from preciso_dagster.core.extraction.storage import sha256_of
+from preciso_dagster.core.extraction.straighten import page_as_read, page_skew
 from preciso_dagster.core.extraction.structured_formats import STRUCTURED_EXTRACTORS
 from preciso_dagster.core.extraction.text_gates import judge_text_layer
 from preciso_dagster.core.numeric.coverage import faint_ink, without_rules
@@ -66,6 +68,7 @@ class ExtractionConfig:
     max_pdf_pages: int = 500
     max_image_pixels: int = 80_000_000
     detect_orientation: bool = True
+    straighten_skew: bool = True
     verify_numbers: bool = True
 
 
@@ -89,6 +92,7 @@ class ExtractedPage:
     review_reasons: list[str] = field(default_factory=list)
     dpi: int | None = None
     rotation: int = 0
+    skew: float = 0.0  # degrees turned anticlockwise after `rotation` (see straighten.py)
     seconds: float = 0.0
     ocr_lines: list[dict[str, Any]] = field(default_factory=list)
     ocr_numbers: list[PageNumber] = field(default_factory=list)  # each with its second reading
@@ -125,6 +129,7 @@ class ExtractedPage:
             review_reasons=self.review_reasons,
             dpi=self.dpi,
             rotation=self.rotation,
+            skew=self.skew,
             seconds=self.seconds,
             ocr_lines=self.ocr_lines,
             words=[WordRecord(text=text, box=box) for text, box in self.words],
@@ -321,13 +326,14 @@ def _ocr_page(
 ) -> ExtractedPage:
     attempts = list(attempts or [])
     page_started = time.perf_counter()
+    # Tesseract reports the clockwise rotation that makes the page upright.
     rotation = _orientation(image, config, engines)
-    if rotation:
-        # Tesseract reports the clockwise rotation that makes the page upright.
-        image = image.rotate(-rotation, expand=True)
-    # Engines read the page without its ruled lines (Tesseract garbles bordered cells);
-    # reviewers' crops come from the page as it is.
-    unruled, _ = without_rules(with_light_print_darkened(image))
+    image = page_as_read(image, rotation, 0.0)
+    skew = page_skew(image) if config.straighten_skew else 0.0
+    image = page_as_read(image, 0, skew)
+    # Engines read the page on white paper, without its ruled lines (Tesseract garbles
+    # bordered cells); reviewers' crops come from the page as it is.
+    unruled, _ = without_rules(with_light_print_darkened(with_paper_white(image)))
     readings: dict[str, OcrResult] = {}
     best: tuple[str, OcrResult] | None = None
     for name in config.engine_order:
@@ -360,7 +366,9 @@ def _ocr_page(
                     seconds,
                 )
             )
-            page = _ocr_result_page(index, name, result, attempts, dpi, rotation, page_started)
+            page = _ocr_result_page(
+                index, name, result, attempts, dpi, (rotation, skew), page_started
+            )
             if config.verify_numbers:
                 _verify_page_numbers(page, image, unruled, readings, config, engines)
             page.seconds = round(time.perf_counter() - page_started, 4)
@@ -387,10 +395,11 @@ def _ocr_page(
             ["no engine produced text for this page"],
             dpi,
             rotation,
+            skew,
         )
         page.seconds = round(time.perf_counter() - page_started, 4)
         return page
-    page = _ocr_result_page(index, best[0], best[1], attempts, dpi, rotation, page_started)
+    page = _ocr_result_page(index, best[0], best[1], attempts, dpi, (rotation, skew), page_started)
     if config.verify_numbers:
         _verify_page_numbers(page, image, unruled, readings, config, engines)
     page.needs_review = True
@@ -477,7 +486,7 @@ def _ocr_result_page(
     result: OcrResult,
     attempts: list[EngineAttempt],
     dpi: int | None,
-    rotation: int,
+    turns: tuple[int, float],
     started: float,
 ) -> ExtractedPage:
     lines = [asdict(line) for line in result.lines]
@@ -493,7 +502,8 @@ def _ocr_result_page(
         round(result.confidence, 4),
         attempts,
         dpi=dpi,
-        rotation=rotation,
+        rotation=turns[0],
+        skew=turns[1],
         seconds=round(time.perf_counter() - started, 4),
         ocr_lines=lines,
         words=words,

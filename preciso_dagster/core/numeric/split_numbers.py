@@ -27,6 +27,7 @@ from preciso_dagster.core.numeric.verification import (
     NUMBER,
     PageNumber,
     crop,
+    digits_box,
     mostly_inside,
     number_value,
     ocr_tokens,
@@ -67,7 +68,7 @@ def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[Pag
         if not any(n is not number and _same_row(box, _box(n)) for n in near):
             continue  # alone on its stretch of line: nothing to be a piece of
         word = through_marks(ink, box)
-        chain = [n for n in near if _same_row(box, _box(n)) and mostly_inside(_box(n), word)]
+        chain = [n for n in near if _same_row(box, _box(n)) and mostly_inside(digits_box(n), word)]
         if len(chain) > 1 and _side_by_side(chain):
             chains.append(chain)
             taken.update(id(n) for n in chain)
@@ -100,9 +101,10 @@ def join_split_numbers(
     other pieces leave `numbers`), a run-together group only when a mark stood where it was
     split. It stays apart, verified, when every engine reads the pieces themselves apart
     (`_read_apart`). Otherwise a chain's pieces go to review without a value; a run-together
-    group's stay disputed. `text` is the page text the spans point into. Returns how many
-    numbers were settled, and the text with the pieces set apart in it blanked (the joined
-    number's own span is rewritten by `corrected_text`)."""
+    group's stay disputed, and go to review with it where they agreed on their own (a piece
+    of its digits' ink is no number by itself until that is settled). `text` is the page text
+    the spans point into. Returns how many numbers were settled, and the text with the pieces
+    set apart in it blanked (the joined number's own span is rewritten by `corrected_text`)."""
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     chains = one_word_chains(cells.ink, numbers)
     in_chains = {id(piece) for chain in chains for piece in chain}
@@ -148,6 +150,12 @@ def join_split_numbers(
             for piece in group:
                 piece.box, piece.verified, piece.value = box, False, None
                 piece.reason = f"a grouping mark joins {pieces}: one number read in pieces?"
+        else:  # "72 €" agreed on its own, inside the "32 310,72" another reading gave
+            disputed = next(piece for piece in group if not piece.verified)
+            for piece in group:
+                if piece.verified:
+                    piece.verified = False
+                    piece.reason = f"read inside {disputed.raw!r}, which other readings run on"
     return settled, text
 
 
@@ -176,7 +184,7 @@ def _run_together(numbers: list[PageNumber], taken: set[int]) -> list[list[PageN
     for number in placed:
         if number.verified or number.value is None or id(number) in taken:
             continue
-        group = [n for n in placed if n is number or mostly_inside(_box(n), _box(number))]
+        group = [n for n in placed if n is number or mostly_inside(digits_box(n), _box(number))]
         if len(group) > 1 and not any(id(n) in taken for n in group):
             groups.append(sorted(group, key=lambda n: n.span or (0, 0)))
             taken.update(id(n) for n in group)

@@ -584,14 +584,14 @@ def _negative(raw: str) -> bool:
 def _crop_holds_another_number(
     number: PageNumber, crop_box: Box, numbers: list[PageNumber]
 ) -> bool:
-    """Another number of the page lies in this one's crop: Tesseract's "2,987" and "268" where
+    """Another number's digits lie in this one's crop: Tesseract's "2,987" and "268" where
     RapidOCR read "2,987,268". A crop reading of the whole would settle each part as the whole
     (the number twice, verified); a person, or `join_split_numbers`, joins them instead."""
     return any(
         other is not number
         and other.kind == NUMBER
         and other.box is not None
-        and mostly_inside(other.box, crop_box)
+        and mostly_inside(digits_box(other), crop_box)
         for other in numbers
     )
 
@@ -794,6 +794,23 @@ def _same_place(a: Box, b: Box) -> bool:
     # Half the thinner side: a line height, or a line's width when it runs vertically.
     slack = min(smaller, a[2] - a[0], b[2] - b[0]) // 2
     return a[0] - slack < b[2] and b[0] - slack < a[2]
+
+
+def digits_box(number: PageNumber) -> Box:
+    """The share of a level number's box its digits take, by their place in its reading: the
+    "72" of "72 €", boxed with its currency sign."""
+    assert number.box is not None
+    left, top, right, bottom = number.box
+    digits = [index for index, char in enumerate(number.raw) if char.isdigit()]
+    if not digits or bottom - top > right - left:
+        return number.box
+    width, length = right - left, len(number.raw)
+    return (
+        left + width * digits[0] // length,
+        top,
+        left + -(-width * (digits[-1] + 1) // length),
+        bottom,
+    )
 
 
 def mostly_inside(a: Box, b: Box) -> bool:

@@ -34,6 +34,7 @@ class ExtractionResource(dg.ConfigurableResource):
     min_ocr_confidence: float = ExtractionConfig.min_ocr_confidence
     max_pdf_pages: int = ExtractionConfig.max_pdf_pages
     verify_numbers: bool = ExtractionConfig.verify_numbers
+    straighten_skew: bool = ExtractionConfig.straighten_skew
 
     _engines: dict[str, Any] | None = PrivateAttr(default=None)
 
@@ -44,6 +45,7 @@ class ExtractionResource(dg.ConfigurableResource):
             min_ocr_confidence=self.min_ocr_confidence,
             max_pdf_pages=self.max_pdf_pages,
             verify_numbers=self.verify_numbers,
+            straighten_skew=self.straighten_skew,
         )
 
     def extract(self, content: bytes, filename: str) -> ExtractedDocument:
