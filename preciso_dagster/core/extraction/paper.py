@@ -4,8 +4,8 @@ The numeric checks tell ink from paper by fixed grey levels, as a rendered page 
 A scanner's or camera's paper is grey, often unevenly lit, and speckled by sensor noise: at
 those levels the speckles become faint ink, and a digit's ink no longer measures true. The
 paper's own shade, found around the print, is divided out (the paper turns white and the ink
-keeps its contrast), and the speckles left are smoothed away. A page whose paper is mostly
-white already is left exactly as it is.
+keeps its contrast), so speckles no longer pass for faint ink. What is ink already stays as
+dark as scanned. A page whose paper is mostly white already is left exactly as it is.
 """
 
 from __future__ import annotations
@@ -14,22 +14,25 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from preciso_dagster.core.numeric.coverage import INK_LEVEL
+
 WHITE = 250  # paper mostly at least this light is white already
 SHRINK = 8  # the paper's shade is found on the page shrunk this many times
 PRINT_REACH = 9  # shrunk pixels around each point searched for its paper (past the print)
-SPECKLE = 3  # median filter width, in pixels, that smooths single-pixel noise
 DARK_FILL = 40  # grey levels under the page's usual paper: a dark fill or picture, not paper
 
 
 def with_paper_white(image: Image.Image) -> Image.Image:
-    """The page with its paper's shade divided out and its speckles smoothed, or the page
-    itself when its paper is white."""
+    """The page with its paper's shade divided out of all but its ink, or the page itself when
+    its paper is white."""
     grey = np.asarray(image.convert("L"))
     paper = _paper_shade(grey)
     if paper is None:
         return image
     levelled = np.clip(grey.astype(np.float32) * 255.0 / paper, 0, 255).astype(np.uint8)
-    return Image.fromarray(levelled)
+    # Ink stays exactly as dark as scanned: lightened, the faint strokes of tiny print would
+    # drop under the ink level, and ink nobody read must still be seen (the coverage check).
+    return Image.fromarray(np.where(grey < INK_LEVEL, grey, levelled))
 
 
 def _paper_shade(grey: np.ndarray) -> np.ndarray | None:

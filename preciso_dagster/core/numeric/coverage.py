@@ -23,6 +23,7 @@ INK_LEVEL = 128  # grey levels below this are ink
 # Below this, a pixel is at least faint ink: the thin top of a small "0" in a light font
 # must not split it into two glyphs when digits are told apart.
 FAINT_INK_LEVEL = 200
+MARK_EDGE_LEVEL = 170  # a mark of ink nobody read takes in its edges down to this level
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
 # A dashed rule: at least MIN_DASHES dashes no thicker than DASH_THICKNESS of the page height.
 MIN_DASHES, DASH_THICKNESS = 5, 0.002
@@ -161,12 +162,17 @@ class UnreadInk(NamedTuple):
 def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) -> UnreadInk:
     """Ink under no read word: regions of character-sized marks (closer than a text height on
     the same line are one region) and of small print, and the lone specks left over."""
-    ink = np.asarray(image.convert("L")) < INK_LEVEL
-    ink &= ~rule_mask(image)
+    grey = np.asarray(image.convert("L"))
+    # A mark is all the ink around a dark core, its faint edges too: the strokes of tiny
+    # print a scan has blurred are mostly faint, a few pixels of each dark, and marks of dark
+    # pixels alone would be specks. Faint ink with no dark core (a light fill) is no mark.
+    ink = (grey < MARK_EDGE_LEVEL) & ~rule_mask(image)
     # OpenCV's stubs accept no uint8 array here, though uint8 is what it takes.
     count, labels, stats, _ = cv2.connectedComponentsWithStats(  # type: ignore[call-overload]
         ink.astype(np.uint8), 8
     )
+    cored = np.zeros(count, dtype=bool)
+    cored[np.unique(labels[ink & (grey < INK_LEVEL)])] = True
     read = np.zeros(ink.shape, dtype=bool)
     for left, top, right, bottom in read_boxes:
         read[
@@ -176,6 +182,8 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     marks: list[Box] = []
     small: list[Box] = []
     for label in range(1, count):
+        if not cored[label]:
+            continue
         left, top, width, height, area = (int(v) for v in stats[label])
         size = max(width, height)
         if size < MIN_SPECK or size > MAX_GLYPH * text_height:

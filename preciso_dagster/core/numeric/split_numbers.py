@@ -150,12 +150,8 @@ def join_split_numbers(
             for piece in group:
                 piece.box, piece.verified, piece.value = box, False, None
                 piece.reason = f"a grouping mark joins {pieces}: one number read in pieces?"
-        else:  # "72 €" agreed on its own, inside the "32 310,72" another reading gave
-            disputed = next(piece for piece in group if not piece.verified)
-            for piece in group:
-                if piece.verified:
-                    piece.verified = False
-                    piece.reason = f"read inside {disputed.raw!r}, which other readings run on"
+        else:
+            _unsettled_with(group)
     return settled, text
 
 
@@ -173,6 +169,27 @@ def _joined(
     carrier.raw, carrier.value, carrier.box = token.raw, number_value(token), box
     carrier.verified, carrier.reason = True, None
     return text
+
+
+def _unsettled_with(group: list[PageNumber]) -> None:
+    """A run-together group left disputed: a piece agreed on its own goes to review with the
+    disputed number where a reading of that number ran its digits on into the piece's ("72 €"
+    verified inside RapidOCR's "32310,72", Tesseract's "32 310"). Without such a reading the
+    disputed number's box merely spans the piece (a line-wide box) and the piece stands."""
+    disputed = next(piece for piece in group if not piece.verified)
+    longer = [  # page readings only: a crop of the group holds the piece whatever it is
+        _digits(raw)
+        for engine, raw in disputed.readings.items()
+        if raw and "@" not in engine and raw != disputed.raw
+    ]
+    for piece in group:
+        if piece.verified and any(
+            len(digits) > len(_digits(disputed.raw))
+            and _holds_pieces(digits, [_digits(disputed.raw), _digits(piece.raw)])
+            for digits in longer
+        ):
+            piece.verified = False
+            piece.reason = f"read inside {disputed.raw!r}, which another reading runs on"
 
 
 def _run_together(numbers: list[PageNumber], taken: set[int]) -> list[list[PageNumber]]:
