@@ -8,6 +8,7 @@ Baselines, measured in the same run: Tesseract alone and RapidOCR alone, where e
 an engine prints is taken as it is (no engine says which numbers it got wrong).
 
 Usage: python -m bench.numeric_bench [--pages N] [--mb N] [--dpi N] [--seed N] [--skip-throughput]
+[--scanned] (generated pages as an office scanner returns them: skewed, grey, noisy)
 """
 
 from __future__ import annotations
