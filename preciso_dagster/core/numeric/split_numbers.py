@@ -101,8 +101,8 @@ def join_split_numbers(
     other pieces leave `numbers`), a run-together group only when a mark stood where it was
     split. It stays apart, verified, when every engine reads the pieces themselves apart
     (`_read_apart`). Otherwise a chain's pieces go to review without a value; a run-together
-    group's stay disputed, and go to review with it where they agreed on their own (a piece
-    of its digits' ink is no number by itself until that is settled). `text` is the page text
+    group's stay disputed, and a piece agreed on its own goes to review with it where one of
+    its page readings ran on into the piece (`_unsettled_with`). `text` is the page text
     the spans point into. Returns how many numbers were settled, and the text with the pieces
     set apart in it blanked (the joined number's own span is rewritten by `corrected_text`)."""
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
