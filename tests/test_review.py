@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 
 from api_bridge.main import create_app
@@ -13,6 +15,7 @@ from preciso_dagster.core.appdb.models import Document, DocumentStatus, ReviewDe
 from preciso_dagster.core.appdb.session import session_scope
 from preciso_dagster.core.extraction.registration import register_document
 from preciso_dagster.core.extraction.storage import DocumentStore
+from preciso_dagster.core.extraction.straighten import page_as_read
 from preciso_dagster.core.pages import PageRecord
 from preciso_dagster.core.review.items import replace_open_items
 from preciso_dagster.core.settings import Settings
@@ -158,3 +161,13 @@ def test_crops_and_page_images_are_served_over_http_and_no_path_is_shown(
         assert missing.status_code == 404
         office = client.get(f"/api/v1/documents/{text.document_id}/pages/0/image", headers=REVIEWER)
         assert office.status_code == 404 and "no image" in office.text
+    # A page extraction levelled is served turned by the skew it recorded, as its boxes are.
+    with session_scope(settings.database_url) as session:
+        document = session.get(Document, scan.document_id)
+        assert document
+        document.pages = [{"index": 0, "dpi": 200, "rotation": 0, "skew": 1.5}]
+    with TestClient(create_app(settings)) as client:
+        level = client.get(f"/api/v1/documents/{scan.document_id}/pages/0/image", headers=REVIEWER)
+    as_scanned = Image.open(io.BytesIO(image.content))
+    assert Image.open(io.BytesIO(level.content)).size == page_as_read(as_scanned, 0, 1.5).size
+    assert page_as_read(as_scanned, 0, 1.5).size != as_scanned.size
