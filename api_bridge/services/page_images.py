@@ -18,7 +18,6 @@ from preciso_dagster.core.appdb.models import Document, ReviewItem
 from preciso_dagster.core.errors import NotFoundError
 from preciso_dagster.core.extraction.formats import IMAGE_FORMATS, PDF_POINTS_PER_INCH
 from preciso_dagster.core.extraction.storage import DocumentStore
-from preciso_dagster.core.extraction.straighten import page_as_read
 from preciso_dagster.core.pages import PageRecord
 
 
@@ -93,6 +92,8 @@ def _page_image(document: Document, store: DocumentStore, page_index: int, dpi: 
             f"document {document.document_id} is a {document.detected_format} file: "
             "its pages are text, with no image"
         )
+    from preciso_dagster.core.extraction.straighten import page_as_read  # loads OpenCV
+
     return page_as_read(image, page.rotation, page.skew)
 
 
