@@ -39,8 +39,8 @@ def _paper_shade(grey: np.ndarray) -> np.ndarray | None:
     """The paper's shade at every pixel: the lightest grey near each point of the page shrunk
     (print is darker than its paper), smoothed and grown back to the page's size. The usual
     paper is what the margins show (a fill rarely reaches them). Where the shade is far darker
-    than that, a dark fill or a picture stands there, and the
-    usual paper is taken instead: the fill keeps its shade and its light print."""
+    than that, a dark fill or a picture stands there, and the usual paper is taken instead:
+    the fill keeps its shade and its light print. None when the usual paper is white."""
     height, width = grey.shape
     small = cv2.resize(
         grey,

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from preciso_dagster.core.engines import Box
+from preciso_dagster.core.numeric.coverage import INK_LEVEL
 
 MAX_SKEW = 5.0  # degrees either way; more is a page put in crooked, not a scanner's skew
 COARSE_STEP = 0.25
@@ -24,7 +25,6 @@ MIN_SKEW = 0.15  # degrees: less drifts under a third of a line across a page at
 PROFILE_WIDTH = 1000  # pixels the page is shrunk to for the search
 MIN_INKED_ROWS = 8  # a page with fewer rows of ink has no lines to level
 MIN_GAIN = 1.05  # the best turn must sharpen the profile this much over none
-INK_LEVEL = 128
 
 
 def page_skew(image: Image.Image) -> float:
