@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 
 import pytest
 
+from preciso_dagster.core.engines import TesseractEngine
 from preciso_dagster.core.errors import BadDocumentError
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 from preciso_dagster.core.extraction.formats import detect_format
@@ -73,6 +75,17 @@ def test_unavailable_engine_is_skipped_with_the_reason() -> None:
     assert ("nonexistent", False) in engines_tried(page)
     assert "not configured" in page.attempts[1].reason
     assert page.engine == "rapidocr"
+
+
+def test_tesseract_runs_one_thread_unless_the_environment_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    TesseractEngine()
+    assert os.environ["OMP_THREAD_LIMIT"] == "1"
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "2")
+    TesseractEngine()
+    assert os.environ["OMP_THREAD_LIMIT"] == "2"
 
 
 @needs_tesseract

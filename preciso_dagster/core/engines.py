@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from functools import cached_property
@@ -214,6 +215,11 @@ class TesseractEngine:
 
     def __init__(self, languages: str = "eng") -> None:
         self.languages = languages
+        # Tesseract's OpenMP threads spin-wait for one another: on two cores a statement page
+        # took 2.2 s busy and 0.37 s with one thread, and the text is the same (docs/benchmarks.md,
+        # session 19). Each reading is one process; parallelism is across pages and runs.
+        # An operator's own setting is kept.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     def availability(self) -> str | None:
         if shutil.which("tesseract") is None:
