@@ -8,6 +8,7 @@ import re
 import shutil
 from dataclasses import dataclass
 
+import numpy as np
 import pymupdf
 import pytest
 from PIL import Image, ImageDraw
@@ -21,6 +22,7 @@ from preciso_dagster.core.numeric.turned_text import (
     _back_to_page,
     _read,
     _read_all,
+    _strips,
     read_turned_text,
 )
 from preciso_dagster.core.numeric.verification import PageNumber
@@ -91,6 +93,28 @@ def test_sideways_codes_are_verified_or_held_for_review_never_lost(seed: int) ->
         verified_right += bool(right)
     # Read level, the small print is clear enough for both engines: most codes are settled.
     assert verified_right >= 6, [(n.raw, n.box, n.verified) for n in page.numbers]
+
+
+@pytest.mark.parametrize("size, leading", [(8, 1.4), (9, 1.2), (10, 2.0)])
+def test_a_table_column_of_one_digit_cells_is_not_read_as_sideways_print(
+    size: float, leading: float
+) -> None:
+    """A column of zeros (counts of nothing) is upright glyphs stacked a row apart; reading it
+    turned costs two engines a detection over a square as long as the column, for nothing.
+    The same page's sideways codes still make strips."""
+    image, codes = _page_with_sideways_codes(4)
+    document = pymupdf.open()
+    page = document.new_page(width=612, height=792)
+    for row in range(30):
+        page.insert_text((300, 120 + size * leading * row), str(row % 3 // 2), fontsize=size)
+    pixmap = page.get_pixmap(dpi=DPI, colorspace=pymupdf.csGRAY)
+    column = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+    ink = np.asarray(column) < 128
+    left, top, right, _ = _ink_box(column)
+    first_cell = (left, top, right, top + int(size * DPI / 72))
+    assert _strips(ink, [first_cell]) == []
+    code = codes[0].box
+    assert _strips(np.asarray(image) < 128, [code]), "a sideways line of codes is a strip"
 
 
 def test_a_box_in_the_turned_crop_maps_back_to_where_it_was_on_the_page() -> None:

@@ -29,6 +29,7 @@ from preciso_dagster.core.numeric.verification import (
     crop,
     digits_box,
     mostly_inside,
+    mostly_inside_each,
     number_value,
     ocr_tokens,
     token_doubt,
@@ -322,7 +323,7 @@ def with_joined_words(
             continue
         if _LETTER.search(number.raw):
             continue  # a date ("9 April 2019"): its words are not pieces of it
-        inside = np.flatnonzero(plain & _mostly_inside_of(boxes, number.box)).tolist()
+        inside = np.flatnonzero(plain & mostly_inside_each(boxes, number.box)).tolist()
         pieces = [_digits(words[i][0]) for i in inside if _DIGIT_RUN.search(words[i][0])]
         digits = _digits(number.raw)
         if not pieces or pieces == [digits] or not _holds_pieces(digits, pieces):
@@ -343,11 +344,3 @@ def _word_arrays(
     boxes = np.array([box for _, box in words], dtype=float).reshape(-1, 4).astype(int)
     plain = np.array([not _LETTER.search(text) for text, _ in words], dtype=bool)
     return boxes, plain
-
-
-def _mostly_inside_of(boxes: np.ndarray, box: Box) -> np.ndarray:
-    """`mostly_inside(row, box)` for every row of `boxes` at once."""
-    width = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
-    height = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return np.asarray((width > 0) & (height > 0) & (2 * width * height >= area))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import pairwise
+from statistics import median
 
 import cv2
 import numpy as np
@@ -44,6 +46,7 @@ MAX_SCALE = 4
 MIN_GLYPH_PIXELS = 4  # narrower strips of ink are strokes (a rule's remains), not glyphs
 WORD_LENGTH = 12  # glyph heights: the longest run of ink a strip of print has without a gap
 CROWDED = 0.2  # share of a strip's inked rows with ink beside them, above which it is no strip
+STACKED_GAP = 0.6  # strip widths: gaps this long between glyphs taller than wide are row gaps
 MIN_PADDING = 10  # pixels of blank around a strip: detectors miss print at a crop's edge
 SHEET_GAP = 24  # pixels of blank between turned crops RapidOCR reads on one sheet
 # Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
@@ -130,20 +133,36 @@ def _strips(ink: np.ndarray, seeds: list[Box]) -> list[Box]:
 
 def _looks_like_print(ink: np.ndarray, strip: Box) -> bool:
     """A line of print set sideways: wide enough for a glyph, its ink broken by gaps between
-    words at least every WORD_LENGTH glyph heights (a table rule's ink runs on), and alone
-    across its width: no ink a glyph's height to its left or right on most of its rows (the
-    last digits of a column of right-aligned amounts line up too, beside the other digits)."""
+    words at least every WORD_LENGTH glyph heights (a table rule's ink runs on), no stack of
+    upright glyphs (`_stacked_glyphs`), and alone across its width: no ink a glyph's height
+    to its left or right on most of its rows (the last digits of a column of right-aligned
+    amounts line up too, beside the other digits)."""
     x0, y0, x1, y1 = strip
     width = x1 - x0
     rows = np.asarray(ink[y0:y1, x0:x1].any(axis=1))
     if width < MIN_GLYPH_PIXELS or not rows.any():
         return False
-    if any(end - start >= WORD_LENGTH * width for start, end in true_runs(rows)):
+    runs = true_runs(rows)
+    if any(end - start >= WORD_LENGTH * width for start, end in runs) or _stacked_glyphs(
+        runs, width
+    ):
         return False
     beside = np.asarray(ink[y0:y1, max(0, x0 - width) : x0].any(axis=1)) | np.asarray(
         ink[y0:y1, x1 : x1 + width].any(axis=1)
     )
     return bool((rows & beside).sum() <= CROWDED * rows.sum())
+
+
+def _stacked_glyphs(runs: list[tuple[int, int]], width: int) -> bool:
+    """A table column of one-glyph cells ("0" under "0"), or one such cell alone: its runs of
+    ink are glyphs taller than the strip is wide, apart by a row's gap. Print set sideways
+    runs the other way: each glyph is narrower along the line than the line is tall, a hair
+    apart, words a little more (measured: runs 0.2-0.7 strip widths, gaps 0.2; a nics column
+    of zeros 1.4 and 1.1)."""
+    if median(end - start + 1 for start, end in runs) <= width:
+        return False
+    gaps = [start - end - 1 for (_, end), (start, _) in pairwise(runs)]
+    return not gaps or median(gaps) >= STACKED_GAP * width
 
 
 def _turned_views(image: Image.Image, zone: Box) -> list[tuple[Image.Image, Callable[[Box], Box]]]:

@@ -282,10 +282,12 @@ def verify_numbers(
         [word.box for line in reading.lines for word in line.words]
         for reading in (primary, secondary)
     ]
+    verified = [n for n in numbers if n.verified and n.box is not None]
+    verified_boxes = box_array(n.box for n in verified if n.box is not None)
     dropped = [
         n
         for n in numbers
-        if _a_second_reading_of(n, numbers)
+        if _a_second_reading_of(n, verified, verified_boxes)
         or any(_read_across_lines(n, words) for words in readings_words)
     ]
     numbers = [n for n in numbers if not any(n is d for d in dropped)]
@@ -310,19 +312,17 @@ def verify_numbers(
     return numbers
 
 
-def _a_second_reading_of(number: PageNumber, numbers: list[PageNumber]) -> bool:
+def _a_second_reading_of(
+    number: PageNumber, verified: list[PageNumber], verified_boxes: np.ndarray
+) -> bool:
     """The primary engine read this ink twice, on two lines ("9" and "6.09%" over one
     "6.09%"): `number` is unverified, and a verified number in the same place (each box
-    mostly inside the other) holds all its digits and more. One ink holds one number."""
-    return not number.verified and any(
-        other.verified
-        and other.box is not None
-        and number.box is not None
-        and mostly_inside(number.box, other.box)
-        and mostly_inside(other.box, number.box)
-        and _reads_more(other.raw, number.raw)
-        for other in numbers
-    )
+    mostly inside the other, `verified_boxes` being theirs) holds all its digits and more.
+    One ink holds one number."""
+    if number.verified or number.box is None:
+        return False
+    here = np.flatnonzero(same_place_each(verified_boxes, number.box))
+    return any(_reads_more(verified[index].raw, number.raw) for index in here)
 
 
 def _read_across_lines(number: PageNumber, words: list[Box]) -> bool:
@@ -431,12 +431,14 @@ def confirm_disputed(
         for number in numbers
         if not number.verified and number.kind == NUMBER and number.box is not None
     }
+    placed = [n for n in numbers if n.kind == NUMBER and n.box is not None]
+    placed_digits = box_array(digits_box(n) for n in placed)
     disputed = [
         number
         for number in numbers
         if id(number) in crop_boxes
         and _single_reading_is_clear(number, convention)
-        and not _crop_holds_another_number(number, crop_boxes[id(number)], numbers)
+        and not _crop_holds_another_number(number, crop_boxes[id(number)], placed, placed_digits)
     ]
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     if not disputed or not readers:
@@ -582,18 +584,14 @@ def _negative(raw: str) -> bool:
 
 
 def _crop_holds_another_number(
-    number: PageNumber, crop_box: Box, numbers: list[PageNumber]
+    number: PageNumber, crop_box: Box, placed: list[PageNumber], placed_digits: np.ndarray
 ) -> bool:
-    """Another number's digits lie in this one's crop: Tesseract's "2,987" and "268" where
-    RapidOCR read "2,987,268". A crop reading of the whole would settle each part as the whole
-    (the number twice, verified); a person, or `join_split_numbers`, joins them instead."""
-    return any(
-        other is not number
-        and other.kind == NUMBER
-        and other.box is not None
-        and mostly_inside(digits_box(other), crop_box)
-        for other in numbers
-    )
+    """Another number's digits (`placed_digits`, the `digits_box` of each of `placed`) lie in
+    this one's crop: Tesseract's "2,987" and "268" where RapidOCR read "2,987,268". A crop
+    reading of the whole would settle each part as the whole (the number twice, verified); a
+    person, or `join_split_numbers`, joins them instead."""
+    inside = np.flatnonzero(mostly_inside_each(placed_digits, crop_box))
+    return any(placed[index] is not number for index in inside)
 
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
@@ -819,6 +817,34 @@ def mostly_inside(a: Box, b: Box) -> bool:
     height = min(a[3], b[3]) - max(a[1], b[1])
     area = (a[2] - a[0]) * (a[3] - a[1])
     return width > 0 and height > 0 and 2 * width * height >= area
+
+
+def box_array(boxes: Iterable[Box]) -> np.ndarray:
+    """Boxes as the rows of an n x 4 array, for the checks below on a whole page at once."""
+    return np.array(list(boxes), dtype=np.int64).reshape(-1, 4)
+
+
+def mostly_inside_each(boxes: np.ndarray, box: Box) -> np.ndarray:
+    """`mostly_inside(row, box)` for every row of `boxes` at once."""
+    shared = _shared_areas(boxes, box)
+    return np.asarray((shared > 0) & (2 * shared >= _areas(boxes)))
+
+
+def same_place_each(boxes: np.ndarray, box: Box) -> np.ndarray:
+    """Each row of `boxes` and `box` lie mostly inside each other: one ink, read twice."""
+    shared = _shared_areas(boxes, box)
+    own = (box[2] - box[0]) * (box[3] - box[1])
+    return np.asarray((shared > 0) & (2 * shared >= _areas(boxes)) & (2 * shared >= own))
+
+
+def _shared_areas(boxes: np.ndarray, box: Box) -> np.ndarray:
+    width = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
+    height = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+    return np.where((width > 0) & (height > 0), width * height, 0)
+
+
+def _areas(boxes: np.ndarray) -> np.ndarray:
+    return np.asarray((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
 
 
 def _distance(a: Box, b: Box) -> int:
