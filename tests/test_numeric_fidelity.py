@@ -303,6 +303,32 @@ def test_a_scanned_statement_is_read_level_on_white_paper(document_class: str) -
     assert tally.reviewed <= 0.05 * tally.truth, tally
 
 
+def test_a_piece_the_second_engine_read_again_is_no_number_of_its_own() -> None:
+    # Seen on a generated figures-in-cells page put through a scanner (seed 123): Tesseract
+    # read nothing of "17. 6"; RapidOCR read "17.6" and, as a line of its own, "6" over its
+    # end. Both crops of that "6" read "6": verified where no 6 is printed.
+    primary = OcrResult((OcrLine("NEU count", (235, 550, 385, 571), 0.95),))
+    whole = OcrLine("17.6", (728, 543, 788, 576), 0.9)
+    again = OcrResult((whole, OcrLine("6", (779, 547, 798, 572), 0.9)))
+    numbers = verify_numbers("tesseract", primary, "rapidocr", again, POINT)
+    assert [(n.raw, n.verified) for n in numbers] == [("17.6", False)]
+    # A 6 beside it on the row, or on the next row, is a number of its own.
+    for box in ((806, 547, 825, 572), (779, 580, 798, 605)):
+        apart = OcrResult((whole, OcrLine("6", box, 0.9)))
+        numbers = verify_numbers("tesseract", primary, "rapidocr", apart, POINT)
+        assert [(n.raw, n.verified) for n in numbers] == [("17.6", False), ("6", False)]
+
+
+@needs_tesseract
+def test_a_scanned_page_of_figures_in_cells_verifies_no_piece_of_a_number() -> None:
+    pages = generated_scored_pages(1, 200, seed=123)
+    index = next(i for i, p in enumerate(pages) if p.document_class == "figures in cells")
+    page = as_scanned(pages[index], 123 + index)
+    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
+    tally = scored_extraction(page, extracted.pages[0])
+    assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
+
+
 @needs_tesseract
 def test_tiny_print_a_scan_blurred_faint_is_unread_ink_not_lost() -> None:
     # Seen on a generated margin-microtext page put through a scanner (seed 99): the second,

@@ -190,11 +190,13 @@ def verify_numbers(
     dropped them, and a dropped number must not pass silently.
     """
     convention = convention or page_convention(primary, secondary)
-    seconds = [
-        (token, line.box_of(*span))
-        for line in secondary.lines
-        for token, span in _confirming_tokens(line.text, convention)
-    ]
+    seconds = _without_double_reads(
+        [
+            (token, line.box_of(*span))
+            for line in secondary.lines
+            for token, span in _confirming_tokens(line.text, convention)
+        ]
+    )
     unused = set(range(len(seconds)))
     lines = [_PrimaryLine(line, convention, seconds) for line in primary.lines]
     # Agreements first, page-wide: a line read twice ("9" over "6.09%") must not hand the
@@ -310,6 +312,38 @@ def verify_numbers(
             )
         )
     return numbers
+
+
+def _without_double_reads(
+    found: list[tuple[NumberToken, Box]],
+) -> list[tuple[NumberToken, Box]]:
+    """The second reading's numbers less those it read twice: RapidOCR can detect a piece of
+    a line again as a line of its own ("6" over the end of "17.6"). Words of one row never
+    overlap, so a number whose box shares a quarter of its width, on its row, with a number
+    that holds its digits and more is that number's ink read again, and a person asked
+    about the longer one sees it; confirmed by its crop alone, it was verified where no
+    such number is printed."""
+    boxes = box_array(box for _, box in found)
+    return [
+        (token, box)
+        for token, box in found
+        if not any(
+            _reads_more(found[index][0].raw, token.raw)
+            for index in np.flatnonzero(_overlapping_on_its_row(boxes, box))
+        )
+    ]
+
+
+def _overlapping_on_its_row(boxes: np.ndarray, box: Box) -> np.ndarray:
+    """Each row of `boxes` and `box` share half the shorter one's height and a quarter of
+    the narrower one's width."""
+    shared_height = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+    shared_width = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
+    heights = np.minimum(boxes[:, 3] - boxes[:, 1], box[3] - box[1])
+    widths = np.minimum(boxes[:, 2] - boxes[:, 0], box[2] - box[0])
+    return np.asarray(
+        (shared_width > 0) & (2 * shared_height >= heights) & (4 * shared_width >= widths)
+    )
 
 
 def _a_second_reading_of(
