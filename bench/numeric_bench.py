@@ -156,7 +156,11 @@ class Tally:
         if self.chain_seconds:
             chain = statistics.median(self.chain_seconds)
             raw = statistics.median(self.raw_seconds)
-            timing = f"  s/page {chain:.1f} vs raw engines {raw:.1f} ({chain / raw:.2f}x)"
+            total = sum(self.chain_seconds) / sum(self.raw_seconds)
+            timing = (
+                f"  s/page {chain:.1f} vs raw engines {raw:.1f} ({chain / raw:.2f}x, "
+                f"all seconds {total:.2f}x)"
+            )
         return (
             f"{name:<32} pages {self.pages:>2} numbers {self.truth:>5}  silent losses "
             f"{share(self.silent_losses)}  wrong verified {share(self.wrong_verified)}  "
