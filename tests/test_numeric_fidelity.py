@@ -317,6 +317,12 @@ def test_a_piece_the_second_engine_read_again_is_no_number_of_its_own() -> None:
         apart = OcrResult((whole, OcrLine("6", box, 0.9)))
         numbers = verify_numbers("tesseract", primary, "rapidocr", apart, POINT)
         assert [(n.raw, n.verified) for n in numbers] == [("17.6", False), ("6", False)]
+    # Numbers of one line may have overlapping boxes (estimated from character places): the
+    # range "0-0.06" of a lab report keeps both its numbers.
+    words = (OcrWord(0, 1, (1255, 758, 1330, 791)), OcrWord(2, 6, (1298, 758, 1362, 791)))
+    one_line = OcrResult((OcrLine("0-0.06", (1255, 758, 1362, 791), 0.9, words),))
+    numbers = verify_numbers("tesseract", primary, "rapidocr", one_line, POINT)
+    assert [n.raw for n in numbers] == ["0", "0.06"]
 
 
 @needs_tesseract

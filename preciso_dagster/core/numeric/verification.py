@@ -192,9 +192,11 @@ def verify_numbers(
     convention = convention or page_convention(primary, secondary)
     seconds = _without_double_reads(
         [
-            (token, line.box_of(*span))
+            [
+                (token, line.box_of(*span))
+                for token, span in _confirming_tokens(line.text, convention)
+            ]
             for line in secondary.lines
-            for token, span in _confirming_tokens(line.text, convention)
         ]
     )
     unused = set(range(len(seconds)))
@@ -315,20 +317,22 @@ def verify_numbers(
 
 
 def _without_double_reads(
-    found: list[tuple[NumberToken, Box]],
+    lines: list[list[tuple[NumberToken, Box]]],
 ) -> list[tuple[NumberToken, Box]]:
-    """The second reading's numbers less those it read twice: RapidOCR can detect a piece of
-    a line again as a line of its own ("6" over the end of "17.6"). Words of one row never
-    overlap, so a number whose box shares a quarter of its width, on its row, with a number
-    that holds its digits and more is that number's ink read again, and a person asked
-    about the longer one sees it; confirmed by its crop alone, it was verified where no
-    such number is printed."""
-    boxes = box_array(box for _, box in found)
+    """The numbers of the second reading's lines, less those it read twice: RapidOCR can
+    detect a piece of a line again as a line of its own ("6" over the end of "17.6"). Lines
+    of one row never overlap, so a number whose box shares a quarter of its width, on its
+    row, with a number of another line that holds its digits and more is that number's ink
+    read again, and a person asked about the longer one sees it; confirmed by its crop
+    alone, it was verified where no such number is printed. (Within a line, numbers' boxes
+    are estimated from character places and may overlap: "0" and "0.06" of "0-0.06".)"""
+    found = [(line, token, box) for line, tokens in enumerate(lines) for token, box in tokens]
+    boxes = box_array(box for _, _, box in found)
     return [
         (token, box)
-        for token, box in found
+        for line, token, box in found
         if not any(
-            _reads_more(found[index][0].raw, token.raw)
+            found[index][0] != line and _reads_more(found[index][1].raw, token.raw)
             for index in np.flatnonzero(_overlapping_on_its_row(boxes, box))
         )
     ]
