@@ -181,6 +181,25 @@ def test_one_misread_mark_does_not_unsettle_a_page_that_writes_decimals_with_poi
 
 
 @pytest.mark.parametrize(
+    ("ledger", "mark"),
+    [
+        # Seen on a generated ledger put through a scanner (seed 2027): each date counted as a
+        # decimal point against each amount's comma, so the page had no decimal mark and every
+        # date and amount RapidOCR ran together ("09.07.20218.275,44") went to review.
+        ("09.07.2021 8.275,44\n16.07.2021 2.544,09\n04.08.2021 9.742,98", ","),
+        ("09.07.20218.275,44\n16.07.20212.544,09\n04.08.20219.742,98", ","),
+        ("07/09/2021 8,275.44\n07/16/2021 2,544.09\n2021.08.04 9,742.98", "."),
+        ("Version 1.2.3, build 2021.08.04", None),  # no number's decimals at all
+        ("3.14159 and 2.5", "."),
+    ],
+)
+def test_dates_and_run_on_digits_are_no_evidence_of_the_decimal_mark(
+    ledger: str, mark: str | None
+) -> None:
+    assert convention_for(ledger).decimal_mark == mark
+
+
+@pytest.mark.parametrize(
     ("text", "value"),
     [
         ("Dividend per share W2,034", Decimal(2034)),

@@ -1,7 +1,8 @@
 """Number verification against a second reading: what counts as verified, and what does not."""
 
 from preciso_dagster.core.engines import OcrLine, OcrResult, OcrWord
-from preciso_dagster.core.numeric.verification import verify_numbers
+from preciso_dagster.core.numeric.numbers import convention_for
+from preciso_dagster.core.numeric.verification import page_convention, verify_numbers
 
 BOX = (100, 200, 700, 230)
 
@@ -118,3 +119,25 @@ def test_a_run_on_number_in_a_tight_table_is_not_a_column_read_downwards() -> No
     )
     numbers = verify_numbers("tesseract", primary, "rapidocr", secondary)
     assert [(n.raw, n.verified) for n in numbers if n.span is not None] == [("14,847,254", False)]
+
+
+def test_one_engines_fragments_of_grouped_amounts_leave_the_decimal_mark_to_the_rest() -> None:
+    # Seen on a generated two-column statement put through a scanner (seed 2027): RapidOCR
+    # broke "88,790,482" into "88,79" and "482", and its fragments, counted as decimal
+    # commas, left the page without a decimal mark: every amount it read in pieces was
+    # doubtful, not re-read, and sent to review (7 of 26).
+    whole = "\n".join(f"{a}\t{b}" for a, b in _GROUPED)
+    pieces = "\n".join(f"{a[:5]} {a[6:]}\t{b}" for a, b in _GROUPED)
+    assert convention_for(whole + "\n" + pieces).decimal_mark is None
+    assert page_convention(_reading(whole), _reading(pieces)).decimal_mark == "."
+    # What the readings write alike must show the mark plainly, three times at least.
+    few = "88,790,482\t88,79\n12,971,560\t12,97\n41,90\t23,44"
+    assert page_convention(_reading(whole), _reading(few)).decimal_mark is None
+
+
+_GROUPED = [
+    ("88,790,482", "30,988,719"),
+    ("12,971,560", "12,187,495"),
+    ("41,907,631", "66,602,938"),
+    ("23,445,120", "10,004,377"),
+]

@@ -126,8 +126,12 @@ _IDENTIFIER = re.compile(
     r"(?<![\w.,])(?:[A-Za-z#]+[-/]?\d[\w/-]*|\d+[A-Za-z][\w-]*|\d{2,}(?:-\d{2,}){2,})(?![\w])"
 )
 # A mark that groups thousands twice ("1,234,567") is not the decimal mark: the other one is.
-_POINT_EVIDENCE = re.compile(r"\d,\d{3}\.\d|\d\.\d{1,2}(?!\d)|\d\.\d{4,}|\d,\d{3},\d{3}")
-_COMMA_EVIDENCE = re.compile(r"\d\.\d{3},\d|\d,\d{1,2}(?!\d)|\d,\d{4,}|\d\.\d{3}\.\d{3}")
+# A mark after a number's first digits and before one, two, or four or more digits is
+# its decimal mark. Not when more marked digits come before or after: "09.07.2021" (a date),
+# "1.2.3", "09.07.20218.275,44" (a date and an amount one engine ran together).
+_DECIMALS = r"(?<![\d.,])\d+{mark}(?:\d{{1,2}}|\d{{4,}})(?!\d|[.,]\d)"
+_POINT_EVIDENCE = re.compile(r"\d,\d{3}\.\d|" + _DECIMALS.format(mark=r"\.") + r"|\d,\d{3},\d{3}")
+_COMMA_EVIDENCE = re.compile(r"\d\.\d{3},\d|" + _DECIMALS.format(mark=",") + r"|\d\.\d{3}\.\d{3}")
 _MARK_THEN_DIGITS = {mark: re.compile(rf"(?<=\d)\{mark}(\d+)") for mark in ",."}
 # How much more often one way (of marking decimals, of grouping digits) must show than the
 # other to be the page's.
@@ -219,6 +223,17 @@ def convention_for(text: str, locale: str | None = None) -> DecimalConvention:
     else:
         mark = _mark_by_groups(folded)
     return DecimalConvention(mark, _space_grouping(folded))
+
+
+def decimal_mark_shown(text: str) -> str | None:
+    """The decimal mark `text` shows plainly: at least MIN_DOMINANT times, and DOMINANCE
+    times as often as the other; None otherwise (a single "0,5" decides nothing here)."""
+    folded = fold(text)
+    point = len(_POINT_EVIDENCE.findall(folded))
+    comma = len(_COMMA_EVIDENCE.findall(folded))
+    if max(point, comma) < MIN_DOMINANT or max(point, comma) < DOMINANCE * min(point, comma):
+        return None
+    return "." if point > comma else ","
 
 
 def _the_page_way(one: int, other: int) -> bool | None:

@@ -6,9 +6,12 @@ Anything else becomes a review item with both readings, so no wrong number passe
 
 from __future__ import annotations
 
+import operator
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import reduce
 
 import numpy as np
 from PIL import Image
@@ -27,6 +30,7 @@ from preciso_dagster.core.numeric.numbers import (
     DecimalConvention,
     NumberToken,
     convention_for,
+    decimal_mark_shown,
     extract_numbers,
 )
 from preciso_dagster.core.pages import NumberRecord
@@ -39,6 +43,7 @@ CROP_SCALE = 2
 ACROSS_LINES = 3
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 _PLAIN_DIGITS = re.compile(r"[\d.,'’]+")  # digits and the marks that group them, nothing else
+_NUMBER_WRITING = re.compile(r"\d+(?:[.,]\d+)*")  # digits and the marks between them
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]{2,})")
 _SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two numbers
 # No character is wider than this many times its word box's height (a "W" is about 0.8).
@@ -118,8 +123,16 @@ def second_reading(
 
 
 def page_convention(*readings: OcrResult) -> DecimalConvention:
-    """One convention for the whole page: a line alone ("12 345") cannot show it."""
-    return convention_for("\n".join(reading.text for reading in readings))
+    """One convention for the whole page: a line alone ("12 345") cannot show it. When all
+    the readings together leave the decimal mark open, the numbers every reading wrote alike
+    decide it if they show it plainly (`decimal_mark_shown`): one engine's fragments of a
+    scan ("88,79" and "482" of "88,790,482") are no decimals."""
+    pooled = convention_for("\n".join(reading.text for reading in readings))
+    if pooled.decimal_mark is not None or len(readings) < 2:
+        return pooled
+    written = [Counter(_NUMBER_WRITING.findall(reading.text)) for reading in readings]
+    alike = reduce(operator.and_, written)
+    return replace(pooled, decimal_mark=decimal_mark_shown(" ".join(alike.elements())))
 
 
 def ocr_tokens(text: str, convention: DecimalConvention) -> list[NumberToken]:
