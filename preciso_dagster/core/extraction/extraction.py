@@ -38,6 +38,7 @@ from preciso_dagster.core.numeric.verification import (
     confirm_disputed,
     corrected_text,
     crop,
+    marks_between_checked,
     marks_in_their_own_cell,
     misleading_ink_checked,
     page_convention,
@@ -442,6 +443,7 @@ def _verify_page_numbers(
     confirmed += joined
     regions = unread_ink(unruled, numbers, result, second)
     misleading_ink_checked(cells, numbers)
+    marks_between_checked(ink, numbers, page.text)
     turned, regions = read_turned_text(unruled, numbers, regions, engines, convention)
     confirmed += turned
     page.text = corrected_text(page.text, numbers)

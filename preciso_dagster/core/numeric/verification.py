@@ -19,7 +19,9 @@ from PIL import Image
 from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import Box, OcrEngine, OcrLine, OcrResult
 from preciso_dagster.core.numeric.coverage import (
+    DIGIT_SHARE,
     beside,
+    glyph_columns,
     mark_in_own_cell,
     misleading_ink,
     through_marks,
@@ -36,6 +38,8 @@ from preciso_dagster.core.numeric.numbers import (
 from preciso_dagster.core.pages import NumberRecord
 
 RESCALE_FACTOR = 1.5
+MARK_SHARE = 0.45  # a point or comma is at most this share of a digit's height
+MARK_WIDTH = 1.5  # and at most this many times as wide as it is tall (a dash is wider)
 MIN_OVERLAP = 0.5
 CROP_SCALE = 2
 # A word whose box runs down through words of this many lines of a reading is a column read
@@ -750,6 +754,75 @@ def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> Non
         )
         if reason is not None:
             number.verified, number.value, number.reason = False, None, reason
+
+
+def marks_between_checked(ink: np.ndarray, numbers: list[PageNumber], text: str) -> None:
+    """Two verified numbers side by side on a row, a point or comma between their digits that
+    no reading has ("294. 1" read "294" and "1" by RapidOCR, nothing by Tesseract, each piece
+    confirmed by its crop): one number and its decimal mark, or two numbers? Both go back to
+    review without a value. A mark some reading has ("24, 25" of a list) was judged with
+    the rest of that reading. `text`: the page text the numbers' spans point into."""
+    placed = [
+        n for n in numbers if n.verified and n.box is not None and _PLAIN_DIGITS.fullmatch(n.raw)
+    ]
+    boxes = box_array(n.box for n in placed if n.box is not None)
+    for number in placed:
+        assert number.box is not None
+        left, top, right, bottom = number.box
+        height = bottom - top
+        shared = np.minimum(boxes[:, 3], bottom) - np.maximum(boxes[:, 1], top)
+        beside = np.flatnonzero(
+            (2 * shared >= np.minimum(boxes[:, 3] - boxes[:, 1], height))
+            & (2 * boxes[:, 0] > left + right)
+            & (boxes[:, 0] - right <= height)
+        )
+        if len(beside) == 0:
+            continue
+        following = placed[min(beside, key=lambda index: boxes[index, 0])]
+        assert following.box is not None
+        if _mark_between(ink, number.box, following.box) and not _mark_read_between(
+            number, following, text
+        ):
+            for piece in (number, following):
+                piece.verified, piece.value = False, None
+                piece.reason = (
+                    f"a mark stands between {number.raw!r} and {following.raw!r} that no "
+                    "reading has (one number with its decimal mark?)"
+                )
+
+
+def _mark_read_between(first: PageNumber, second: PageNumber, text: str) -> bool:
+    """A reading of either number, or the page text from one to the other, has a point or
+    comma between them."""
+    between = re.compile(rf"{re.escape(first.raw)}\s*[.,]\s*{re.escape(second.raw)}")
+    readings = [*first.readings.values(), *second.readings.values()]
+    if first.span and second.span and first.span[1] <= second.span[0]:
+        readings.append(text[first.span[0] : second.span[1]])
+    return any(raw and between.search(raw) for raw in readings)
+
+
+def _mark_between(ink: np.ndarray, first: Box, second: Box) -> bool:
+    """A point or comma (a run of ink under MARK_SHARE of the digits' height, no wider than
+    tall by much: a dash is a range's) between the last digit of `first` and the first of
+    `second`."""
+    span = (first[0], min(first[1], second[1]), second[2], max(first[3], second[3]))
+    runs = glyph_columns(ink, span)
+    if not runs:
+        return False
+    digit = max(height for _, _, height in runs)
+    split = second[0] - span[0]
+    digits = [run for run in runs if run[2] >= DIGIT_SHARE * digit]
+    ends = [run[1] for run in digits if run[0] + run[1] < 2 * split]
+    starts = [run[0] for run in digits if run[0] + run[1] >= 2 * split]
+    if not ends or not starts:
+        return False
+    return any(
+        max(ends) < first_column
+        and last_column < min(starts)
+        and height <= MARK_SHARE * digit
+        and last_column - first_column + 1 <= MARK_WIDTH * height
+        for first_column, last_column, height in runs
+    )
 
 
 def upscaled(image: Image.Image, factor: int) -> Image.Image:
