@@ -24,6 +24,7 @@ from bench.generated_pages import (
     ruled_table,
 )
 from bench.numeric_bench import (
+    ScoredPage,
     as_scanned,
     generated_scored_pages,
     row_recall,
@@ -42,7 +43,11 @@ from preciso_dagster.core.engines import (
     TesseractEngine,
     _line_from_pieces,
 )
-from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
+from preciso_dagster.core.extraction.extraction import (
+    ExtractedPage,
+    ExtractionConfig,
+    extract_document,
+)
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.coverage import (
     faint_ink,
@@ -285,6 +290,16 @@ def test_no_number_is_lost_silently_or_verified_wrong_on_generated_scans(
     assert len(extracted.pages[0].review_crops) == len(extracted.pages[0].review_items)
 
 
+def _scanned_and_read(seed: int, per_class: int, name: str) -> tuple[ScoredPage, ExtractedPage]:
+    """A generated page, by its name or class, put through the scanner as `numeric_bench
+    --scanned --seed` does, and read by the chain."""
+    pages = generated_scored_pages(per_class, 200, seed=seed)
+    index = next(i for i, p in enumerate(pages) if name in (p.name, p.document_class))
+    page = as_scanned(pages[index], seed + index)
+    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
+    return page, extracted.pages[0]
+
+
 @needs_tesseract
 @pytest.mark.parametrize(
     "document_class", ["2 amount columns", "decimal commas", "space and apostrophe grouping"]
@@ -293,11 +308,7 @@ def test_a_scanned_statement_is_read_level_on_white_paper(document_class: str) -
     # Generated statements put through a scanner (skew, grey paper, noise, JPEG): before
     # pages were levelled, 58 of 114 rows came out as line items; before the paper was made
     # white, the noise around each "1" sent 9 of 28 decimal-comma amounts to review.
-    pages = generated_scored_pages(1, 200)
-    index = next(i for i, p in enumerate(pages) if p.document_class == document_class)
-    page = as_scanned(pages[index], 7 + index)
-    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
-    (result,) = extracted.pages
+    page, result = _scanned_and_read(7, 1, document_class)
     assert result.skew != 0.0 and result.to_record().skew == result.skew
     tally = scored_extraction(page, result)
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
@@ -329,11 +340,7 @@ def test_a_piece_the_second_engine_read_again_is_no_number_of_its_own() -> None:
 
 @needs_tesseract
 def test_a_scanned_page_of_figures_in_cells_verifies_no_piece_of_a_number() -> None:
-    pages = generated_scored_pages(1, 200, seed=123)
-    index = next(i for i, p in enumerate(pages) if p.document_class == "figures in cells")
-    page = as_scanned(pages[index], 123 + index)
-    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
-    tally = scored_extraction(page, extracted.pages[0])
+    tally = scored_extraction(*_scanned_and_read(123, 1, "figures in cells"))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
 
 
@@ -342,11 +349,7 @@ def test_a_scanned_ledger_of_dates_and_decimal_comma_amounts_settles_its_rows() 
     # Seen on a generated ledger put through a scanner (seed 2027): RapidOCR ran each date
     # into its amount ("09.07.20218.275,44"); both crops read them apart, but the dates'
     # points had left the page without a decimal mark: 13 of 42 numbers in review.
-    pages = generated_scored_pages(2, 200, seed=2027)
-    index = next(i for i, p in enumerate(pages) if p.name == "ledger-1")
-    page = as_scanned(pages[index], 2027 + index)
-    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
-    tally = scored_extraction(page, extracted.pages[0])
+    tally = scored_extraction(*_scanned_and_read(2027, 2, "ledger-1"))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.reviewed <= 3, tally
 
@@ -394,11 +397,7 @@ def test_a_scanned_page_set_in_cells_is_told_by_its_marks_despite_a_stray(name: 
     # 53 measured 1.69 digit pitches (blur), under the proportional 1.75, so the page was not
     # judged set in cells: "378. 366" stayed two readings, 32 and 25 of 38 numbers went to
     # review, and "294. 1" read as "294" and "1" was verified twice wrong.
-    pages = generated_scored_pages(2, 200, seed=9001)
-    index = next(i for i, p in enumerate(pages) if p.name == name)
-    page = as_scanned(pages[index], 9001 + index)
-    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
-    tally = scored_extraction(page, extracted.pages[0])
+    tally = scored_extraction(*_scanned_and_read(9001, 2, name))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.reviewed <= 4, tally
 
@@ -408,11 +407,7 @@ def test_tiny_print_a_scan_blurred_faint_is_unread_ink_not_lost() -> None:
     # Seen on a generated margin-microtext page put through a scanner (seed 99): the second,
     # tinier column was blurred to grey strokes with a few dark pixels each, read by neither
     # engine and seen as no ink (only specks under the ink level): 6 numbers lost silently.
-    pages = generated_scored_pages(1, 200, seed=99)
-    index = next(i for i, p in enumerate(pages) if p.document_class == "margin microtext")
-    page = as_scanned(pages[index], 99 + index)
-    extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
-    tally = scored_extraction(page, extracted.pages[0])
+    tally = scored_extraction(*_scanned_and_read(99, 1, "margin microtext"))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.unread_regions >= 1
 
