@@ -16,9 +16,10 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
 SCANS = CORPUS.parent / "scans"
 # Real scans, each with the text that is its truth where the corpus has one. linn.txt
 # transcribes the page the three linn scans show; its bullets were transcribed as "0 ".
-# The typewritten recipe's numbers are few enough to list here.
+# The typewritten recipe's numbers are few enough to list here (its one is typed with the
+# letter l's key, "1 dag" included).
 SCAN_FILES = ("linn.pdf", "skew.pdf", "rotated_skew.pdf", "typewriter.png", "c02-22.pdf")
-TYPEWRITER_TRUTH = "4 ons linzen\n3 liter water\n3 uien\n2 kopjes melk\n1 liter\n2 liter"
+TYPEWRITER_TRUTH = "4 ons linzen\n3 liter water\n3 uien\n2 kopjes melk\n1 liter\n1 dag\n2 liter"
 TEXT_LAYER_FILES = (
     "nics-background-checks-2015-11.pdf",
     "senate-expenditures.pdf",

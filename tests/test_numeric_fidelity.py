@@ -33,6 +33,7 @@ from bench.numeric_bench import (
     scored_extraction,
     scored_generated_page,
 )
+from preciso_dagster.core import engines
 from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import (
     Box,
@@ -50,6 +51,7 @@ from preciso_dagster.core.extraction.extraction import (
 )
 from preciso_dagster.core.numeric.compare import compare_texts
 from preciso_dagster.core.numeric.coverage import (
+    SHORT_STROKE,
     faint_ink,
     glyph_columns,
     mark_in_own_cell,
@@ -68,17 +70,20 @@ from preciso_dagster.core.numeric.split_numbers import (
     with_joined_words,
 )
 from preciso_dagster.core.numeric.verification import (
+    CROP_SCALE,
     UNREAD_REGION,
     PageNumber,
     _reads_its_ink,
     confirm_disputed,
     corrected_text,
+    crop,
     digits_box,
     marks_between_checked,
     marks_in_their_own_cell,
     misleading_ink_checked,
     ocr_tokens,
     unread_ink,
+    upscaled,
     verify_numbers,
 )
 from preciso_dagster.core.training.line_items import rows_to_line_items
@@ -403,6 +408,24 @@ def test_a_scanned_page_set_in_cells_is_told_by_its_marks_despite_a_stray(name: 
 
 
 @needs_tesseract
+def test_a_short_crop_the_sheet_read_as_letters_is_read_again_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Seed 7's scanned transcript: Tesseract skipped the margin's line numbers on the page and
+    # read the crop of "11" on the crop sheet as letters; alone, as one line, it reads "11".
+    pages = generated_scored_pages(2, 200, seed=7)
+    index = next(i for i, p in enumerate(pages) if p.name == "transcript-0")
+    page = as_scanned(pages[index], 7 + index)
+    margin = [(key, box) for key, box in page.truth if box[0] < page.image.width // 8]
+    assert [key for key, _ in margin] == [str(line) for line in range(1, 26)]
+    crops = [upscaled(crop(page.image, box, padding=6), CROP_SCALE) for _, box in margin]
+    engine = TesseractEngine()
+    assert engine.read_crops(crops)[10] == "11"
+    monkeypatch.setattr(engines, "ALONE_READS", 0)
+    assert not any(c.isdigit() for c in engine.read_crops(crops)[10])
+
+
+@needs_tesseract
 def test_tiny_print_a_scan_blurred_faint_is_unread_ink_not_lost() -> None:
     # Seen on a generated margin-microtext page put through a scanner (seed 99): the second,
     # tinier column was blurred to grey strokes with a few dark pixels each, read by neither
@@ -566,6 +589,26 @@ def test_a_table_rule_beside_a_number_is_not_taken_for_a_digit(rule_length: floa
         misleading_ink(ink, boxes[1], "(1,200)"),
         misleading_ink(ink, boxes[2], "[4.0-10.0]"),
     ] == [None, None]
+
+
+def test_a_comma_that_noise_lengthened_is_no_table_rule() -> None:
+    # Seed 7's scanned transcript: specks under the comma of "55,716.00" made it a thin stroke
+    # of 0.6 digit height, and the number both engines read alike went to review.
+    image, boxes = _drawn_numbers(["55,716.00", "55716.00"], 10)
+    left, top, _, bottom = (int(v) for v in boxes[0])
+    runs = glyph_columns(faint_ink(image), boxes[0])
+    comma_first, comma_last, _ = runs[2]
+    digit_height = max(height for _, _, height in runs)
+    pixels = np.array(image)
+    inked_rows = np.flatnonzero(pixels[top:bottom, left + comma_first] < 128)
+    speck_top = top + inked_rows[-1] + 1
+    speck_rows = int(0.65 * digit_height) - (inked_rows[-1] - inked_rows[0] + 1)
+    pixels[speck_top : speck_top + speck_rows, left + comma_first : left + comma_last] = 0
+    ink = faint_ink(Image.fromarray(pixels))
+    assert SHORT_STROKE[0] <= glyph_columns(ink, boxes[0])[2][2] / digit_height
+    assert misleading_ink(ink, boxes[0], "55,716.00") is None
+    # Read without its comma, the stroke stands where no glyph was read: it is still judged.
+    assert "table rule" in (misleading_ink(ink, boxes[0], "55716.00") or "")
 
 
 def test_a_verified_number_whose_ink_disagrees_goes_to_review_without_a_value() -> None:

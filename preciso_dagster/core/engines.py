@@ -15,6 +15,12 @@ from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.errors import EngineUnavailableError, TransientEngineError
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom in image pixels
+# Tesseract reads a crop of a glyph or two on the crop sheet as letters now and then (a
+# margin's "11" as "id"); read alone as one line it reads the digits. A crop whose width is
+# within SHORT_CROP of its height (a glyph or two: a taller one holds sideways print) that the
+# sheet read as letters and no digit is read again alone, up to ALONE_READS crops a sheet:
+# each is one more Tesseract run.
+SHORT_CROP, ALONE_READS = (0.5, 2.0), 8
 
 
 @dataclass(frozen=True)
@@ -269,7 +275,8 @@ class TesseractEngine:
 
     def read_crops(self, crops: list[Image.Image]) -> list[str]:
         """The text of each small image (a number's crop), in one Tesseract call: the crops are
-        stacked on one sheet, and each line read goes to the crop it lies in."""
+        stacked on one sheet, and each line read goes to the crop it lies in. A short crop
+        the sheet read as letters is read again alone (SHORT_CROP, ALONE_READS)."""
         if not crops:
             return []
         gap = 24
@@ -287,6 +294,17 @@ class TesseractEngine:
             for index, (start, end) in enumerate(spans):
                 if start - gap // 2 <= middle < end + gap // 2:
                     texts[index] = f"{texts[index]} {line.text}".strip()
+        unclear = [
+            index
+            for index, crop in enumerate(crops)
+            if SHORT_CROP[0] * crop.height <= crop.width <= SHORT_CROP[1] * crop.height
+            and any(c.isalpha() for c in texts[index])
+            and not any(c.isdigit() for c in texts[index])
+        ]
+        for index in unclear[:ALONE_READS]:
+            alone = self.read(crops[index], page_segmentation=7).text
+            if any(c.isdigit() for c in alone):
+                texts[index] = alone
         return texts
 
     def orientation(self, image: Image.Image) -> int:

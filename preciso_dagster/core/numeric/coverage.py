@@ -281,13 +281,21 @@ def misleading_ink(ink: np.ndarray, box: Box, raw: str) -> str | None:
     stroke of no digit's height where `raw` has a 1 (a table rule read as "1": taller than the
     digits, or cut short by the cell's border; a real "1" is as tall as the other digits, a
     point or comma much shorter), or a space no engine read ("41 181" read "41181"; judged
-    only where the box holds as many digits as `raw`)."""
+    only where the box holds as many digits as `raw`). Where the box holds one run of ink per
+    character of `raw`, only the runs in a 1's place are judged: a comma that noise under it
+    lengthened is the comma it was read as."""
     runs = glyph_columns(ink, box)
     broad = [height for first, last, height in runs if last - first + 1 > STROKE_WIDTH * height]
     if not broad:
         return None
     digit_height = max(broad)
-    for first, last, height in runs:
+    glyphs = raw.replace(" ", "")
+    in_ones_place = (
+        [run for run, glyph in zip(runs, glyphs, strict=True) if glyph == "1"]
+        if len(runs) == len(glyphs)
+        else runs
+    )
+    for first, last, height in in_ones_place:
         share = height / digit_height
         thin = last - first + 1 <= STROKE_WIDTH * digit_height
         stroke = share >= STROKE_HEIGHT or SHORT_STROKE[0] <= share <= SHORT_STROKE[1]

@@ -356,15 +356,18 @@ def _without_double_reads(
 
 
 def _overlapping_on_its_row(boxes: np.ndarray, box: Box) -> np.ndarray:
-    """Each row of `boxes` and `box` share half the shorter one's height and a quarter of
-    the narrower one's width."""
-    shared_height = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+    """Each row of `boxes` is on `box`'s row and shares a quarter of the narrower one's
+    width with it."""
     shared_width = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
-    heights = np.minimum(boxes[:, 3] - boxes[:, 1], box[3] - box[1])
     widths = np.minimum(boxes[:, 2] - boxes[:, 0], box[2] - box[0])
-    return np.asarray(
-        (shared_width > 0) & (2 * shared_height >= heights) & (4 * shared_width >= widths)
-    )
+    return np.asarray(_on_its_row(boxes, box) & (shared_width > 0) & (4 * shared_width >= widths))
+
+
+def _on_its_row(boxes: np.ndarray, box: Box) -> np.ndarray:
+    """Each row of `boxes` shares half the shorter one's height with `box`."""
+    shared_height = np.minimum(boxes[:, 3], box[3]) - np.maximum(boxes[:, 1], box[1])
+    heights = np.minimum(boxes[:, 3] - boxes[:, 1], box[3] - box[1])
+    return np.asarray(2 * shared_height >= heights)
 
 
 def _a_second_reading_of(
@@ -769,12 +772,10 @@ def marks_between_checked(ink: np.ndarray, numbers: list[PageNumber], text: str)
     for number in placed:
         assert number.box is not None
         left, top, right, bottom = number.box
-        height = bottom - top
-        shared = np.minimum(boxes[:, 3], bottom) - np.maximum(boxes[:, 1], top)
         beside = np.flatnonzero(
-            (2 * shared >= np.minimum(boxes[:, 3] - boxes[:, 1], height))
+            _on_its_row(boxes, number.box)
             & (2 * boxes[:, 0] > left + right)
-            & (boxes[:, 0] - right <= height)
+            & (boxes[:, 0] - right <= bottom - top)
         )
         if len(beside) == 0:
             continue
