@@ -182,9 +182,9 @@ def _grouped(value: int, group: str, decimals: str = "", mark: str = ".") -> str
     return text + (mark + decimals if decimals else "")
 
 
-def currency_glyphs(rng: random.Random, index: int) -> GeneratedPage:
+def currency_glyphs(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """Amounts led by currency signs OCR confuses with letters (₩ W, $ S, € E/C, £ E, ¥ Y)."""
-    canvas = Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."), font_file)
     symbols = "₩$€£¥" if canvas.fontname == "uni" else "$€£¥"
     canvas.text(72, 72, "Shareholder information", 14)
     y = 110.0
@@ -198,9 +198,9 @@ def currency_glyphs(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"currency-{index}", "currency glyphs")
 
 
-def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage]:
-    def generate(rng: random.Random, index: int) -> GeneratedPage:
-        canvas = Canvas(DecimalConvention("."))
+def amount_columns(columns: int) -> Callable[[random.Random, int, Path | None], GeneratedPage]:
+    def generate(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
+        canvas = Canvas(DecimalConvention("."), font_file)
         canvas.text(72, 72, "Consolidated statement (in thousands)", 13)
         right_edges = [400 + 80 * column for column in range(columns)]
         if index % 2 == 1:  # every other page heads its columns in white on a dark band
@@ -225,13 +225,13 @@ def amount_columns(columns: int) -> Callable[[random.Random, int], GeneratedPage
     return generate
 
 
-def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
+def ruled_table(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """A table with every cell bordered: Tesseract is known to garble ruled tables. Every
     other page rules its rows with dashes, a solid rule every fourth row, and adds a column
     of small counts; its rows are tight, the digits near the rules, as traffic statistics set
     them."""
     dashed = index % 2 == 1
-    canvas = Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."), font_file)
     canvas.text(72, 72, "Schedule of fees", 13)
     top, row_height = 90.0, 13.5 if dashed else 22.0
     edges = (60.0, 250.0, 370.0, 490.0, 550.0) if dashed else (60.0, 250.0, 370.0, 490.0)
@@ -265,10 +265,10 @@ def ruled_table(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"ruled-{index}", "ruled tables")
 
 
-def space_grouping(rng: random.Random, index: int) -> GeneratedPage:
+def space_grouping(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """French amounts grouped by spaces ("1 200 000 $") and Swiss ones by apostrophes."""
     swiss = index % 2 == 1
-    canvas = Canvas(DecimalConvention(".") if swiss else DecimalConvention(",", True))
+    canvas = Canvas(DecimalConvention(".") if swiss else DecimalConvention(",", True), font_file)
     canvas.text(72, 72, "Bilan consolidé" if not swiss else "Konzernbilanz", 13)
     y = 110.0
     for label in rng.sample(LABELS, 14):
@@ -285,9 +285,9 @@ def space_grouping(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"grouping-{index}", "space and apostrophe grouping")
 
 
-def decimal_commas(rng: random.Random, index: int) -> GeneratedPage:
+def decimal_commas(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """German statements: "681.503,00  938.484,35" in two close columns."""
-    canvas = Canvas(DecimalConvention(","))
+    canvas = Canvas(DecimalConvention(","), font_file)
     canvas.text(72, 72, "Gewinn- und Verlustrechnung", 13)
     y = 110.0
     for label in rng.sample(LABELS, 14):
@@ -323,13 +323,14 @@ STATEMENT_LOCALES = (
 )
 
 
-def varied_statements(rng: random.Random, index: int) -> GeneratedPage:
+def varied_statements(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """Statements as unseen documents vary: face, size (7.5-11 pt), locale, 2 or 3 year
     columns, negatives in parentheses or with a minus, and a total row that sums its column."""
     fonts = [path for path in STATEMENT_FONTS if path.exists()] or [None]
     convention, group, mark, title = STATEMENT_LOCALES[index % len(STATEMENT_LOCALES)]
     size = rng.choice((7.5, 8.0, 9.0, 10.0, 11.0))
-    canvas = Canvas(convention, rng.choice(fonts), size)
+    face = rng.choice(fonts)
+    canvas = Canvas(convention, font_file or face, size)
     canvas.text(72, 72, title, size + 3)
     columns = rng.choice((2, 3))
     pitch = size * 10
@@ -356,9 +357,9 @@ def varied_statements(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"varied-{index}", "varied statements")
 
 
-def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
+def margin_microtext(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """A short statement with rotated small print full of numbers in the left margin."""
-    canvas = Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."), font_file)
     canvas.text(72, 72, "Account summary", 13)
     y = 110.0
     for label in rng.sample(LABELS, 8):
@@ -380,9 +381,9 @@ def margin_microtext(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"microtext-{index}", "margin microtext")
 
 
-def line_numbers(rng: random.Random, index: int) -> GeneratedPage:
+def line_numbers(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """A transcript: line numbers 1-25 in the margin, some lines quoting amounts."""
-    canvas = Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."), font_file)
     words = [
         "the",
         "witness",
@@ -418,10 +419,10 @@ FORM_FIELDS = (
 )
 
 
-def form_page(rng: random.Random, index: int) -> GeneratedPage:
+def form_page(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """A filled-in form: amounts in boxed fields, tick boxes (some ticked), lines to write
     on and a signature line; all ink no engine reads as text, none of it a number."""
-    canvas = Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."), font_file)
     canvas.text(72, 72, "Application for payment", 14)
     y = 110.0
     for label in rng.sample(FORM_FIELDS, 5):
@@ -474,10 +475,10 @@ def _decimal(rng: random.Random, whole: int) -> str:
     return f"{rng.randint(0, whole)}{fraction}"
 
 
-def figures_in_cells(rng: random.Random, index: int) -> GeneratedPage:
+def figures_in_cells(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """A lab report set in a monospaced face, every character in a cell a digit wide: a
     decimal point fills a cell, so "3.9" shows as "3. 9", and ranges read "[4.0-10.0]"."""
-    canvas = Canvas(DecimalConvention("."))
+    canvas = Canvas(DecimalConvention("."), font_file)
     size = (10, 9)[index % 2]
     canvas.cells(72, 72, "Blood count report", 13)
     canvas.cells(72, 96, "Sampled:", size)
@@ -510,13 +511,13 @@ DATE_STYLES: tuple[tuple[Callable[[datetime.date], str], DecimalConvention, str,
 )
 
 
-def dated_ledger(rng: random.Random, index: int) -> GeneratedPage:
+def dated_ledger(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """A bank statement: each row opens with its date, then a description, the amount and
     the running balance ("03/21/2024 Wire transfer -1,200.00 5,400.00"). Every other page is
     an export that sets date and amount as one run ("31.03.2024 -1.200,00") before the text."""
     write_date, convention, group, mark = DATE_STYLES[index % len(DATE_STYLES)]
     exported = index % 2 == 1
-    canvas = Canvas(convention)
+    canvas = Canvas(convention, font_file)
     canvas.text(72, 60, "Account statement", 13)
     columns = ("Date Amount", "Description") if exported else ("Date", "Description")
     for x, heading in ((60, columns[0]), (230, columns[1]), (500, "Balance")):
@@ -546,7 +547,7 @@ def dated_ledger(rng: random.Random, index: int) -> GeneratedPage:
     return canvas.finish(f"ledger-{index}", "dated ledgers")
 
 
-GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
+GENERATORS: dict[str, Callable[[random.Random, int, Path | None], GeneratedPage]] = {
     "currency glyphs": currency_glyphs,
     "2 amount columns": amount_columns(2),
     "3 amount columns": amount_columns(3),
@@ -562,7 +563,14 @@ GENERATORS: dict[str, Callable[[random.Random, int], GeneratedPage]] = {
 }
 
 
-def generated_pages(per_class: int = 2, seed: int = 7) -> list[GeneratedPage]:
-    """`per_class` pages of every failure class."""
+def generated_pages(
+    per_class: int = 2, seed: int = 7, font_file: Path | None = None
+) -> list[GeneratedPage]:
+    """`per_class` pages of every failure class, every page in `font_file` if given (else
+    DejaVu Sans, and the varied statements' own faces)."""
     rng = random.Random(seed)
-    return [generate(rng, index) for generate in GENERATORS.values() for index in range(per_class)]
+    return [
+        generate(rng, index, font_file)
+        for generate in GENERATORS.values()
+        for index in range(per_class)
+    ]

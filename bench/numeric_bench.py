@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 
 import pymupdf
 from PIL import Image
@@ -320,8 +321,12 @@ def row_recall(truth: list[tuple[str, list[str]]], page: PageRecord) -> tuple[in
     return len(truth), found
 
 
-def generated_scored_pages(per_class: int, dpi: int, seed: int = 7) -> list[ScoredPage]:
-    return [scored_generated_page(page, dpi) for page in generated_pages(per_class, seed)]
+def generated_scored_pages(
+    per_class: int, dpi: int, seed: int = 7, font_file: Path | None = None
+) -> list[ScoredPage]:
+    return [
+        scored_generated_page(page, dpi) for page in generated_pages(per_class, seed, font_file)
+    ]
 
 
 def scored_generated_page(page: GeneratedPage, dpi: int) -> ScoredPage:
@@ -485,6 +490,9 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=7, help="generated pages' seed (another draws unseen pages)"
     )
+    parser.add_argument(
+        "--font", type=Path, help="a TrueType file to draw every generated page in (another face)"
+    )
     parser.add_argument("--only", help="only pages whose name or class contains this")
     parser.add_argument("--show", action="store_true", help="print every loss and wrong number")
     parser.add_argument(
@@ -495,7 +503,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.skip_throughput:
         bench_throughput(args.mb)
-    pages = generated_scored_pages(args.per_class, args.dpi, args.seed)
+    pages = generated_scored_pages(args.per_class, args.dpi, args.seed, args.font)
     if args.scanned:
         pages = [as_scanned(page, args.seed + index) for index, page in enumerate(pages)]
     if CORPUS.exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pymupdf
@@ -277,6 +278,7 @@ def test_a_rule_that_steps_a_pixel_aside_at_a_crossing_is_taken_off_whole() -> N
     assert pixels[436:450, 355:385].min() < 128  # the digits stay
 
 
+SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
 
 
@@ -442,6 +444,16 @@ def test_generated_pages_are_the_same_for_the_same_seed() -> None:
     assert drawn(3) == drawn(3) != drawn(4)
 
 
+@pytest.mark.skipif(not SERIF.exists(), reason="no DejaVu Serif")
+def test_generated_pages_in_another_face_hold_the_same_numbers_elsewhere() -> None:
+    # `numeric_bench --font` draws the same pages in another face: the same numbers, boxed
+    # where that face puts them.
+    default, serif = generated_pages(1, 3), generated_pages(1, 3, SERIF)
+    keys = [[t.token.key for t in page.truth] for page in default]
+    assert keys == [[t.token.key for t in page.truth] for page in serif]
+    assert [t.rect for t in default[0].truth] != [t.rect for t in serif[0].truth]
+
+
 def test_table_rows_come_from_word_positions_with_column_headers() -> None:
     # A text layer that puts every cell on a line of its own, as many PDFs do.
     words = [
@@ -496,7 +508,7 @@ def test_every_ledger_row_keeps_its_numbers_and_is_a_line_item(exported: bool) -
     # the amount after the date was once dropped without a word.
     rng = random.Random(11)
     for index in range(1, 10, 2) if exported else range(0, 10, 2):
-        generated = dated_ledger(rng, index)
+        generated = dated_ledger(rng, index, None)
         page = extract_document(generated.pdf, "ledger.pdf").pages[0]
         truth = sorted(number.token.raw for number in generated.truth)
         assert sorted(number.raw for number in page.numbers) == truth, generated.name
@@ -978,7 +990,7 @@ def test_light_print_on_a_dark_fill_is_turned_dark_on_light() -> None:
 
 @needs_tesseract
 def test_column_headings_in_white_on_a_dark_band_are_verified() -> None:
-    page = scored_generated_page(amount_columns(2)(random.Random(7), 1), 200)
+    page = scored_generated_page(amount_columns(2)(random.Random(7), 1, None), 200)
     extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
     tally = score_page(page, extracted.pages[0].numbers)
     assert (tally.silent_losses, tally.wrong_verified, tally.reviewed) == (0, 0, 0), tally
