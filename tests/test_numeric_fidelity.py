@@ -158,6 +158,25 @@ def test_a_run_on_the_grouping_cannot_split_never_carries_a_value() -> None:
     assert not number.verified and number.value is None
 
 
+def test_decimal_amounts_run_together_are_split_where_the_other_reading_parts_them() -> None:
+    # A monospaced statement put through a scanner (seed 78): its amount columns stand one
+    # space apart, and RapidOCR read "5.057.297,79 3.426.054,03" as one run-on; 7 of 28
+    # numbers went to review. The run-on is split as the last amount's decimal places
+    # suggest, and each piece is verified only by a reading that has it apart.
+    apart = ["Umsatz 5.057.297,79 3.426.054,03", "Kosten 60.307,74 4.115.433,76"]
+    run_on = ["Umsatz 5.057.297,793.426.054,03", "Kosten 60.307,744.115.433,76"]
+    numbers = verify_numbers("rapidocr", _reading(*run_on), "tesseract", _reading(*apart))
+    assert [(n.value, n.verified) for n in numbers] == [
+        ("5057297.79", True),
+        ("3426054.03", True),
+        ("60307.74", True),
+        ("4115433.76", True),
+    ]
+    for first, second in ((run_on, run_on), (apart, run_on)):
+        numbers = verify_numbers("rapidocr", _reading(*first), "tesseract", _reading(*second))
+        assert not any(n.verified for n in numbers)
+
+
 def test_space_grouping_the_page_does_not_show_is_ambiguous_and_reviewed() -> None:
     (number,) = _verify(["Prix 1 200 000 $"], ["Prix 1 200 000 $"])
     assert not number.verified and number.value is None

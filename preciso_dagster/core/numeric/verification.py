@@ -139,12 +139,23 @@ def page_convention(*readings: OcrResult) -> DecimalConvention:
     return replace(pooled, decimal_mark=decimal_mark_shown(" ".join(alike.elements())))
 
 
-def ocr_tokens(text: str, convention: DecimalConvention) -> list[NumberToken]:
+def ocr_tokens(
+    text: str, convention: DecimalConvention, split_decimals: bool = False
+) -> list[NumberToken]:
     """The numbers of an OCR line; a run-on of two grouped amounts ("74,715,29738,871,700",
-    two columns read as one box) is split where the grouping forces it, else left malformed."""
+    two columns read as one box) is split where the grouping forces it, else left malformed.
+    With `split_decimals`, a run-on of decimal amounts is split as their decimal places
+    suggest (`_split_decimal_run_on`): only for the primary reading, whose pieces must then
+    match numbers the other reading read apart, so no reading confirms its own guess."""
     tokens = []
     for token in extract_numbers(text, convention=convention):
-        pieces = _split_run_on(token.raw) if token.malformed else None
+        pieces = None
+        if token.malformed:
+            pieces = _split_run_on(token.raw) or (
+                _split_decimal_run_on(token.raw, convention.decimal_mark)
+                if split_decimals
+                else None
+            )
         if not pieces:
             tokens.append(token)
             continue
@@ -191,6 +202,23 @@ def _split_run_on(raw: str) -> list[str] | None:
     if len(pieces) < 2 or not all(grouped.fullmatch(piece) for piece in pieces):
         return None
     return pieces
+
+
+def _split_decimal_run_on(raw: str, mark: str | None) -> list[str] | None:
+    """ "5.057.297,793.426.054,03" -> ["5.057.297,79", "3.426.054,03"]: amounts of one row
+    are written to the same decimal places, which the last one shows, so each ends that many
+    digits after its decimal mark. None when the pieces are not all grouped amounts of those
+    places. That is a guess ("1,234.5" and "612,345.67" run on alike), which another reading
+    must confirm piece by piece."""
+    if mark not in (".", ","):
+        return None
+    places = len(raw) - raw.rfind(mark) - 1
+    group = re.escape("," if mark == "." else ".")
+    amount = rf"\d{{1,3}}(?:{group}\d{{3}})*{re.escape(mark)}\d{{{places}}}"
+    if places == 0 or not re.fullmatch(rf"(?:{amount}){{2,}}", raw):
+        return None
+    pieces = re.findall(amount, raw)
+    return pieces if "".join(pieces) == raw else None
 
 
 def verify_numbers(
@@ -420,7 +448,7 @@ class _PrimaryLine:
         seconds: list[tuple[NumberToken, Box]],
     ) -> None:
         self.line = line
-        self.tokens = ocr_tokens(line.text, convention)
+        self.tokens = ocr_tokens(line.text, convention, split_decimals=True)
         self.boxes = [line.box_of(*token.span) for token in self.tokens]
         in_band = [
             i for i, (_, box) in enumerate(seconds) if box[1] < line.box[3] and line.box[1] < box[3]
