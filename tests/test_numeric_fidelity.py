@@ -210,6 +210,24 @@ def test_a_column_gap_between_glyphs_becomes_a_tab() -> None:
     assert [word.box for word in line.words] == [(0, 0, 99, 20), (200, 0, 299, 20)]
 
 
+def test_a_monospaced_space_between_digit_groups_is_no_column_gap() -> None:
+    # A statement set in DejaVu Sans Mono (`numeric_bench --font`, seed 78): Tesseract's words
+    # of "68 638 171,54" stood 21 and 22 px apart, 21 px tall. A tab cut the amount into
+    # "68 638" and "171,54", and both engines agreed on both: two wrong verified numbers.
+    words = [
+        ("Net", (202, 486, 248, 506)),
+        ("income", (269, 485, 366, 506)),
+        ("68", (1056, 485, 1086, 506)),
+        ("638", (1107, 485, 1153, 506)),
+        ("171,54", (1175, 486, 1271, 510)),
+    ]
+    pieces = [piece for word in words for piece in ((" ", word[1]), word)][1:]
+    line = _line_from_pieces(pieces, 0.9)
+    assert line is not None and line.text == "Net income\t68 638 171,54"
+    (number,) = _verify([line.text], ["Net income 68 638 171,54"])
+    assert (number.value, number.verified) == ("68638171.54", True)
+
+
 def _page_with_text(lines: list[tuple[tuple[int, int], str]]) -> Image.Image:
     image = Image.new("L", (800, 600), 255)
     draw = ImageDraw.Draw(image)
@@ -298,6 +316,7 @@ def test_a_rule_that_steps_a_pixel_aside_at_a_crossing_is_taken_off_whole() -> N
 
 
 SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+LIBERATION_SERIF = Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf")
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
 
 
@@ -316,10 +335,12 @@ def test_no_number_is_lost_silently_or_verified_wrong_on_generated_scans(
     assert len(extracted.pages[0].review_crops) == len(extracted.pages[0].review_items)
 
 
-def _scanned_and_read(seed: int, per_class: int, name: str) -> tuple[ScoredPage, ExtractedPage]:
+def _scanned_and_read(
+    seed: int, per_class: int, name: str, font_file: Path | None = None
+) -> tuple[ScoredPage, ExtractedPage]:
     """A generated page, by its name or class, put through the scanner as `numeric_bench
-    --scanned --seed` does, and read by the chain."""
-    pages = generated_scored_pages(per_class, 200, seed=seed)
+    --scanned --seed [--font]` does, and read by the chain."""
+    pages = generated_scored_pages(per_class, 200, seed, font_file)
     index = next(i for i, p in enumerate(pages) if name in (p.name, p.document_class))
     page = as_scanned(pages[index], seed + index)
     extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
@@ -452,6 +473,17 @@ def test_tiny_print_a_scan_blurred_faint_is_unread_ink_not_lost() -> None:
     # tinier column was blurred to grey strokes with a few dark pixels each, read by neither
     # engine and seen as no ink (only specks under the ink level): 6 numbers lost silently.
     tally = scored_extraction(*_scanned_and_read(99, 1, "margin microtext"))
+    assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
+    assert tally.unread_regions >= 1
+
+
+@needs_tesseract
+@pytest.mark.skipif(not LIBERATION_SERIF.exists(), reason="no Liberation Serif")
+def test_tiny_print_in_a_thin_face_a_scan_left_light_grey_is_unread_ink_not_lost() -> None:
+    # Seen on a margin-microtext page in Liberation Serif put through a scanner (seed 80):
+    # the 3 pt column's thin strokes came out light grey, none of their pixels as dark as
+    # ink, in pieces with gaps between: no mark, and 6 numbers lost silently.
+    tally = scored_extraction(*_scanned_and_read(80, 1, "margin microtext", LIBERATION_SERIF))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.unread_regions >= 1
 

@@ -116,7 +116,9 @@ def _sorted_lines(lines: list[OcrLine]) -> tuple[OcrLine, ...]:
 
 # A gap between glyphs wider than this many glyph heights separates columns, not words: the
 # line text gets a tab there, so "74,715,297   38,871,700" read as one box is two numbers.
-COLUMN_GAP = 1.0
+# A monospaced face's space is about one digit height wide (Courier's 1.25): a tab there would
+# cut a space-grouped "68 638 171,54" into two numbers, each verified and both wrong.
+COLUMN_GAP = 1.5
 
 
 def _line_from_pieces(pieces: list[tuple[str, Box]], confidence: float) -> OcrLine | None:

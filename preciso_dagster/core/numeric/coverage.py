@@ -24,6 +24,8 @@ INK_LEVEL = 128  # grey levels below this are ink
 # must not split it into two glyphs when digits are told apart.
 FAINT_INK_LEVEL = 200
 MARK_EDGE_LEVEL = 170  # a mark of ink nobody read takes in its edges down to this level
+# Small print's strokes may have only a core this dark, their edges down to FAINT_INK_LEVEL.
+FAINT_CORE_LEVEL = 160
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
 # A dashed rule: at least MIN_DASHES dashes no thicker than DASH_THICKNESS of the page height.
 MIN_DASHES, DASH_THICKNESS = 5, 0.002
@@ -163,27 +165,62 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     """Ink under no read word: regions of character-sized marks (closer than a text height on
     the same line are one region) and of small print, and the lone specks left over."""
     grey = np.asarray(image.convert("L"))
-    # A mark is all the ink around a dark core, its faint edges too: the strokes of tiny
-    # print a scan has blurred are mostly faint, a few pixels of each dark, and marks of dark
-    # pixels alone would be specks. Faint ink with no dark core (a light fill) is no mark.
-    ink = (grey < MARK_EDGE_LEVEL) & ~rule_mask(image)
-    # OpenCV's stubs accept no uint8 array here, though uint8 is what it takes.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(  # type: ignore[call-overload]
-        ink.astype(np.uint8), 8
-    )
-    cored = np.zeros(count, dtype=bool)
-    cored[np.unique(labels[ink & (grey < INK_LEVEL)])] = True
-    read = np.zeros(ink.shape, dtype=bool)
+    rules = rule_mask(image)
+    read = np.zeros(grey.shape, dtype=bool)
     for left, top, right, bottom in read_boxes:
         read[
             max(0, top - WORD_PADDING) : bottom + WORD_PADDING,
             max(0, left - WORD_PADDING) : right + WORD_PADDING,
         ] = True
+    # A mark is all the ink around a dark core, its faint edges too: the strokes of tiny
+    # print a scan has blurred are mostly faint, a few pixels of each dark, and marks of dark
+    # pixels alone would be specks. Faint ink with no dark core (a light fill) is no mark.
     marks: list[Box] = []
     small: list[Box] = []
-    for label in range(1, count):
-        if not cored[label]:
-            continue
+    for box in _unread_components(
+        grey < MARK_EDGE_LEVEL, grey < INK_LEVEL, rules, read, text_height
+    ):
+        # Character height, not length: a dash or a rule stub is long and flat.
+        (marks if box[3] - box[1] >= MIN_GLYPH * text_height else small).append(box)
+    # A scan blurs 3 pt print in a thin face to light grey strokes, none of whose pixels reach
+    # INK_LEVEL: the pieces of ink around a fainter core are small print too, never marks.
+    faint_core = (grey < FAINT_CORE_LEVEL) & ~(grey < INK_LEVEL)
+    small += _unread_components(
+        grey < FAINT_INK_LEVEL, faint_core, rules, read, text_height, without=grey < INK_LEVEL
+    )
+    # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
+    # of them together are small print: rotated margin microtext, a footnote in 3 pt.
+    clustered = _grouped(
+        [box for box in small if max(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS],
+        text_height // 2,
+    )
+    microtext = [box for box in clustered if _count_in(box, small) >= MIN_SMALL]
+    specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
+    return UnreadInk(_grouped(marks + microtext, text_height), specks)
+
+
+def _unread_components(
+    ink: np.ndarray,
+    core: np.ndarray,
+    rules: np.ndarray,
+    read: np.ndarray,
+    text_height: int,
+    without: np.ndarray | None = None,
+) -> list[Box]:
+    """The boxes of the pieces of `ink` off the rules that hold a pixel of `core` (and none of
+    `without`), mostly off the `read` words, of a glyph's size at most, and no filled box or
+    tick box."""
+    ink = ink & ~rules
+    # OpenCV's stubs accept no uint8 array here, though uint8 is what it takes.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(  # type: ignore[call-overload]
+        ink.astype(np.uint8), 8
+    )
+    cored = np.zeros(count, dtype=bool)
+    cored[np.unique(labels[ink & core])] = True
+    if without is not None:
+        cored[np.unique(labels[ink & without])] = False
+    boxes = []
+    for label in np.flatnonzero(cored[1:]) + 1:
         left, top, width, height, area = (int(v) for v in stats[label])
         size = max(width, height)
         if size < MIN_SPECK or size > MAX_GLYPH * text_height:
@@ -195,18 +232,8 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
             continue
         if _a_tick_box(pixels):
             continue
-        box = (left, top, left + width, top + height)
-        # Character height, not length: a dash or a rule stub is long and flat.
-        (marks if height >= MIN_GLYPH * text_height else small).append(box)
-    # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
-    # of them together are small print: rotated margin microtext, a footnote in 3 pt.
-    clustered = _grouped(
-        [box for box in small if max(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS],
-        text_height // 2,
-    )
-    microtext = [box for box in clustered if _count_in(box, small) >= MIN_SMALL]
-    specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
-    return UnreadInk(_grouped(marks + microtext, text_height), specks)
+        boxes.append((left, top, left + width, top + height))
+    return boxes
 
 
 def _a_tick_box(pixels: np.ndarray) -> bool:
