@@ -1012,7 +1012,7 @@ def test_the_stub_of_a_dash_that_meets_a_vertical_rule_goes_with_the_rules() -> 
 
 @needs_tesseract
 def test_a_tight_table_ruled_with_dashes_keeps_every_number_verified() -> None:
-    page = scored_generated_page(ruled_table(random.Random(7), 1), 200)  # dashed, tight rows
+    page = scored_generated_page(ruled_table(random.Random(7), 1, None), 200)  # dashed, tight rows
     extracted = extract_document(scan_pdf(page.image, 200), "scan.pdf", ExtractionConfig())
     tally = score_page(page, extracted.pages[0].numbers)
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally
