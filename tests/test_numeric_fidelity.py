@@ -68,6 +68,7 @@ from preciso_dagster.core.numeric.split_numbers import (
     _holds_pieces,
     join_split_numbers,
     one_word_chains,
+    space_grouped_chains,
     with_joined_words,
 )
 from preciso_dagster.core.numeric.verification import (
@@ -1064,6 +1065,21 @@ def _list_of_numbers(text: str, pieces: list[str]) -> tuple[Image.Image, list[Pa
         start = at + len(piece)
     pixmap = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
     return Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples), numbers
+
+
+def test_space_grouped_pieces_read_as_lines_of_their_own_are_one_chain() -> None:
+    # A statement set in Liberation Mono (`numeric_bench --font`, seed 81): both engines read
+    # "13 152 459,95" as three lines, and each piece was verified: 22 wrong on one page.
+    def placed(raw: str, left: int, right: int) -> PageNumber:
+        readings: dict[str, str | None] = {"tesseract": raw, "rapidocr": raw}
+        return PageNumber(raw, raw, None, (left, 487, right, 506), True, readings)
+
+    row = [placed("13", 1056, 1088), placed("152", 1107, 1154), placed("459,95", 1173, 1270)]
+    apart = [placed("2024", 700, 760), placed("118", 1380, 1428)]  # a column away
+    french = DecimalConvention(",", True)
+    assert space_grouped_chains(row + apart, french) == [row]
+    assert space_grouped_chains(row, DecimalConvention(",", None)) == [row]
+    assert space_grouped_chains(row, DecimalConvention(",", False)) == []
 
 
 @needs_tesseract

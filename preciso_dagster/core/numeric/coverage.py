@@ -184,9 +184,8 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
         (marks if box[3] - box[1] >= MIN_GLYPH * text_height else small).append(box)
     # A scan blurs 3 pt print in a thin face to light grey strokes, none of whose pixels reach
     # INK_LEVEL: the pieces of ink around a fainter core are small print too, never marks.
-    faint_core = (grey < FAINT_CORE_LEVEL) & ~(grey < INK_LEVEL)
     small += _unread_components(
-        grey < FAINT_INK_LEVEL, faint_core, rules, read, text_height, without=grey < INK_LEVEL
+        grey < FAINT_INK_LEVEL, grey < FAINT_CORE_LEVEL, rules, read, text_height, grey < INK_LEVEL
     )
     # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
     # of them together are small print: rotated margin microtext, a footnote in 3 pt.

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from preciso_dagster.core.boxes import union_of
-from preciso_dagster.core.engines import Box, OcrEngine
+from preciso_dagster.core.engines import COLUMN_GAP, Box, OcrEngine
 from preciso_dagster.core.numeric.coverage import through_marks
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberToken
@@ -45,6 +45,10 @@ _RANGE_DASH = re.compile(r"\s*[-–]\s*")
 _DIGIT_RUN = re.compile(r"\d+")
 _MARKS = re.compile(r"[.,'’]")
 _LETTER = re.compile(r"[^\W\d_]")
+# A space-grouped number's pieces: an integer (its sign before it), then groups of three
+# digits, the last of them perhaps with decimals.
+_GROUP_HEAD = re.compile(r"[-−(]?\d{1,3}(?: \d{3})*")
+_GROUP_TAIL = re.compile(r"\d{3}(?:[.,]\d+)?\)?")
 
 
 def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[PageNumber]]:
@@ -73,6 +77,42 @@ def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[Pag
         if len(chain) > 1 and _side_by_side(chain):
             chains.append(chain)
             taken.update(id(n) for n in chain)
+    return chains
+
+
+def space_grouped_chains(
+    numbers: list[PageNumber], convention: DecimalConvention
+) -> list[list[PageNumber]]:
+    """On a page that groups digits with spaces, or does not show whether it does: numbers
+    read apart on one row, each next one a group of three digits a word gap (less than a
+    column gap) after an integer. "13", "152" and "459,95" of "13 152 459,95" set in a
+    monospaced face came back as three lines from both engines, each verified, all wrong.
+    One number read in pieces, or numbers side by side: the crops decide."""
+    if convention.space_groups is False:
+        return []
+    placed = sorted(
+        (n for n in numbers if n.kind == NUMBER and n.box is not None), key=lambda n: _box(n)[0]
+    )
+    lefts = [_box(n)[0] for n in placed]
+    following: dict[int, PageNumber] = {}
+    for number in placed:
+        box = _box(number)
+        if not _GROUP_HEAD.fullmatch(number.raw):
+            continue
+        reach = COLUMN_GAP * (box[3] - box[1])
+        near = placed[bisect_left(lefts, box[2]) : bisect_left(lefts, box[2] + reach)]
+        after = [n for n in near if _same_row(box, _box(n)) and _GROUP_TAIL.fullmatch(n.raw)]
+        if after:
+            following[id(number)] = min(after, key=lambda n: _box(n)[0])
+    heads = {id(n) for n in following.values()}
+    chains = []
+    for number in placed:
+        if id(number) in heads or id(number) not in following:
+            continue
+        chain = [number]
+        while id(chain[-1]) in following:
+            chain.append(following[id(chain[-1])])
+        chains.append(chain)
     return chains
 
 
@@ -108,6 +148,12 @@ def join_split_numbers(
     set apart in it blanked (the joined number's own span is rewritten by `corrected_text`)."""
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     chains = one_word_chains(cells.ink, numbers)
+    in_words = {id(piece) for chain in chains for piece in chain}
+    chains += [
+        chain
+        for chain in space_grouped_chains(numbers, convention)
+        if not any(id(piece) in in_words for piece in chain)
+    ]
     in_chains = {id(piece) for chain in chains for piece in chain}
     run_together = [] if len(readers) < 2 else _run_together(numbers, in_chains)
     groups = [(chain, True) for chain in chains] + [(group, False) for group in run_together]
