@@ -36,7 +36,6 @@ $(INSTALLED): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
-# Tesseract comes from Debian; without apt (or root) the OCR chain skips it and says why.
 # Tesseract (an OCR engine) and Chromium (the console's browser tests) come from Debian.
 system-packages:
 	@if command -v tesseract >/dev/null && command -v chromium >/dev/null; then :; \

@@ -54,22 +54,15 @@ _GROUP_TAIL = re.compile(r"\d{3}(?:[.,]\d+)?\)?")
 def one_word_chains(ink: np.ndarray, numbers: list[PageNumber]) -> list[list[PageNumber]]:
     """Numbers that one word of ink holds, carried on through its marks (`through_marks`),
     left to right: "3.725" and "579" of "3.725.579". `ink`: the page's `faint_ink`."""
-    placed = sorted(
-        (n for n in numbers if n.kind == NUMBER and n.box is not None), key=lambda n: _box(n)[0]
-    )
-    lefts = [_box(n)[0] for n in placed]
+    placed, lefts = _by_left_edge(numbers)
     chains: list[list[PageNumber]] = []
     taken: set[int] = set()
     for number in placed:
         box = _box(number)
         if id(number) in taken:
             continue
-        height = box[3] - box[1]
-        near = placed[
-            bisect_left(lefts, box[0] - NEIGHBOUR_REACH * height) : bisect_left(
-                lefts, box[2] + NEIGHBOUR_REACH * height
-            )
-        ]
+        reach = NEIGHBOUR_REACH * (box[3] - box[1])
+        near = _starting_within(placed, lefts, box[0] - reach, box[2] + reach)
         if not any(n is not number and _same_row(box, _box(n)) for n in near):
             continue  # alone on its stretch of line: nothing to be a piece of
         word = through_marks(ink, box)
@@ -90,17 +83,13 @@ def space_grouped_chains(
     One number read in pieces, or numbers side by side: the crops decide."""
     if convention.space_groups is False:
         return []
-    placed = sorted(
-        (n for n in numbers if n.kind == NUMBER and n.box is not None), key=lambda n: _box(n)[0]
-    )
-    lefts = [_box(n)[0] for n in placed]
+    placed, lefts = _by_left_edge(numbers)
     following: dict[int, PageNumber] = {}
     for number in placed:
         box = _box(number)
         if not _GROUP_HEAD.fullmatch(number.raw):
             continue
-        reach = COLUMN_GAP * (box[3] - box[1])
-        near = placed[bisect_left(lefts, box[2]) : bisect_left(lefts, box[2] + reach)]
+        near = _starting_within(placed, lefts, box[2], box[2] + COLUMN_GAP * (box[3] - box[1]))
         after = [n for n in near if _same_row(box, _box(n)) and _GROUP_TAIL.fullmatch(n.raw)]
         if after:
             following[id(number)] = min(after, key=lambda n: _box(n)[0])
@@ -114,6 +103,21 @@ def space_grouped_chains(
             chain.append(following[id(chain[-1])])
         chains.append(chain)
     return chains
+
+
+def _by_left_edge(numbers: list[PageNumber]) -> tuple[list[PageNumber], list[float]]:
+    """The page's placed numbers, left edge first, and their left edges."""
+    placed = sorted(
+        (n for n in numbers if n.kind == NUMBER and n.box is not None), key=lambda n: _box(n)[0]
+    )
+    return placed, [_box(n)[0] for n in placed]
+
+
+def _starting_within(
+    placed: list[PageNumber], lefts: list[float], start: float, end: float
+) -> list[PageNumber]:
+    """The numbers of `_by_left_edge` whose left edge lies from `start` up to `end`."""
+    return placed[bisect_left(lefts, start) : bisect_left(lefts, end)]
 
 
 def _side_by_side(chain: list[PageNumber]) -> bool:
@@ -148,13 +152,11 @@ def join_split_numbers(
     set apart in it blanked (the joined number's own span is rewritten by `corrected_text`)."""
     readers = {name: engine for name, engine in engines.items() if hasattr(engine, "read_crops")}
     chains = one_word_chains(cells.ink, numbers)
-    in_words = {id(piece) for chain in chains for piece in chain}
-    chains += [
-        chain
-        for chain in space_grouped_chains(numbers, convention)
-        if not any(id(piece) in in_words for piece in chain)
-    ]
     in_chains = {id(piece) for chain in chains for piece in chain}
+    for chain in space_grouped_chains(numbers, convention):
+        if not any(id(piece) in in_chains for piece in chain):
+            chains.append(chain)
+            in_chains.update(id(piece) for piece in chain)
     run_together = [] if len(readers) < 2 else _run_together(numbers, in_chains)
     groups = [(chain, True) for chain in chains] + [(group, False) for group in run_together]
     if not groups:
