@@ -6,6 +6,12 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 Coordinate = TypeVar("Coordinate", int, float)
+UPRIGHT = 2.0  # a box this many times taller than wide holds print set sideways
+
+
+def upright(box: tuple[Coordinate, Coordinate, Coordinate, Coordinate]) -> bool:
+    """The box stands upright: print set sideways (margin microtext, a turned header)."""
+    return box[3] - box[1] > UPRIGHT * (box[2] - box[0])
 
 
 def union_of(

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.boxes import union_of, upright
 from preciso_dagster.core.engines import (
     Box,
     OcrEngine,
@@ -40,7 +40,6 @@ from preciso_dagster.core.numeric.verification import (
     upscaled,
 )
 
-UPRIGHT = 2.0  # a box this many times taller than wide holds vertical text
 GLYPH_TARGET = 20  # pixels of glyph height the turned crop is enlarged towards
 MAX_SCALE = 4
 MIN_GLYPH_PIXELS = 4  # narrower strips of ink are strokes (a rule's remains), not glyphs
@@ -62,10 +61,6 @@ class TurnedNumber:
     value: str | None
     box: Box
     readings: dict[str, str | None]
-
-
-def upright(box: Box) -> bool:
-    return box[3] - box[1] > UPRIGHT * (box[2] - box[0])
 
 
 def read_turned_text(

@@ -16,7 +16,7 @@ from functools import reduce
 import numpy as np
 from PIL import Image
 
-from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.boxes import union_of, upright
 from preciso_dagster.core.engines import Box, OcrEngine, OcrLine, OcrResult
 from preciso_dagster.core.numeric.coverage import (
     DIGIT_SHARE,
@@ -714,8 +714,7 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         box
         for index, own in enumerate(placed)
         for text, box in own
-        if _reads_its_ink(text, box)
-        or _bracket_read_by_another(
+        if _explains_its_ink(
             text, box, [w for i, ws in enumerate(placed) if i != index for w in ws]
         )
     ]
@@ -749,6 +748,17 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     return regions
 
 
+def _explains_its_ink(text: str, box: Box, others: list[tuple[str, Box]]) -> bool:
+    """A word of one reading explains the ink under it (`_reads_its_ink`), a lone bracket or
+    a word of letters set sideways only where another reading has it too, in the same place.
+    Tesseract reads a column of rotated codes the wrong way up as words ("rues" for "67183"):
+    alone, such a word would hide the codes' ink from the coverage check."""
+    sideways_letters = upright(box) and len(text) > 1 and not any(map(str.isdigit, text))
+    if _BRACKET.fullmatch(text) or sideways_letters:
+        return _read_by_another(text, box, others)
+    return _reads_its_ink(text, box)
+
+
 def _reads_its_ink(text: str, box: Box) -> bool:
     """A word that can stand for the ink under it. Not a digit look-alike ("l|"), nor a
     garbled reading of a ruled row: a third or more odd symbols ("tst~<<ts~<<SS*S;CS*S*D"
@@ -763,12 +773,10 @@ def _reads_its_ink(text: str, box: Box) -> bool:
     return box[2] - box[0] <= MAX_CHARACTER_WIDTH * (box[3] - box[1]) * len(text)
 
 
-def _bracket_read_by_another(text: str, box: Box, others: list[tuple[str, Box]]) -> bool:
-    """A lone bracket ("[" of "[ 16.0-38.0]") that another engine read too, in the same place:
-    two engines do not take a digit for the same bracket, so it reads its ink."""
-    return _BRACKET.fullmatch(text) is not None and any(
-        other == text and mostly_inside(box, other_box) for other, other_box in others
-    )
+def _read_by_another(text: str, box: Box, others: list[tuple[str, Box]]) -> bool:
+    """Another engine read `text` too, in the same place: two engines do not take a digit for
+    the same bracket ("[" of "[ 16.0-38.0]"), nor digits for the same word."""
+    return any(other == text and mostly_inside(box, other_box) for other, other_box in others)
 
 
 def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> None:

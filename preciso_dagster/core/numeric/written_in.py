@@ -13,11 +13,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from preciso_dagster.core.boxes import upright
 from preciso_dagster.core.numeric.verification import NUMBER, PageNumber
 from preciso_dagster.core.pages import word_spans
 
 Word = tuple[str, tuple[float, float, float, float]]
-UPRIGHT = 2.0  # a box this many times taller than wide holds print set sideways
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _insertion(
     nearest to its right, else on a line of its own at the end."""
     assert number.box is not None
     left, top, right, bottom = number.box
-    sideways = bottom - top > UPRIGHT * (right - left)
+    sideways = upright(number.box)
     on_line = [
         (index, box)
         for index, (_, box) in enumerate(words)

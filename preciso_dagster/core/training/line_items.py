@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from preciso_dagster.core.boxes import union_of
+from preciso_dagster.core.boxes import union_of, upright
 from preciso_dagster.core.numeric.numbers import (
     DecimalConvention,
     NumberKind,
@@ -30,7 +30,7 @@ T = TypeVar("T")
 # space with the glyphs' side bearings measures 0.4-0.7 heights in OCR word boxes; table
 # columns stand further apart.
 NUMBER_GAP = 0.9
-ROW_SPAN, UPRIGHT = 4.0, 2.0
+ROW_SPAN = 4.0
 _CURRENCY_WORD = re.compile(r"[$€£¥₩%()\-]+|[A-Z]{3}")
 
 
@@ -184,7 +184,7 @@ def visual_rows(items: Sequence[T], box_of: Callable[[T], Box]) -> list[list[T]]
     for item in sorted(items, key=lambda i: ((box_of(i)[1] + box_of(i)[3]) / 2, box_of(i)[0])):
         box = box_of(item)
         centre = (box[1] + box[3]) / 2
-        if box[3] - box[1] > max(tallest, UPRIGHT * (box[2] - box[0])):
+        if box[3] - box[1] > tallest and upright(box):
             apart.append([item])
         elif bands and bands[-1][0] <= centre <= bands[-1][1]:
             rows[-1].append(item)
