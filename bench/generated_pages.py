@@ -187,14 +187,17 @@ def _grouped(value: int, group: str, decimals: str = "", mark: str = ".") -> str
     return text + (mark + decimals if decimals else "")
 
 
+SIGNS = "₩$€£¥"
+
+
 def currency_glyphs(rng: random.Random, index: int, font_file: Path | None) -> GeneratedPage:
     """Amounts led by currency signs OCR confuses with letters (₩ W, $ S, € E/C, £ E, ¥ Y)."""
     canvas = Canvas(DecimalConvention("."), font_file)
-    symbols = "".join(symbol for symbol in "₩$€£¥" if canvas.draws(symbol))
     canvas.text(72, 72, "Shareholder information", 14)
     y = 110.0
     for row, label in enumerate(rng.sample(LABELS, 14)):
-        symbol = symbols[row % len(symbols)]
+        symbol = SIGNS[row % len(SIGNS)]
+        symbol = symbol if canvas.draws(symbol) else "¥"  # no cents either: the same numbers
         value = _amount(rng, 100, 9_999_999)
         cents = f"{rng.randint(0, 99):02d}" if symbol in "$€£" and row % 2 else ""
         canvas.label(72, y, label)

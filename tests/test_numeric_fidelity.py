@@ -480,23 +480,22 @@ def test_tiny_print_a_scan_blurred_faint_is_unread_ink_not_lost() -> None:
 
 
 @needs_tesseract
-@pytest.mark.skipif(not LIBERATION_SERIF.exists(), reason="no Liberation Serif")
-def test_tiny_print_in_a_thin_face_a_scan_left_light_grey_is_unread_ink_not_lost() -> None:
-    # Seen on a margin-microtext page in Liberation Serif put through a scanner (seed 80):
-    # the 3 pt column's thin strokes came out light grey, none of their pixels as dark as
-    # ink, in pieces with gaps between: no mark, and 6 numbers lost silently.
-    tally = scored_extraction(*_scanned_and_read(80, 1, "margin microtext", LIBERATION_SERIF))
-    assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
-    assert tally.unread_regions >= 1
-
-
-@needs_tesseract
-@pytest.mark.skipif(not LIBERATION_SANS_BOLD.exists(), reason="no Liberation Sans Bold")
-def test_sideways_codes_one_engine_read_as_words_are_unread_ink_not_lost() -> None:
-    # Seen on a margin-microtext page in Liberation Sans Bold put through a scanner (seed 91):
-    # Tesseract read the 3 pt column of codes the wrong way up, "rues" for "67183", and
-    # RapidOCR read nothing there. A word covered the code's ink, so no check saw it: lost.
-    tally = scored_extraction(*_scanned_and_read(91, 1, "margin microtext", LIBERATION_SANS_BOLD))
+@pytest.mark.parametrize(
+    ("seed", "face"),
+    [
+        # The 3 pt column's thin strokes came out light grey, none of their pixels as dark
+        # as ink, in pieces with gaps between: no mark, and 6 numbers lost silently.
+        pytest.param(80, LIBERATION_SERIF, id="thin face left light grey"),
+        # Tesseract read the 3 pt column the wrong way up, "rues" for "67183", and RapidOCR
+        # read nothing there: a word covered the code's ink, so no check saw it.
+        pytest.param(91, LIBERATION_SANS_BOLD, id="codes read as sideways words"),
+    ],
+)
+def test_tiny_print_in_another_face_is_unread_ink_not_lost(seed: int, face: Path) -> None:
+    # Seen on margin-microtext pages in faces no run had used, put through a scanner.
+    if not face.exists():
+        pytest.skip(f"no {face.name}")
+    tally = scored_extraction(*_scanned_and_read(seed, 1, "margin microtext", face))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.unread_regions >= 1
 
