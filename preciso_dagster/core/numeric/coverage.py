@@ -36,6 +36,7 @@ MIN_GLYPH, MAX_GLYPH = 0.5, 3.0
 MIN_PIXELS = 4  # marks smaller than this on their longer side count only as lone specks
 MIN_SPECK = 2  # a decimal point at 200 DPI is 2-3 pixels
 MIN_SMALL = 3  # marks smaller than a character that together make small print
+RUN_FILL = 0.4  # share of its box a run of small glyphs blurred into one piece fills, at least
 SOLID = 0.7  # share of a mark's box that is ink above which it is a filled shape
 # A tick box: at least MIN_FRAME pixels a side, each side this share inked, and inside it only
 # ink this near (a share of the box) to a diagonal, the cross of a ticked box.
@@ -182,18 +183,27 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     ):
         # Character height, not length: a dash or a rule stub is long and flat.
         (marks if box[3] - box[1] >= MIN_GLYPH * text_height else small).append(box)
-    # A scan blurs 3 pt print in a thin face to light grey strokes, none of whose pixels reach
-    # INK_LEVEL: the pieces of ink around a fainter core are small print too, never marks.
-    small += _unread_components(
-        grey < FAINT_INK_LEVEL, grey < FAINT_CORE_LEVEL, rules, read, text_height, grey < INK_LEVEL
+    # A scan blurs 3 pt print in a thin face to light grey strokes, few or none of whose
+    # pixels reach INK_LEVEL: the pieces of ink around a fainter core are small print too,
+    # never marks, and each stands for the specks the first pass saw of it.
+    taken = np.zeros(grey.shape, dtype=bool)
+    for left, top, right, bottom in marks:
+        taken[top:bottom, left:right] = True
+    faint = _unread_components(
+        grey < FAINT_INK_LEVEL, grey < FAINT_CORE_LEVEL, rules, read, text_height, taken
     )
+    small = [box for box in small if not any(_count_in(piece, [box]) for piece in faint)] + faint
     # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
     # of them together are small print: rotated margin microtext, a footnote in 3 pt.
     clustered = _grouped(
         [box for box in small if max(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS],
         text_height // 2,
     )
-    microtext = [box for box in clustered if _count_in(box, small) >= MIN_SMALL]
+    microtext = [
+        box
+        for box in clustered
+        if _glyphs_in(box, small, text_height, grey < FAINT_INK_LEVEL) >= MIN_SMALL
+    ]
     specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
     return UnreadInk(_grouped(marks + microtext, text_height), specks)
 
@@ -253,6 +263,26 @@ def _a_tick_box(pixels: np.ndarray) -> bool:
     down, across = (rows + inset_y) / height, (columns + inset_x) / width
     on_diagonal = (np.abs(down - across) < DIAGONAL) | (np.abs(down + across - 1) < DIAGONAL)
     return bool(on_diagonal.mean() >= FRAME_SIDE)
+
+
+def _glyphs_in(region: Box, pieces: list[Box], text_height: int, faint: np.ndarray) -> int:
+    """How many glyphs of small print the pieces inside `region` stand for: one each, but a
+    long piece at least half a text height long, as thick as a glyph is tall, that its faint
+    ink mostly fills is a run of glyphs a scan blurred into one (a 3 pt code of five digits in
+    two pieces), about one glyph per its width. A stroke of a signature's curve fills a fifth
+    of its box; a rule's stub is one or two pixels thick."""
+    glyphs = 0
+    for left, top, right, bottom in pieces:
+        if not _count_in(region, [(left, top, right, bottom)]):
+            continue
+        long, short = sorted((right - left, bottom - top), reverse=True)
+        run = (
+            long >= MIN_GLYPH * text_height
+            and short >= MIN_PIXELS  # a rule's stub is a pixel or two thick
+            and faint[top:bottom, left:right].mean() >= RUN_FILL
+        )
+        glyphs += long // max(1, short) if run else 1
+    return glyphs
 
 
 def _count_in(region: Box, boxes: list[Box]) -> int:
