@@ -189,8 +189,9 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
     taken = np.zeros(grey.shape, dtype=bool)
     for left, top, right, bottom in marks:
         taken[top:bottom, left:right] = True
+    faint_pixels = grey < FAINT_INK_LEVEL
     faint = _unread_components(
-        grey < FAINT_INK_LEVEL, grey < FAINT_CORE_LEVEL, rules, read, text_height, taken
+        faint_pixels, grey < FAINT_CORE_LEVEL, rules, read, text_height, taken
     )
     small = [box for box in small if not any(_count_in(piece, [box]) for piece in faint)] + faint
     # Marks smaller than a character (a dot, a comma, a speck) alone carry no number; many
@@ -200,9 +201,7 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
         text_height // 2,
     )
     microtext = [
-        box
-        for box in clustered
-        if _glyphs_in(box, small, text_height, grey < FAINT_INK_LEVEL) >= MIN_SMALL
+        box for box in clustered if _glyphs_in(box, small, text_height, faint_pixels) >= MIN_SMALL
     ]
     specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
     return UnreadInk(_grouped(marks + microtext, text_height), specks)
