@@ -1107,6 +1107,48 @@ def test_space_grouped_pieces_read_as_lines_of_their_own_are_one_chain() -> None
 
 
 @needs_tesseract
+def test_a_chain_that_leaves_out_a_piece_boxed_over_it_is_not_joined() -> None:
+    # Seen while trying to join chains whose first piece one engine alone read (Liberation
+    # Mono, seed 81): the tail of "40 460 120,18" was disputed, boxed wide over "460" by
+    # RapidOCR's "460120,18", so the chain was "40" + "460" alone, both crops of it read
+    # "40 460", and 40460 was verified: wrong. The tail's box overlapping the chain stops it.
+    text = "40 460 120,18"
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=60)
+    page.insert_text((40, 30), text, fontsize=10, fontname="cour")
+
+    def drawn(piece: str) -> Box:
+        rect = page.search_for(piece)[0] * (200 / 72)
+        return (int(rect.x0), int(rect.y0), int(rect.x1) + 1, int(rect.y1) + 1)
+
+    def agreed(raw: str, span: tuple[int, int]) -> PageNumber:
+        return PageNumber(raw, raw, span, drawn(raw), True, {"tesseract": raw, "rapidocr": raw})
+
+    tail_box = (drawn("460")[0] + 10, *drawn("120,18")[1:])
+    tail = PageNumber(
+        "120,18",
+        "120.18",
+        (7, 13),
+        tail_box,
+        False,
+        {"tesseract": "120,18", "rapidocr": "460120,18"},
+    )
+    numbers = [agreed("40", (0, 2)), agreed("460", (3, 6)), tail]
+    pixmap = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    ink = faint_ink(image)
+    joined, _ = join_split_numbers(
+        image, FigureCells(ink, True), text, numbers, engines, DecimalConvention(",", True)
+    )
+    assert joined == 0
+    assert [(n.raw, n.value, n.verified) for n in numbers[:2]] == [
+        ("40", None, False),
+        ("460", None, False),
+    ]
+
+
+@needs_tesseract
 def test_a_list_of_numbers_the_crops_read_apart_stays_apart() -> None:
     # Seen on a real scan: "24, 25, or 30" in a Times face; the comma joined "24" and "25" into
     # one word of ink, and both crops read "24, 25," yet both went to review as one number.

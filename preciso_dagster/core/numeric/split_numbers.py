@@ -180,6 +180,7 @@ def join_split_numbers(
             and _holds_pieces(_digits(token.raw), [_digits(piece.raw) for piece in group])
             and len(spans) == len(group)
             and (is_chain or _lost_a_mark(token.raw, group))
+            and not (is_chain and _overlapped(group, numbers))
         ):
             carrier = min(group, key=lambda piece: piece.span or (0, 0))
             text = _joined(text, carrier, spans, token, box)
@@ -202,6 +203,22 @@ def join_split_numbers(
         else:
             _unsettled_with(group)
     return settled, text
+
+
+def _overlapped(chain: list[PageNumber], numbers: list[PageNumber]) -> bool:
+    """Another number on the chain's row overlaps its box: a piece of the same number, boxed
+    wide by a reading that ran it on (RapidOCR's "274120,18" over "460" and "120,18" of "40
+    460 120,18"), which the chain left out. The crop of the chain alone would read "40 460"."""
+    box = union_of([_box(piece) for piece in chain])
+    return any(
+        n.kind == NUMBER
+        and n.box is not None
+        and all(n is not piece for piece in chain)
+        and _same_row(box, n.box)
+        and n.box[0] < box[2]
+        and box[0] < n.box[2]
+        for n in numbers
+    )
 
 
 def _joined(
