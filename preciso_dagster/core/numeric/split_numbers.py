@@ -206,9 +206,9 @@ def join_split_numbers(
 
 
 def _overlapped(chain: list[PageNumber], numbers: list[PageNumber]) -> bool:
-    """Another number on the chain's row overlaps its box: a piece of the same number, boxed
-    wide by a reading that ran it on (RapidOCR's "274120,18" over "460" and "120,18" of "40
-    460 120,18"), which the chain left out. The crop of the chain alone would read "40 460"."""
+    """Another number on the chain's row overlaps its box: a piece of the same number that
+    the chain left out, boxed wide by a reading that ran it on ("120,18" of "40 460 120,18",
+    boxed over "460" too by RapidOCR's "460120,18"). A crop of the chain alone reads "40 460"."""
     box = union_of([_box(piece) for piece in chain])
     return any(
         n.kind == NUMBER
