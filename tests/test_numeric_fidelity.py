@@ -912,6 +912,20 @@ class _ReadsCropsAs:
         return [self.text for _ in crops]
 
 
+def test_crops_agreeing_on_an_identifier_do_not_outvote_a_reading_of_digits() -> None:
+    # Seen on a scanned lab report in Liberation Sans Italic (`numeric_bench --font`, seed
+    # 96): RapidOCR read "196"; Tesseract, and both engines' crops, read the italic "196" as
+    # "96T". The crops outvoted the page's "196": "96T" was verified, and 196 was in no
+    # review item.
+    readings: dict[str, str | None] = {"rapidocr": "196", "tesseract": "96T"}
+    disputed = PageNumber("196", "196", (0, 3), (737, 906, 784, 943), False, readings)
+    numbers = [disputed]
+    image = Image.new("L", (1200, 1200), 255)
+    engines = {"tesseract": _ReadsCropsAs("96T"), "rapidocr": _ReadsCropsAs("96T")}
+    assert confirm_disputed(image, proportional(image), numbers, engines, POINT) == 0
+    assert numbers == [disputed] and not disputed.verified and disputed.raw == "196"
+
+
 def test_a_piece_agreed_on_its_own_inside_a_longer_reading_goes_to_review_with_it() -> None:
     # Seen on a generated French statement put through a scanner: Tesseract read the comma
     # of "32 310,72 €" as ";", giving "32 310" and "72 €"; RapidOCR read "32310,72". The

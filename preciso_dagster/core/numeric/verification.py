@@ -30,6 +30,7 @@ from preciso_dagster.core.numeric.coverage import (
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import (
     DecimalConvention,
+    NumberKind,
     NumberToken,
     convention_for,
     decimal_mark_shown,
@@ -561,6 +562,8 @@ def confirm_disputed(
             continue  # "30,801" on the page, "30.801" on both crops: a mark's shape decides
         if _sign_outside_crop(token, number.readings.values(), convention):
             continue  # "-92.437,84" on the page, "92.437,84" on both crops: a person decides
+        if _letter_against_digits(token, number.readings.values()):
+            continue  # "196" on the page, "96T" on both crops: a digit read as a letter?
         if len(set(crop_keys) | page_readers) < 2:
             continue
         primary, primary_raw = next(iter(number.readings.items()))
@@ -576,6 +579,15 @@ def confirm_disputed(
         confirmed += 1
     numbers[:] = [n for n in numbers if not any(n is word for word in words)]
     return confirmed
+
+
+def _letter_against_digits(token: NumberToken, readings: Iterable[str | None]) -> bool:
+    """The crops agree on an identifier ("96T", an italic "196") where a reading of the page
+    has no letter there: digits beside a letter are not verified in doubt. A currency sign
+    read as a letter ("W2,034") is an amount, and stays one."""
+    if token.kind is not NumberKind.IDENTIFIER:
+        return False
+    return any(raw and not any(c.isalpha() for c in raw) for raw in readings)
 
 
 def _a_word_on_every_crop(number: PageNumber, crop_texts: list[str]) -> bool:
