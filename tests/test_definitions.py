@@ -143,6 +143,9 @@ def test_inbox_sensor_requests_one_run_per_document_and_never_twice(settings: Se
     for path in settings.inbox_dir.iterdir():
         if path.name != "still-copying.pdf":
             os.utime(path, (time.time() - 60, time.time() - 60))
+    # Written a moment ago whenever the sensor looks, however slow the machine (a loaded CI
+    # run once took longer than the 2 s settle time, and the half-copied file was taken).
+    os.utime(settings.inbox_dir / "still-copying.pdf", (time.time() + 3600, time.time() + 3600))
     resources = resources_for(settings)
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance, resources=resources)
