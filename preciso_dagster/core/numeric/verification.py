@@ -722,13 +722,14 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         ]
         for reading in readings
     ]
+    others = [
+        [w for i, ws in enumerate(placed) if i != index for w in ws] for index in range(len(placed))
+    ]
     words = [
         box
-        for index, own in enumerate(placed)
+        for own, theirs in zip(placed, others)
         for text, box in own
-        if _explains_its_ink(
-            text, box, [w for i, ws in enumerate(placed) if i != index for w in ws]
-        )
+        if _explains_its_ink(text, box, theirs)
     ]
     words += [line.box for reading in readings for line in reading.lines if not line.words]
     heights = sorted(box[3] - box[1] for box in words)
