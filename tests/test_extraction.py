@@ -7,8 +7,9 @@ import shutil
 from decimal import Decimal
 
 import pytest
+from PIL import Image
 
-from preciso_dagster.core.engines import TesseractEngine
+from preciso_dagster.core.engines import RapidOcrEngine, TesseractEngine
 from preciso_dagster.core.errors import BadDocumentError
 from preciso_dagster.core.extraction.extraction import ExtractionConfig, extract_document
 from preciso_dagster.core.extraction.formats import detect_format
@@ -55,6 +56,37 @@ def test_rotated_scan_is_turned_upright_before_ocr() -> None:
     (page,) = document.pages
     assert page.rotation in (90, 270)
     assert "1,234,567.89" in page.text
+
+
+class HalfTurnOutTesseract(TesseractEngine):
+    """Tesseract whose orientation guess is half a turn out, as it was on a scan of italic
+    figures set in ruled cells (a low-confidence guess, 2.3)."""
+
+    def orientation(self, image: Image.Image) -> int:
+        return (super().orientation(image) + 180) % 360
+
+
+@needs_tesseract
+def test_a_page_read_upside_down_is_turned_round_and_read_again() -> None:
+    engines = {"tesseract": HalfTurnOutTesseract(), "rapidocr": RapidOcrEngine()}
+    config = ExtractionConfig(engine_order=("text_layer", "rapidocr", "tesseract"))
+    for turned in (0, 180):
+        document = extract_document(
+            fixtures.scanned_pdf(rotate=turned), "scan.pdf", config, engines
+        )
+        (page,) = document.pages
+        assert page.rotation == turned
+        assert "Revenue 1,234,567.89" in page.text
+        assert [n.value for n in page.numbers if n.verified] == [
+            "1234567.89",
+            "-456789.01",
+            "777778.88",
+            "1",
+        ]
+        turned_round = [a.reason for a in page.attempts if "upside down" in a.reason]
+        assert turned_round == [
+            "5 of 5 lines read upside down: the page was turned half round and read again"
+        ]
 
 
 @needs_tesseract

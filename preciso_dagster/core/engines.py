@@ -6,7 +6,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -86,6 +86,15 @@ class OcrLine:
 @dataclass(frozen=True)
 class OcrResult:
     lines: tuple[OcrLine, ...]
+    # Lines the engine found upside down and read turned half round (RapidOCR's line
+    # classifier): when they are most of the page, the page itself lies upside down.
+    upside_down_lines: int = 0
+
+    @property
+    def upside_down(self) -> bool:
+        """Most of the lines, two at least, were read turned half round: the page was read
+        the wrong way up (a wrong orientation guess), and the other engines misread it."""
+        return self.upside_down_lines >= 2 and 2 * self.upside_down_lines > len(self.lines)
 
     @property
     def text(self) -> str:
@@ -159,6 +168,22 @@ def _box_of_points(points: list[list[float]]) -> Box:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+class _CountingClassifier:
+    """RapidOCR's text line classifier, counting the lines it turns half round to read (its
+    results are used inside RapidOCR and not returned)."""
+
+    def __init__(self, classify: Any) -> None:
+        self.classify = classify
+        self.upside_down = 0
+
+    def __call__(self, crops: Any) -> Any:
+        crops, results, seconds = self.classify(crops)
+        self.upside_down += sum(
+            label == "180" and score > self.classify.cls_thresh for label, score in results
+        )
+        return crops, results, seconds
+
+
 class RapidOcrEngine:
     """RapidOCR (ONNX Runtime); its wheel ships the detection and recognition models."""
 
@@ -175,12 +200,16 @@ class RapidOcrEngine:
     def _engine(self):  # type: ignore[no-untyped-def]
         from rapidocr_onnxruntime import RapidOCR
 
-        return RapidOCR()
+        engine = RapidOCR()
+        engine.text_cls = _CountingClassifier(engine.text_cls)
+        return engine
 
     def read(self, image: Image.Image) -> OcrResult:
         reason = self.availability()
         if reason:
             raise EngineUnavailableError(reason)
+        classifier = self._engine.text_cls
+        classifier.upside_down = 0
         try:
             found, _elapsed = self._engine(np.asarray(image.convert("RGB")), return_word_box=True)
         except Exception as error:  # onnxruntime raises bare RuntimeErrors on resource trouble
@@ -200,7 +229,7 @@ class RapidOcrEngine:
                 pieces = list(zip(glyphs[1], boxes, strict=True))
                 line = _line_from_pieces(pieces, float(score))
             lines.append(line or OcrLine(text, box, float(score)))
-        return OcrResult(_sorted_lines(lines))
+        return OcrResult(_sorted_lines(lines), classifier.upside_down)
 
     def read_crops(self, crops: list[Image.Image]) -> list[str]:
         """The text of each small image (a number's crop), by the recogniser alone."""

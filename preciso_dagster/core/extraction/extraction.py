@@ -327,14 +327,11 @@ def _ocr_page(
 ) -> ExtractedPage:
     attempts = list(attempts or [])
     page_started = time.perf_counter()
+    scan = image
     # Tesseract reports the clockwise rotation that makes the page upright.
-    rotation = _orientation(image, config, engines)
-    image = page_as_read(image, rotation, 0.0)
-    skew = page_skew(image) if config.straighten_skew else 0.0
-    image = page_as_read(image, 0, skew)
-    # Engines read the page on white paper, without its ruled lines (Tesseract garbles
-    # bordered cells); reviewers' crops come from the page as it is.
-    unruled, _ = without_rules(with_light_print_darkened(with_paper_white(image)))
+    rotation = _orientation(scan, config, engines)
+    image, unruled, skew = _levelled(scan, rotation, config)
+    turned_round = False
     readings: dict[str, OcrResult] = {}
     best: tuple[str, OcrResult] | None = None
     for name in config.engine_order:
@@ -346,13 +343,29 @@ def _ocr_page(
             attempts.append(EngineAttempt(name, False, f"skipped: {unavailable}"))
             continue
         assert engine is not None
-        started = time.perf_counter()
         try:
-            result = readings[name] = engine.read(unruled)
+            result, seconds = _timed_read(engine, unruled)
+            if result.upside_down and config.detect_orientation and not turned_round:
+                # Tesseract's orientation guess can be half a turn out (italic figures in
+                # ruled cells); RapidOCR's line classifier then turns most lines to read them.
+                attempts.append(
+                    EngineAttempt(
+                        name,
+                        False,
+                        f"{result.upside_down_lines} of {len(result.lines)} lines read upside "
+                        "down: the page was turned half round and read again",
+                        round(result.confidence, 4),
+                        seconds,
+                    )
+                )
+                rotation, turned_round = (rotation + 180) % 360, True
+                image, unruled, skew = _levelled(scan, rotation, config)
+                readings, best = {}, None  # the readings so far are of the page upside down
+                result, seconds = _timed_read(engine, unruled)
         except EngineUnavailableError as error:
             attempts.append(EngineAttempt(name, False, f"skipped: {error}"))
             continue
-        seconds = round(time.perf_counter() - started, 4)
+        readings[name] = result
         confidence = round(result.confidence, 4)
         if not result.lines:
             attempts.append(EngineAttempt(name, False, "no text found", confidence, seconds))
@@ -510,6 +523,25 @@ def _ocr_result_page(
         ocr_lines=lines,
         words=words,
     )
+
+
+def _levelled(
+    scan: Image.Image, rotation: int, config: ExtractionConfig
+) -> tuple[Image.Image, Image.Image, float]:
+    """The page turned upright by `rotation` and levelled, with its skew; and the same on
+    white paper without its ruled lines, for the engines (Tesseract garbles bordered cells).
+    Reviewers' crops come from the page as it is."""
+    upright = page_as_read(scan, rotation, 0.0)
+    skew = page_skew(upright) if config.straighten_skew else 0.0
+    image = page_as_read(upright, 0, skew)
+    unruled, _ = without_rules(with_light_print_darkened(with_paper_white(image)))
+    return image, unruled, skew
+
+
+def _timed_read(engine: OcrEngine, image: Image.Image) -> tuple[OcrResult, float]:
+    started = time.perf_counter()
+    result = engine.read(image)
+    return result, round(time.perf_counter() - started, 4)
 
 
 def _orientation(

@@ -727,7 +727,7 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     ]
     words = [
         box
-        for own, theirs in zip(placed, others)
+        for own, theirs in zip(placed, others, strict=True)
         for text, box in own
         if _explains_its_ink(text, box, theirs)
     ]
