@@ -722,21 +722,25 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         ]
         for reading in readings
     ]
-    others = [
-        [w for i, ws in enumerate(placed) if i != index for w in ws] for index in range(len(placed))
-    ]
-    words = [
-        box
-        for own, theirs in zip(placed, others, strict=True)
-        for text, box in own
-        if _explains_its_ink(text, box, theirs)
-    ]
+    words: list[Box] = []
+    lone_letters: list[Box] = []  # words of letters no other reading has in the same place
+    for index, own in enumerate(placed):
+        others = _by_text(word for i, ws in enumerate(placed) if i != index for word in ws)
+        for text, box in own:
+            if not _explains_its_ink(text, box, others):
+                continue
+            alone = _letters(text) and not _read_by_another(text, box, others)
+            (lone_letters if alone else words).append(box)
     words += [line.box for reading in readings for line in reading.lines if not line.words]
-    heights = sorted(box[3] - box[1] for box in words)
+    heights = sorted(box[3] - box[1] for box in words + lone_letters)
     if not heights:
         return []
     text_height = heights[len(heights) // 2]
-    ink = unread_marks(image, words, text_height)
+    ink = unread_marks(image, words + lone_letters, text_height)
+    sideways = _along_sideways_print(ink.regions, lone_letters, text_height)
+    if sideways:
+        kept = [box for box in lone_letters if box not in sideways]
+        ink = unread_marks(image, words + kept, text_height)
     for speck in ink.specks:
         for number in numbers:
             if number.verified and number.box and beside(speck, number.box, text_height // 2):
@@ -761,15 +765,42 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
     return regions
 
 
-def _explains_its_ink(text: str, box: Box, others: list[tuple[str, Box]]) -> bool:
+def _explains_its_ink(text: str, box: Box, others: dict[str, list[Box]]) -> bool:
     """A word of one reading explains the ink under it (`_reads_its_ink`), a lone bracket or
     a word of letters set sideways only where another reading has it too, in the same place.
     Tesseract reads a column of rotated codes the wrong way up as words ("rues" for "67183"):
     alone, such a word would hide the codes' ink from the coverage check."""
-    sideways_letters = upright(box) and len(text) > 1 and not any(map(str.isdigit, text))
-    if _BRACKET.fullmatch(text) or sideways_letters:
+    if _BRACKET.fullmatch(text) or (upright(box) and _letters(text)):
         return _read_by_another(text, box, others)
     return _reads_its_ink(text, box)
+
+
+def _letters(text: str) -> bool:
+    """A word of two characters or more and no digit."""
+    return len(text) > 1 and not any(map(str.isdigit, text))
+
+
+def _along_sideways_print(regions: list[Box], lone_letters: list[Box], gap: int) -> list[Box]:
+    """The words of letters one reading alone has that carry on a line of unread print set
+    sideways: no wider than it, and less than `gap` above or below it or a word that does.
+    Across two sideways columns of codes, Tesseract read "oe" and "at" in boxes hardly
+    taller than wide (not upright), and they hid a code between two unread regions."""
+    strips = [region for region in regions if upright(region)]
+    along: list[Box] = []
+    grown = True
+    while grown:
+        grown = False
+        for box in lone_letters:
+            if box in along:
+                continue
+            for index, strip in enumerate(strips):
+                across = box[0] >= strip[0] - gap // 2 and box[2] <= strip[2] + gap // 2
+                if across and box[1] - gap < strip[3] and strip[1] - gap < box[3]:
+                    strips[index] = union_of([strip, box])
+                    along.append(box)
+                    grown = True
+                    break
+    return along
 
 
 def _reads_its_ink(text: str, box: Box) -> bool:
@@ -786,10 +817,18 @@ def _reads_its_ink(text: str, box: Box) -> bool:
     return box[2] - box[0] <= MAX_CHARACTER_WIDTH * (box[3] - box[1]) * len(text)
 
 
-def _read_by_another(text: str, box: Box, others: list[tuple[str, Box]]) -> bool:
+def _read_by_another(text: str, box: Box, others: dict[str, list[Box]]) -> bool:
     """Another engine read `text` too, in the same place: two engines do not take a digit for
-    the same bracket ("[" of "[ 16.0-38.0]"), nor digits for the same word."""
-    return any(other == text and mostly_inside(box, other_box) for other, other_box in others)
+    the same bracket ("[" of "[ 16.0-38.0]"), nor digits for the same word. `others`: the
+    other readings' word boxes by their text (`_by_text`)."""
+    return any(mostly_inside(box, other_box) for other_box in others.get(text, ()))
+
+
+def _by_text(words: Iterable[tuple[str, Box]]) -> dict[str, list[Box]]:
+    boxes: dict[str, list[Box]] = {}
+    for text, box in words:
+        boxes.setdefault(text, []).append(box)
+    return boxes
 
 
 def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> None:
