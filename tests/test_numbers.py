@@ -328,6 +328,27 @@ def test_separators_no_convention_writes_mark_a_number_malformed(
     assert token.malformed is malformed
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3.566.437.23", "3566437.23"),  # "3.566.437,23" with its comma read as a point
+        ("37.499.96", "37499.96"),
+        ("1,234,56", "1234.56"),
+        ("12,345,6", "12345.6"),
+        # No groups of thousands before the last mark: its digits, grouped, as before.
+        ("1234,567,89", "123456789"),
+        ("1,23,456", "123456"),
+    ],
+)
+def test_a_misread_decimal_mark_after_groups_of_thousands_keeps_its_plain_value(
+    text: str, value: str
+) -> None:
+    # Every convention puts the decimal mark before the last one or two digits, so the value
+    # is plain; the token stays malformed, never verified on its own.
+    (token,) = extract_numbers(text)
+    assert token.malformed and token.value == Decimal(value)
+
+
 def test_a_decimal_with_a_space_after_its_mark_is_ambiguous() -> None:
     # A Chinese lab report sets "[0. 4-8. 0]": 0.4 to 8.0, or the numbers 0, 4, 8 and 0.
     tokens = extract_numbers("[0. 4-8. 0]")

@@ -35,6 +35,18 @@ def test_the_same_misread_by_both_engines_is_never_verified() -> None:
     assert "fit no convention" in (number.reason or "")
 
 
+def test_a_reading_whose_decimal_comma_came_out_a_point_agrees_with_a_clean_one() -> None:
+    # Seen on a decimal-comma statement scanned at 150 DPI: RapidOCR read "8.264.577,32" as
+    # "8.264.577.32", and 3 of 28 amounts went to review. The value is plain either way; the
+    # misread reading confirms the clean one, and is not verified when it is the only one.
+    convention = convention_for("1.234,56 7.890,12")
+    clean, misread = _reading("Total 8.264.577,32"), _reading("Total 8.264.577.32")
+    (number,) = verify_numbers("tesseract", clean, "rapidocr", misread, convention)
+    assert (number.verified, number.value) == (True, "8264577.32")
+    (number,) = verify_numbers("rapidocr", misread, "tesseract", clean, convention)
+    assert not number.verified and "fit no convention" in (number.reason or "")
+
+
 def test_a_number_box_comes_from_its_word_box_when_the_engine_gives_one() -> None:
     words = (OcrWord(0, 5, (100, 200, 180, 230)), OcrWord(6, 15, (600, 200, 700, 230)))
     line = OcrLine("Idaho 1,944,000", BOX, 0.9, words)

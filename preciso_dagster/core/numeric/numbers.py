@@ -555,6 +555,8 @@ def _parse_core(
     if last in (" ", "'", _GROUPING_SPACE):
         return Decimal(mantissa), (), mantissa
     if separators.count(last) > 1:
+        if _misread_decimal_mark(core):
+            return _decimal(core, last), (), mantissa
         return Decimal(mantissa), (), mantissa  # repeated: grouping ("1,234,567")
     if len(tail) != 3:
         return _decimal(core, last), (), mantissa  # "1,5" or "12.50": only a decimal mark fits
@@ -580,6 +582,18 @@ def _is_malformed(core: str) -> bool:
         groups[index + 1] for index, mark in enumerate(separators) if mark in grouping
     )
     return len(groups[0]) > 3 or any(len(group) != 3 for group in after_grouping)
+
+
+def _misread_decimal_mark(core: str) -> bool:
+    """Groups of thousands, then one or two digits after the same mark: "3.566.437.23", a
+    comma read as a point. Every convention puts the decimal mark there, so the value is
+    plain; the token stays malformed (doubtful alone), and agrees with a clean reading."""
+    groups = _ANY_SEPARATOR.split(core)
+    return (
+        len(groups[0]) <= 3
+        and all(len(group) == 3 for group in groups[1:-1])
+        and len(groups[-1]) in (1, 2)
+    )
 
 
 def _decimal(core: str, mark: str) -> Decimal:
