@@ -245,6 +245,22 @@ def test_ink_no_engine_read_is_found_and_read_ink_is_not() -> None:
     assert unread_marks(image, [*read, (45, 395, 300, 415)], text_height=10).regions == []
 
 
+def test_a_rule_broken_into_dashes_is_not_small_print_and_tiny_digits_are() -> None:
+    # Seen on a generated form scanned at 150 DPI: the faint line to sign on came out as
+    # dashes 3 px tall, too short to be a rule, and made 3 unread regions holding nothing.
+    image = Image.new("L", (1200, 400), 255)
+    draw = ImageDraw.Draw(image)
+    rng = random.Random(5)
+    x = 100
+    while x < 1100:
+        length = rng.randint(2, 25)
+        draw.rectangle((x, 200, x + length, 202), fill=rng.choice((90, 120, 140)))
+        x += length + rng.randint(4, 9)
+    draw.text((100, 300), "31415 92653 58979", fill=60, font=ImageFont.load_default(size=7))
+    (region,) = unread_marks(image, [], text_height=24).regions
+    assert region[1] >= 300  # the digits 5 px tall, and nothing on the dashes
+
+
 def test_a_digit_both_engines_dropped_takes_the_number_back_to_review() -> None:
     # "11" read as "1" by both engines: the second "1" is ink no word explains.
     image = _page_with_text([((100, 200), "Total 11")])

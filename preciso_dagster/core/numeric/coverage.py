@@ -200,8 +200,13 @@ def unread_marks(image: Image.Image, read_boxes: list[Box], text_height: int) ->
         [box for box in small if max(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS],
         text_height // 2,
     )
+    # A cluster thinner than a glyph of the smallest print is a rule the scan broke into
+    # dashes (a form's faint signature line at 150 DPI, 3 px tall) or a dotted leader.
     microtext = [
-        box for box in clustered if _glyphs_in(box, small, text_height, faint_pixels) >= MIN_SMALL
+        box
+        for box in clustered
+        if min(box[2] - box[0], box[3] - box[1]) >= MIN_PIXELS
+        and _glyphs_in(box, small, text_height, faint_pixels) >= MIN_SMALL
     ]
     specks = [box for box in small if not any(_count_in(region, [box]) for region in microtext)]
     return UnreadInk(_grouped(marks + microtext, text_height), specks)
