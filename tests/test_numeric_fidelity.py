@@ -948,6 +948,22 @@ def test_crops_agreeing_on_an_identifier_do_not_outvote_a_reading_of_digits() ->
     assert numbers == [disputed] and not disputed.verified and disputed.raw == "196"
 
 
+@needs_tesseract
+def test_crops_agreeing_on_a_reference_number_without_letters_verify_it() -> None:
+    # Seen on a real scan (the corpus's linn.pdf at 200 DPI): "TELEX #298949". Tesseract read
+    # "#298949", RapidOCR's page reading had no number there, and both crops read "#298949".
+    # The rule against a crop's letters outvoting a reading of digits ("96T" for "196") held
+    # it back, though "#298949" has no letter: it went to review with three readings agreeing.
+    image, (box,) = _drawn_numbers(["#298949"], size=11, font="tiro")
+    box = tuple(int(v) for v in box)
+    readings: dict[str, str | None] = {"tesseract": "#298949", "rapidocr": None}
+    disputed = PageNumber("#298949", None, (6, 13), box, False, readings)
+    engines = {"tesseract": TesseractEngine(), "rapidocr": RapidOcrEngine()}
+    assert confirm_disputed(image, proportional(image), [disputed], engines, POINT) == 1
+    assert disputed.verified and disputed.raw == "#298949"
+    assert disputed.readings["tesseract@crop"] == disputed.readings["rapidocr@crop"] == "#298949"
+
+
 def test_a_piece_agreed_on_its_own_inside_a_longer_reading_goes_to_review_with_it() -> None:
     # Seen on a generated French statement put through a scanner: Tesseract read the comma
     # of "32 310,72 €" as ";", giving "32 310" and "72 €"; RapidOCR read "32310,72". The

@@ -584,8 +584,9 @@ def confirm_disputed(
 def _letter_against_digits(token: NumberToken, readings: Iterable[str | None]) -> bool:
     """The crops agree on an identifier ("96T", an italic "196") where a reading of the page
     has no letter there: digits beside a letter are not verified in doubt. A currency sign
-    read as a letter ("W2,034") is an amount, and stays one."""
-    if token.kind is not NumberKind.IDENTIFIER:
+    read as a letter ("W2,034") is an amount, and stays one; a reference of digits alone
+    ("#298949") has no letter to doubt."""
+    if token.kind is not NumberKind.IDENTIFIER or not any(c.isalpha() for c in token.raw):
         return False
     return any(raw and not any(c.isalpha() for c in raw) for raw in readings)
 
