@@ -84,16 +84,16 @@ def read_turned_text(
     ink = np.asarray(image.convert("L")) < INK_LEVEL
     zones = _strips(ink, seeds)
     views = [view for zone in zones for view in _turned_views(image, zone)]
-    readings = [_read_all(engine, [turned for turned, _ in views]) for engine in readers[:2]]
+    turned = [view for view, _ in views]
+    readings = [_read_all(engine, turned) for engine in readers[:2]]
+    confirmed = _confirmed(turned, readings, readers[:2], convention)
     agreed: list[TurnedNumber] = []
     for zone in range(len(zones)):
         ways = []
         for way in range(len(TURNS)):
             index = zone * len(TURNS) + way
-            turned, back = views[index]
-            results = [reading[index] for reading in readings]
-            confirmed = _confirmed(turned, results, readers[:2], convention)
-            ways.append([replace(number, box=back(number.box)) for number in confirmed])
+            back = views[index][1]
+            ways.append([replace(number, box=back(number.box)) for number in confirmed[index]])
         agreed += _the_way_it_runs(ways)
     settled = _settle(numbers, agreed, ink, convention)
     return settled, [region for region in regions if not _explained(ink, region, agreed)]
@@ -188,46 +188,55 @@ def _the_way_it_runs(ways: list[list[TurnedNumber]]) -> list[TurnedNumber]:
 
 
 def _confirmed(
-    turned: Image.Image,
-    results: list[OcrResult],
+    turned: list[Image.Image],
+    readings: list[list[OcrResult]],
     readers: list[OcrEngine],
     convention: DecimalConvention,
-) -> list[TurnedNumber]:
-    """Numbers of the turned crop that both engines read (`results`, one per reader): each
-    engine's numbers, confirmed by the other's reading at the same place or, failing that, by
-    the other's reading of that number's crop alone (a detector can run small print together
-    or drop a word)."""
-    found = {
-        engine.name: _numbers_read(result, convention, engine.name)
-        for engine, result in zip(readers, results, strict=True)
-    }
-    agreed: list[TurnedNumber] = []
+) -> list[list[TurnedNumber]]:
+    """Numbers of each turned crop that both engines read (`readings`: per reader, one result
+    per crop): each engine's numbers, confirmed by the other's reading at the same place or,
+    failing that, by the other's reading of that number's crop alone (a detector can run
+    small print together or drop a word). The crops of all turned views go to each engine
+    in one `read_crops` call: Tesseract's costs a process start."""
+    found = [
+        {
+            engine.name: _numbers_read(reading[index], convention, engine.name)
+            for engine, reading in zip(readers, readings, strict=True)
+        }
+        for index in range(len(turned))
+    ]
+    agreed: list[list[TurnedNumber]] = [[] for _ in turned]
     for reader, checker in (readers, readers[::-1]):
-        pending = []
-        for number in found[reader.name]:
-            if any(a.key == number.key and _shares_area(a.box, number.box) for a in agreed):
-                continue
-            twin = next(
-                (
-                    other
-                    for other in found[checker.name]
-                    if other.key == number.key and _shares_area(other.box, number.box)
-                ),
-                None,
-            )
-            if twin is None:
-                pending.append(number)
-            else:
-                agreed.append(replace(number, readings=number.readings | twin.readings))
+        pending: list[tuple[int, TurnedNumber]] = []
+        for index, numbers in enumerate(found):
+            for number in numbers[reader.name]:
+                if any(
+                    a.key == number.key and _shares_area(a.box, number.box) for a in agreed[index]
+                ):
+                    continue
+                twin = next(
+                    (
+                        other
+                        for other in numbers[checker.name]
+                        if other.key == number.key and _shares_area(other.box, number.box)
+                    ),
+                    None,
+                )
+                if twin is None:
+                    pending.append((index, number))
+                else:
+                    agreed[index].append(replace(number, readings=number.readings | twin.readings))
         read_crops = getattr(checker, "read_crops", None)
         if not pending or read_crops is None:
             continue
-        texts = read_crops([crop(turned, n.box, (n.box[3] - n.box[1]) // 2) for n in pending])
-        for number, text in zip(pending, texts, strict=True):
+        texts = read_crops(
+            [crop(turned[index], n.box, (n.box[3] - n.box[1]) // 2) for index, n in pending]
+        )
+        for (index, number), text in zip(pending, texts, strict=True):
             tokens = ocr_tokens(text, convention)
             if len(tokens) == 1 and tokens[0].key == number.key and not token_doubt(tokens[0]):
-                readings = number.readings | {f"{checker.name}@turned-crop": tokens[0].raw}
-                agreed.append(replace(number, readings=readings))
+                readings_here = number.readings | {f"{checker.name}@turned-crop": tokens[0].raw}
+                agreed[index].append(replace(number, readings=readings_here))
     return agreed
 
 
