@@ -469,6 +469,23 @@ def test_a_scanned_page_set_in_cells_is_told_by_its_marks_despite_a_stray(name: 
     assert tally.reviewed <= 4, tally
 
 
+def test_rapidocr_reads_crops_in_batches_as_it_reads_each_alone() -> None:
+    # A dense page has hundreds of disputed numbers (nics: 323 crops). One recogniser call per
+    # crop took 10.4 s there, in batches 8.1 s, with the same text for every crop.
+    pages = generated_scored_pages(2, 200, seed=7)
+    index = next(i for i, p in enumerate(pages) if p.name == "transcript-0")
+    page = as_scanned(pages[index], 7 + index)
+    margin = [box for _, box in page.truth if box[0] < page.image.width // 8]
+    crops = [upscaled(crop(page.image, box, padding=6), CROP_SCALE) for box in margin]
+    left, top, _, bottom = margin[0]
+    crops.insert(3, crop(page.image, (left, top, page.image.width, bottom), padding=6))
+    assert crops[3].width > 7 * crops[3].height  # wider than the recogniser's input: alone
+    engine = RapidOcrEngine()
+    alone = [engine.read_crops([image])[0] for image in crops]
+    assert engine.read_crops(crops) == alone
+    assert sum(text == str(line) for text, line in zip(alone[4:], range(4, 26), strict=True)) >= 18
+
+
 @needs_tesseract
 def test_a_short_crop_the_sheet_read_as_letters_is_read_again_alone(
     monkeypatch: pytest.MonkeyPatch,
