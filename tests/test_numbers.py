@@ -349,6 +349,33 @@ def test_a_misread_decimal_mark_after_groups_of_thousands_keeps_its_plain_value(
     assert token.malformed and token.value == Decimal(value)
 
 
+@pytest.mark.parametrize(
+    ("text", "mark", "plain"),
+    [
+        ("59'622,335", ".", "59622.335"),  # the "," after an apostrophe: a misread ","?
+        ("1.234,567", ".", "1234.567"),
+        ("1,234.567", ",", "1234.567"),
+        ("1,234.56", ".", "1234.56"),  # the page's own decimal mark: plain
+        ("1.234,56", ".", "1234.56"),  # two digits after the last mark: no group
+        ("1'234.567", ".", "1234.567"),
+    ],
+)
+def test_three_digits_after_a_second_kind_of_mark_that_is_not_the_page_decimal_are_ambiguous(
+    text: str, mark: str, plain: str
+) -> None:
+    # Seen on a scanned three-column statement in DejaVu Sans ExtraLight (`numeric_bench
+    # --font`, seed 103): "59,622,335" on a page of decimal points, read "59'622,335" by
+    # Tesseract and "59,622.335" by RapidOCR. The last of two kinds of mark was taken for the
+    # decimal mark, whatever the page's: both were 59622.335, and it was verified, wrong.
+    (token,) = extract_numbers(text, convention=DecimalConvention(mark))
+    ambiguous = mark != text[-4] and text[-4] in ".," and text[-3:].isdigit()
+    assert token.ambiguous == ambiguous
+    assert token.value == Decimal(plain) or Decimal(plain) in token.alternatives
+    if ambiguous:
+        grouped = Decimal(text.replace("'", "").replace(",", "").replace(".", ""))
+        assert grouped in token.alternatives
+
+
 def test_a_decimal_with_a_space_after_its_mark_is_ambiguous() -> None:
     # A Chinese lab report sets "[0. 4-8. 0]": 0.4 to 8.0, or the numbers 0, 4, 8 and 0.
     tokens = extract_numbers("[0. 4-8. 0]")

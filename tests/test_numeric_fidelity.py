@@ -965,6 +965,27 @@ def test_crops_agreeing_on_an_identifier_do_not_outvote_a_reading_of_digits() ->
     assert numbers == [disputed] and not disputed.verified and disputed.raw == "196"
 
 
+def test_a_minus_after_a_number_on_its_crop_does_not_join_its_pieces_negative() -> None:
+    # Seen on a scanned figures-in-cells page in DejaVu Sans ExtraLight (`numeric_bench --font`,
+    # seed 103): Tesseract read "22" and "875" of the range "[22.875-30.5]", RapidOCR
+    # "22.875"; both crops of the pieces read "[22.875-", the range's dash and no more of it.
+    # The pieces were joined into "22.875-", verified as -22.875.
+    image, whole, (_, tail) = _pieces("22.875", "cour")
+    numbers = [
+        PageNumber("22", "22", (1, 3), whole, False, {"tesseract": "22", "rapidocr": "22.875"}),
+        PageNumber("875", "875", (4, 7), tail, True, {"tesseract": "875", "rapidocr": None}),
+    ]
+    engines = {"tesseract": _ReadsCropsAs("[ 22.875-"), "rapidocr": _ReadsCropsAs("[22.875-")}
+    text = "[22 875-30.5]"
+    join_split_numbers(image, proportional(image), text, numbers, engines, POINT)
+    assert not any(n.value == "-22.875" for n in numbers), numbers
+    assert not numbers[0].verified
+    # Crops that read the number without the dash join the pieces.
+    engines = {"tesseract": _ReadsCropsAs("[ 22.875"), "rapidocr": _ReadsCropsAs("[22.875")}
+    assert join_split_numbers(image, proportional(image), text, numbers, engines, POINT)[0] == 1
+    assert [(n.raw, n.value, n.verified) for n in numbers] == [("22.875", "22.875", True)]
+
+
 @needs_tesseract
 def test_crops_agreeing_on_a_reference_number_without_letters_verify_it() -> None:
     # Seen on a real scan (the corpus's linn.pdf at 200 DPI): "TELEX #298949". Tesseract read

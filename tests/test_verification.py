@@ -153,3 +153,23 @@ _GROUPED = [
     ("41,907,631", "66,602,938"),
     ("23,445,120", "10,004,377"),
 ]
+
+
+def test_a_disputed_number_is_boxed_over_every_piece_the_other_reading_has_there() -> None:
+    # Seen on a scanned two-column statement in DejaVu Sans ExtraLight (`numeric_bench
+    # --font`, seed 103): Tesseract dropped the thin "1" of "17,605,515"; RapidOCR read
+    # "17,605" and ".515". The box took in ".515" only, so the crop read again left the "1"
+    # out, both crops read "7,605,515", and it was verified, wrong.
+    words = (OcrWord(0, 10, (278, 749, 427, 776)), OcrWord(11, 20, (1047, 749, 1183, 773)))
+    primary = OcrResult((OcrLine("Borrowings 7,605,515", (278, 749, 1183, 776), 0.9, words),))
+    secondary = OcrResult(
+        (
+            OcrLine("Borrowings", (278, 743, 427, 774), 0.9),
+            OcrLine("17,605", (1005, 743, 1110, 774), 0.9),
+            OcrLine(".515", (1112, 746, 1183, 771), 0.9),
+        )
+    )
+    convention = convention_for("1,234.56")
+    (number,) = verify_numbers("tesseract", primary, "rapidocr", secondary, convention)
+    assert not number.verified and number.box is not None
+    assert number.box[0] <= 1005 and number.box[2] >= 1183  # the crop shows the "1"

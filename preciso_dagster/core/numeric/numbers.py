@@ -548,10 +548,16 @@ def _parse_core(
     tail = core.rsplit(last, 1)[1]
     distinct = set(separators)
     if len(distinct) > 1:
-        # Two kinds of separator: the last one is the decimal mark ("1.234,56", "1,234.56").
-        if last in ",." and separators.count(last) == 1:
-            return _decimal(core, last), (), mantissa
-        return None
+        # Two kinds of separator: the last one is the decimal mark ("1.234,56", "1,234.56"),
+        # but before three digits on a page whose decimal mark is the other one, it may as
+        # well be a misread grouping mark ("59'622,335" for "59,622,335").
+        if last not in ",." or separators.count(last) != 1:
+            return None
+        decimal = _decimal(core, last)
+        if len(tail) == 3 and convention.decimal_mark not in (None, last):
+            grouped = Decimal(mantissa)
+            return grouped, (grouped, decimal), mantissa
+        return decimal, (), mantissa
     if last in (" ", "'", _GROUPING_SPACE):
         return Decimal(mantissa), (), mantissa
     if separators.count(last) > 1:

@@ -26,6 +26,7 @@ from preciso_dagster.core.numeric.verification import (
     CROP_SCALE,
     NUMBER,
     PageNumber,
+    clear_on_its_crop,
     crop,
     digits_box,
     mostly_inside,
@@ -337,9 +338,10 @@ def _read_on_page(piece: PageNumber, token: NumberToken, convention: DecimalConv
 
 
 def _one_number(readings: list[str], convention: DecimalConvention) -> NumberToken | None:
-    """The one clear number every reading holds, if they all hold the same one."""
+    """The one clear number every crop reading holds (`clear_on_its_crop`), if they all hold
+    the same one."""
     tokens = [ocr_tokens(reading, convention) for reading in readings]
-    if not tokens or any(len(found) != 1 or token_doubt(found[0]) for found in tokens):
+    if not tokens or any(len(found) != 1 or not clear_on_its_crop(found[0]) for found in tokens):
         return None
     if len({found[0].key for found in tokens}) != 1:
         return None

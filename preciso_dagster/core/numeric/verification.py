@@ -304,8 +304,9 @@ def verify_numbers(
             box = boxes[position]
             if match is None and seen is not None:
                 # The crop shows what both engines saw: "268" alone cannot settle a "268" the
-                # other engine read as the end of "2,987,268".
-                box = union_of([box, seconds[seen][1]])
+                # other engine read as the end of "2,987,268", nor "7,605,515" one it read
+                # as "17,605" and ".515" (a thin "1" Tesseract dropped).
+                box = union_of([box, *(seconds[i][1] for i in {seen, *nearby[position]})])
             reason = token_doubt(token)
             if match is None:
                 reason = (
@@ -496,6 +497,13 @@ def token_doubt(token: NumberToken) -> str | None:
     return None
 
 
+def clear_on_its_crop(token: NumberToken) -> bool:
+    """A crop's reading of a number says what it is: not in doubt, and no trailing minus. A
+    trailing minus is a minus only by what follows it ("5-" of "12.5-36.5", a range's dash),
+    and what follows lies outside the crop."""
+    return token_doubt(token) is None and token.raw[-1] != "-"
+
+
 def confirm_disputed(
     image: Image.Image,
     cells: FigureCells,
@@ -544,9 +552,7 @@ def confirm_disputed(
         for name, texts in crop_texts.items():
             reading = cells.closed_crop_reading(crop_boxes[id(number)], texts[index])
             found = ocr_tokens(reading, convention)
-            # A trailing minus is a minus only by what follows it ("5-" of "12.5-36.5"), and
-            # what follows lies outside the crop.
-            if len(found) == 1 and token_doubt(found[0]) is None and found[0].raw[-1] != "-":
+            if len(found) == 1 and clear_on_its_crop(found[0]):
                 crop_keys[name] = found[0]
         if len({token.key for token in crop_keys.values()}) != 1:
             continue  # the crops disagree too, or nobody read one clear number: a person decides
