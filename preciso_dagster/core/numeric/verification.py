@@ -305,8 +305,10 @@ def verify_numbers(
             if match is None and seen is not None:
                 # The crop shows what both engines saw: "268" alone cannot settle a "268" the
                 # other engine read as the end of "2,987,268", nor "7,605,515" one it read
-                # as "17,605" and ".515" (a thin "1" Tesseract dropped).
-                box = union_of([box, *(seconds[i][1] for i in {seen, *nearby[position]})])
+                # as "17,605" and ".515" (a thin "1" Tesseract dropped). Only pieces over the
+                # number itself: one merely near it ("2224" after "13") would crowd the crop.
+                pieces = [seconds[i][1] for i in nearby[position] if _across(seconds[i][1], box)]
+                box = union_of([box, seconds[seen][1], *pieces])
             reason = token_doubt(token)
             if match is None:
                 reason = (
@@ -1000,6 +1002,11 @@ def number_value(token: NumberToken) -> str | None:
     if token.value is None or token.ambiguous or token.malformed or token.doubtful:
         return None
     return str(token.value)
+
+
+def _across(a: Box, b: Box) -> bool:
+    """The boxes share some width: one lies over the other, not merely beside it."""
+    return min(a[2], b[2]) > max(a[0], b[0])
 
 
 def _same_place(a: Box, b: Box) -> bool:
