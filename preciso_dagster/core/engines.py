@@ -243,12 +243,9 @@ class RapidOcrEngine:
                 for image in crops
             ]
             _channels, height, width = engine.text_rec.rec_image_shape
-            narrow = [
-                i
-                for i, image in enumerate(images)
-                if image.shape[1] * height <= width * image.shape[0]
-            ]
-            batches = [narrow] + [[i] for i in range(len(images)) if i not in set(narrow)]
+            fits = [image.shape[1] * height <= width * image.shape[0] for image in images]
+            batches = [[i for i, fit in enumerate(fits) if fit]]
+            batches += [[i] for i, fit in enumerate(fits) if not fit]
             texts = [""] * len(images)
             for batch in batches:
                 if not batch:
