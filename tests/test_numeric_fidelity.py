@@ -277,6 +277,31 @@ def test_a_digit_both_engines_dropped_takes_the_number_back_to_review() -> None:
     assert not numbers[0].verified and "lost digit" in (numbers[0].reason or "")
 
 
+@pytest.mark.parametrize("lost_digit", ["", "7"])
+def test_a_column_of_codes_beside_a_sideways_code_is_its_own_region(lost_digit: str) -> None:
+    # Two columns of codes set sideways, the first read and the second not (a hairline face
+    # left it light grey). The second column is another line of print: it was taken for a
+    # lost digit of each code beside it, widened their boxes, and was verified away with them.
+    # A digit on the code's own line, above it, is still a lost digit.
+    turned = Image.new("L", (300, 60), 255)
+    draw = ImageDraw.Draw(turned)
+    font = ImageFont.load_default(size=14)
+    draw.text((10, 5), "49310", fill=0, font=font)
+    draw.text((10, 30), "88525", fill=0, font=font)
+    draw.text((58, 5), lost_digit, fill=0, font=font)
+    image = Image.new("L", (400, 600), 255)
+    image.paste(turned.rotate(90, expand=True), (100, 100))
+    box = (109, 351, 119, 389)  # "49310", upright
+    reading = OcrResult((OcrLine("49310", box, 0.9, (OcrWord(0, 5, box),)),))
+    numbers = verify_numbers("tesseract", reading, "rapidocr", reading, POINT)
+    regions = unread_ink(image, numbers, reading, reading)
+    if lost_digit:
+        assert not numbers[0].verified and "lost digit" in (numbers[0].reason or "")
+    else:
+        assert numbers[0].verified and numbers[0].box == box
+        assert [(left, right) for left, _, right, _ in regions] == [(134, 144)]
+
+
 def test_a_correction_outvoting_the_primary_reading_rewrites_the_page_text() -> None:
     numbers = _verify(["Idaho 1 and 22"], ["Idaho 11 and 22"])
     numbers[0].raw = "11"  # what confirm_disputed sets when the crops outvote the primary
@@ -336,6 +361,8 @@ SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 LIBERATION_SERIF = Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf")
 LIBERATION_SANS_BOLD = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf")
 LIBERATION_MONO = Path("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf")
+NARROW_ITALIC = Path("/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Italic.ttf")
+HAIRLINE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf")
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
 
 
@@ -406,8 +433,21 @@ def test_a_piece_the_second_engine_read_again_is_no_number_of_its_own() -> None:
 
 
 @needs_tesseract
-def test_a_scanned_page_of_figures_in_cells_verifies_no_piece_of_a_number() -> None:
-    tally = scored_extraction(*_scanned_and_read(123, 1, "figures in cells"))
+@pytest.mark.parametrize(
+    ("seed", "face", "dpi"),
+    [
+        pytest.param(123, None, 200, id="default face"),
+        # RapidOCR read "179" and "4" of "179. 4", the first boxed over the point and part of
+        # the "4"; a crop of "179" alone read "179" on both engines, and it was verified.
+        pytest.param(104, NARROW_ITALIC, 150, id="narrow italic at 150 DPI"),
+    ],
+)
+def test_a_scanned_page_of_figures_in_cells_verifies_no_piece_of_a_number(
+    seed: int, face: Path | None, dpi: int
+) -> None:
+    if face is not None and not face.exists():
+        pytest.skip(f"no {face.name}")
+    tally = scored_extraction(*_scanned_and_read(seed, 1, "figures in cells", face, dpi))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
 
 
@@ -425,7 +465,7 @@ def test_a_scanned_ledger_of_dates_and_decimal_comma_amounts_settles_its_rows() 
     ("written", "apart"),
     [("294. 1", False), ("294 1", True), ("45-97", True), ("294, 1", False)],
 )
-def test_a_mark_between_two_verified_numbers_no_reading_has_sends_both_to_review(
+def test_a_mark_between_two_numbers_no_reading_has_sends_both_to_review(
     written: str, apart: bool
 ) -> None:
     # Seen on a generated figures-in-cells page put through a scanner (seed 9001): RapidOCR
@@ -450,6 +490,11 @@ def test_a_mark_between_two_verified_numbers_no_reading_has_sends_both_to_review
     ]
     marks_between_checked(faint_ink(image), numbers, written)
     assert [n.verified for n in numbers] == [apart, apart], [n.reason for n in numbers]
+    # Seen in a monospaced oblique face at 300 DPI: both engines read "56,423" and "05" of
+    # "56,423.05"; the first went to review, and the decimals alone were verified as 5.
+    numbers[0].verified, numbers[1].verified = False, True
+    marks_between_checked(faint_ink(image), numbers, written)
+    assert numbers[1].verified is apart
     # A list both crops read with its comma ("pages 24, 25" on a real scan) was judged there.
     for number in numbers:
         number.verified, number.readings["tesseract@crop"] = True, written
@@ -484,6 +529,22 @@ def test_rapidocr_reads_crops_in_batches_as_it_reads_each_alone() -> None:
     alone = [engine.read_crops([image])[0] for image in crops]
     assert engine.read_crops(crops) == alone
     assert sum(text == str(line) for text, line in zip(alone[4:], range(4, 26), strict=True)) >= 18
+
+
+@needs_tesseract
+def test_tesseract_reads_a_list_of_images_as_it_reads_each_alone() -> None:
+    # Each turned strip of sideways print was one Tesseract process: on the microtext page,
+    # 8 strips took 5.1 s alone and 1.4 s as the pages of one input, with the same lines.
+    pages = generated_scored_pages(1, 200, seed=7)
+    page = as_scanned(next(p for p in pages if p.name == "microtext-0"), 7)
+    width, height = page.image.size
+    images = [page.image.crop((0, height * k // 4, width, height * (k + 1) // 4)) for k in range(4)]
+    images.append(images[0].transpose(Image.Transpose.ROTATE_90))
+    engine = TesseractEngine()
+    for segmentation in (3, 6):
+        alone = [engine.read(image, segmentation) for image in images]
+        assert engine.read_each(images, segmentation) == alone
+        assert sum(bool(result.lines) for result in alone) >= 3
 
 
 @needs_tesseract
@@ -539,6 +600,10 @@ def test_a_signature_on_a_generated_form_is_no_small_print() -> None:
         # At 150 DPI Tesseract read across both sideways columns, "oe" and "at" in boxes not
         # twice as tall as wide, between two unread regions: the code under "at" was lost.
         pytest.param(97, None, 150, id="words read across two sideways columns"),
+        # In a hairline face the 3 pt column's strokes came out 150-180 grey after whitening,
+        # few as dark as the faint core level was (160), and beside the dark column's codes
+        # it was taken for their lost digits: 6 codes lost silently.
+        pytest.param(103, HAIRLINE, 200, id="hairline column beside dark codes"),
     ],
 )
 def test_tiny_print_in_another_face_is_unread_ink_not_lost(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
@@ -279,6 +280,31 @@ class TesseractEngine:
     def read(self, image: Image.Image, page_segmentation: int = 3) -> OcrResult:
         """Lines with word boxes; `page_segmentation` is Tesseract's --psm (3: find the
         layout; 6: one uniform block of lines)."""
+        return self._read_data(image, page_segmentation)[0]
+
+    def read_each(self, images: list[Image.Image], page_segmentation: int = 3) -> list[OcrResult]:
+        """Each image read alone, as `read` reads it, in one Tesseract process: its input is a
+        list of image files, each a page of its own (its own threshold and layout), so only
+        the process start and the model load are shared."""
+        if len(images) < 2:
+            return [self.read(image, page_segmentation) for image in images]
+        with tempfile.TemporaryDirectory(prefix="preciso-tesseract-") as folder:
+            paths = []
+            for index, image in enumerate(images):
+                path = os.path.join(folder, f"{index}.png")
+                image.save(path, format="PNG")
+                paths.append(path)
+            listing = os.path.join(folder, "images.txt")
+            with open(listing, "w", encoding="utf-8") as file:
+                file.write("\n".join(paths) + "\n")
+            results = self._read_data(listing, page_segmentation, pages=len(images))
+        return results
+
+    def _read_data(
+        self, image: Image.Image | str, page_segmentation: int, pages: int = 1
+    ) -> list[OcrResult]:
+        """Tesseract's word table of `image` (or of each image a list file names), as one
+        result per page."""
         import pytesseract
 
         reason = self.availability()
@@ -293,29 +319,12 @@ class TesseractEngine:
             )
         except pytesseract.TesseractError as error:
             raise TransientEngineError(f"tesseract failed: {error}") from error
-        grouped: dict[tuple[int, int, int], list[int]] = {}
+        grouped: list[dict[tuple[int, int, int], list[int]]] = [{} for _ in range(pages)]
         for i, word in enumerate(data["text"]):
             if word.strip() and float(data["conf"][i]) >= 0:
                 key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-                grouped.setdefault(key, []).append(i)
-        lines = []
-        for indexes in grouped.values():
-            pieces: list[tuple[str, Box]] = []
-            for i in indexes:
-                box = (
-                    data["left"][i],
-                    data["top"][i],
-                    data["left"][i] + data["width"][i],
-                    data["top"][i] + data["height"][i],
-                )
-                pieces += (
-                    [(" ", box), (data["text"][i], box)] if pieces else [(data["text"][i], box)]
-                )
-            confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
-            line = _line_from_pieces(pieces, confidence)
-            if line is not None:
-                lines.append(line)
-        return OcrResult(_sorted_lines(lines))
+                grouped[data["page_num"][i] - 1].setdefault(key, []).append(i)
+        return [_result_from_words(data, page) for page in grouped]
 
     def read_crops(self, crops: list[Image.Image]) -> list[str]:
         """The text of each small image (a number's crop), in one Tesseract call: the crops are
@@ -345,10 +354,10 @@ class TesseractEngine:
             and any(c.isalpha() for c in texts[index])
             and not any(c.isdigit() for c in texts[index])
         ]
-        for index in unclear[:ALONE_READS]:
-            alone = self.read(crops[index], page_segmentation=7).text
-            if any(c.isdigit() for c in alone):
-                texts[index] = alone
+        alone = self.read_each([crops[index] for index in unclear[:ALONE_READS]], 7)
+        for index, reading in zip(unclear, alone, strict=False):
+            if any(c.isdigit() for c in reading.text):
+                texts[index] = reading.text
         return texts
 
     def orientation(self, image: Image.Image) -> int:
@@ -366,3 +375,26 @@ OCR_ENGINES: dict[str, type[RapidOcrEngine] | type[TesseractEngine]] = {
     "rapidocr": RapidOcrEngine,
     "tesseract": TesseractEngine,
 }
+
+
+def _result_from_words(
+    data: dict[str, list[Any]], grouped: dict[tuple[int, int, int], list[int]]
+) -> OcrResult:
+    """One page of Tesseract's word table as lines with word boxes (`grouped`: the rows of
+    each line's words)."""
+    lines = []
+    for indexes in grouped.values():
+        pieces: list[tuple[str, Box]] = []
+        for i in indexes:
+            box = (
+                data["left"][i],
+                data["top"][i],
+                data["left"][i] + data["width"][i],
+                data["top"][i] + data["height"][i],
+            )
+            pieces += [(" ", box), (data["text"][i], box)] if pieces else [(data["text"][i], box)]
+        confidence = sum(float(data["conf"][i]) for i in indexes) / len(indexes) / 100
+        line = _line_from_pieces(pieces, confidence)
+        if line is not None:
+            lines.append(line)
+    return OcrResult(_sorted_lines(lines))

@@ -25,7 +25,7 @@ INK_LEVEL = 128  # grey levels below this are ink
 FAINT_INK_LEVEL = 200
 MARK_EDGE_LEVEL = 170  # a mark of ink nobody read takes in its edges down to this level
 # Small print's strokes may have only a core this dark, their edges down to FAINT_INK_LEVEL.
-FAINT_CORE_LEVEL = 160
+FAINT_CORE_LEVEL = 180
 RULE_MIN_LENGTH = 0.04  # of the page's width (or height): shorter strokes are glyphs
 # A dashed rule: at least MIN_DASHES dashes no thicker than DASH_THICKNESS of the page height.
 MIN_DASHES, DASH_THICKNESS = 5, 0.002

@@ -49,6 +49,7 @@ STACKED_GAP = 0.6  # strip widths: gaps this long between glyphs taller than wid
 MIN_PADDING = 10  # pixels of blank around a strip: detectors miss print at a crop's edge
 SHEET_GAP = 24  # pixels of blank between turned crops RapidOCR reads on one sheet
 # Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
+TURNED_LINES = 6  # Tesseract's --psm for a turned crop: lines of small print, no layout
 TURNS = (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
 
 
@@ -243,10 +244,13 @@ def _confirmed(
 def _read_all(engine: OcrEngine, images: list[Image.Image]) -> list[OcrResult]:
     """One engine's reading of each turned crop. Engines read each crop alone (Tesseract, on
     a sheet of several, has its threshold and layout moved by the others' ink: "26132-94998"
-    read for two codes apart), but RapidOCR, whose cost is a detection over a square as wide
+    read for two codes apart; it reads them as pages of one input, in one process), but
+    RapidOCR, whose cost is a detection over a square as wide
     as the crop (`_read`), reads crops of one width together on such a square, as many as fit
     below one another: each at the square's left edge as when read alone, so that the square,
     and with it the scale the detector reads at, stays the same."""
+    if isinstance(engine, TesseractEngine):
+        return engine.read_each(images, page_segmentation=TURNED_LINES)
     if not isinstance(engine, RapidOcrEngine):
         return [_read(engine, image) for image in images]
     results: list[OcrResult | None] = [None] * len(images)
@@ -304,8 +308,6 @@ def _read(engine: OcrEngine, image: Image.Image) -> OcrResult:
     """One engine's reading of a turned crop. RapidOCR's detector enlarges an image until its
     shorter side is 736 px, so a long thin strip is read on a square of white (its text at the
     top left, where the boxes stay): seconds become a fraction of one."""
-    if isinstance(engine, TesseractEngine):
-        return engine.read(image, page_segmentation=6)  # lines of small print, no layout
     if image.width <= image.height:
         return engine.read(image)
     square = Image.new(image.mode, (image.width, image.width), "white")

@@ -387,12 +387,14 @@ def _without_double_reads(
     ]
 
 
-def _overlapping_on_its_row(boxes: np.ndarray, box: Box) -> np.ndarray:
-    """Each row of `boxes` is on `box`'s row and shares a quarter of the narrower one's
-    width with it."""
+def _overlapping_on_its_row(boxes: np.ndarray, box: Box, share: float = 0.25) -> np.ndarray:
+    """Each row of `boxes` is on `box`'s row and shares some width with it, at least `share`
+    of the narrower one's."""
     shared_width = np.minimum(boxes[:, 2], box[2]) - np.maximum(boxes[:, 0], box[0])
     widths = np.minimum(boxes[:, 2] - boxes[:, 0], box[2] - box[0])
-    return np.asarray(_on_its_row(boxes, box) & (shared_width > 0) & (4 * shared_width >= widths))
+    return np.asarray(
+        _on_its_row(boxes, box) & (shared_width > 0) & (shared_width >= share * widths)
+    )
 
 
 def _on_its_row(boxes: np.ndarray, box: Box) -> np.ndarray:
@@ -696,9 +698,13 @@ def _crop_holds_another_number(
     """Another number's digits (`placed_digits`, the `digits_box` of each of `placed`) lie in
     this one's crop: Tesseract's "2,987" and "268" where RapidOCR read "2,987,268". A crop
     reading of the whole would settle each part as the whole (the number twice, verified); a
-    person, or `join_split_numbers`, joins them instead."""
-    inside = np.flatnonzero(mostly_inside_each(placed_digits, crop_box))
-    return any(placed[index] is not number for index in inside)
+    person, or `join_split_numbers`, joins them instead. So does another number whose box
+    this one's overlaps on its row: RapidOCR read "179" and "4" of an italic "179. 4", the
+    first boxed over the point, and a crop of it read "179" and left the "4" out."""
+    assert number.box is not None
+    inside = mostly_inside_each(placed_digits, crop_box)
+    beneath = _overlapping_on_its_row(placed_digits, number.box, share=0)
+    return any(placed[index] is not number for index in np.flatnonzero(inside | beneath))
 
 
 def _single_reading_is_clear(number: PageNumber, convention: DecimalConvention) -> bool:
@@ -752,7 +758,7 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
         ink = unread_marks(image, words + kept, text_height)
     for speck in ink.specks:
         for number in numbers:
-            if number.verified and number.box and beside(speck, number.box, text_height // 2):
+            if number.verified and _on_its_line(speck, number, text_height // 2):
                 number.verified = False
                 number.reason = (
                     "an unread mark beside this number was read by no engine "
@@ -760,18 +766,38 @@ def unread_ink(image: Image.Image, numbers: list[PageNumber], *readings: OcrResu
                 )
     regions = []
     for region in ink.regions:
-        touched = False
-        for number in numbers:
-            if number.box is None or not beside(region, number.box, text_height // 2):
-                continue
-            touched = True
+        on_its_line = [n for n in numbers if _on_its_line(region, n, text_height // 2)]
+        # Print longer than a glyph beside numbers already in review is print of its own (a
+        # code beside a garbled reading of its neighbour): widened into their boxes, its
+        # crop would show it only in part.
+        if not any(n.verified for n in on_its_line) and (
+            not on_its_line or max(region[2] - region[0], region[3] - region[1]) > text_height
+        ):
+            regions.append(region)
+            continue
+        for number in on_its_line:
+            assert number.box is not None  # `_on_its_line` holds no unplaced number
             number.box = union_of([number.box, region])
             if number.verified:
                 number.verified = False
                 number.reason = "ink beside this number was read by no engine (a lost digit?)"
-        if not touched:
-            regions.append(region)
     return regions
+
+
+def _on_its_line(mark: Box, number: PageNumber, gap: int) -> bool:
+    """The mark lies `beside` the number on its line of print, turned level first when the
+    number is set sideways (an upright box of two glyphs or more): a column of faint codes
+    beside a column of dark ones is another line, not a lost digit of each dark code."""
+    if number.box is None:
+        return False
+    if upright(number.box) and len(number.raw) > 1:
+        return beside(_transposed(mark), _transposed(number.box), gap)
+    return beside(mark, number.box, gap)
+
+
+def _transposed(box: Box) -> Box:
+    left, top, right, bottom = box
+    return (top, left, bottom, right)
 
 
 def _explains_its_ink(text: str, box: Box, others: dict[str, list[Box]]) -> bool:
@@ -857,14 +883,13 @@ def misleading_ink_checked(cells: FigureCells, numbers: list[PageNumber]) -> Non
 
 
 def marks_between_checked(ink: np.ndarray, numbers: list[PageNumber], text: str) -> None:
-    """Two verified numbers side by side on a row, a point or comma between their digits that
-    no reading has ("294. 1" read "294" and "1" by RapidOCR, nothing by Tesseract, each piece
-    confirmed by its crop): one number and its decimal mark, or two numbers? Both go back to
+    """Two numbers side by side on a row, one verified at least, a point or comma between
+    their digits that no reading has ("294. 1" read "294" and "1" by RapidOCR, nothing by
+    Tesseract, each piece confirmed by its crop; "56,423. 05" read "56,423" and "05" by both,
+    in a monospaced face): one number and its decimal mark, or two numbers? Both go back to
     review without a value. A mark some reading has ("24, 25" of a list) was judged with
     the rest of that reading. `text`: the page text the numbers' spans point into."""
-    placed = [
-        n for n in numbers if n.verified and n.box is not None and _PLAIN_DIGITS.fullmatch(n.raw)
-    ]
+    placed = [n for n in numbers if n.box is not None and _PLAIN_DIGITS.fullmatch(n.raw)]
     boxes = box_array(n.box for n in placed if n.box is not None)
     for number in placed:
         assert number.box is not None
@@ -878,8 +903,10 @@ def marks_between_checked(ink: np.ndarray, numbers: list[PageNumber], text: str)
             continue
         following = placed[min(beside, key=lambda index: boxes[index, 0])]
         assert following.box is not None
-        if _mark_between(ink, number.box, following.box) and not _mark_read_between(
-            number, following, text
+        if (
+            (number.verified or following.verified)
+            and _mark_between(ink, number.box, following.box)
+            and not _mark_read_between(number, following, text)
         ):
             for piece in (number, following):
                 piece.verified, piece.value = False, None
