@@ -297,8 +297,7 @@ class TesseractEngine:
             listing = os.path.join(folder, "images.txt")
             with open(listing, "w", encoding="utf-8") as file:
                 file.write("\n".join(paths) + "\n")
-            results = self._read_data(listing, page_segmentation, pages=len(images))
-        return results
+            return self._read_data(listing, page_segmentation, pages=len(images))
 
     def _read_data(
         self, image: Image.Image | str, page_segmentation: int, pages: int = 1

@@ -48,8 +48,8 @@ CROWDED = 0.2  # share of a strip's inked rows with ink beside them, above which
 STACKED_GAP = 0.6  # strip widths: gaps this long between glyphs taller than wide are row gaps
 MIN_PADDING = 10  # pixels of blank around a strip: detectors miss print at a crop's edge
 SHEET_GAP = 24  # pixels of blank between turned crops RapidOCR reads on one sheet
-# Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
 TURNED_LINES = 6  # Tesseract's --psm for a turned crop: lines of small print, no layout
+# Text reading bottom to top is level once turned clockwise; top to bottom, anticlockwise.
 TURNS = (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)
 
 
