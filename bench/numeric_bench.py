@@ -19,7 +19,6 @@ import io
 import re
 import statistics
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -113,9 +112,10 @@ class ScoredPage:
     # (pictures of text) cannot be scored. None: everywhere.
     text_bands: list[tuple[float, float]] | None = None
     rows: list[tuple[str, list[str]]] = field(default_factory=list)  # label, amount keys
-    # A real scan's transcription has values but no boxes: it is scored by value
-    # (`score_by_value`). None with no truth at all: the scan is read and counted only.
-    truth_values: list[str] | None = None
+    # A real scan's transcription has numbers but no boxes: each number's digits and key
+    # (`_truth_key`), scored by value (`score_by_value`). None with no truth at all: the scan
+    # is read and counted only.
+    truth_values: list[tuple[str, str]] | None = None
     by_value: bool = False
 
     def has_ground_truth(self, box: Box) -> bool:
@@ -240,11 +240,12 @@ def score_page(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
 
 def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
     """A scan against its transcription, which has no boxes and writes numbers its own way
-    ("110,000" undecided, "708-8131"): numbers are compared by their digits. A verified number
-    whose digits match no true number left is wrong; a true number no verified one matched is
-    held by review when a review item's digits, in any of its readings, contain its digits
-    ("24, 25" holds 24 and 25; "32" read "31" by the other engine holds the 1 of "3 1/2"),
-    else lost."""
+    ("708-8131"): numbers are matched by their digits. A verified number whose digits match
+    no true number left is wrong, and so is one whose value differs from the true number's
+    when both have a value ("110,000" verified as 110.000 on an English page). A true number
+    no verified one matched is held by review when a review item's digits, in any of its
+    readings, contain its digits ("24, 25" holds 24 and 25; "32" read "31" by the other
+    engine holds the 1 of "3 1/2"), else lost."""
     tally = Tally(pages=1)
     review = [n for n in numbers if not n.verified]
     tally.review_items = len(review)
@@ -254,18 +255,28 @@ def score_by_value(page: ScoredPage, numbers: list[PageNumber]) -> Tally:
             f"no transcription: {len(numbers)} numbers listed, {len(review)} to review"
         )
         return tally
-    left = Counter(page.truth_values)
-    tally.truth = len(page.truth_values)
+    left = list(page.truth_values)
+    tally.truth = len(left)
     for number in numbers:
         if number.verified:
             digits = _digits(number.raw)
-            if left[digits] > 0:
-                left[digits] -= 1
+            alike = [truth for truth in left if truth[0] == digits]
+            key = _match_key(number.value, number.raw)
+            same = next(  # a number with no value asserts only its digits
+                (t for t in alike if number.value is None or t[1] in (key, "digits:" + digits)),
+                None,
+            )
+            if same is not None:
+                left.remove(same)
+            elif alike:
+                left.remove(alike[0])
+                tally.wrong_verified += 1
+                tally.findings.append(f"wrong: verified {number}, the transcription has {alike[0]}")
             else:
                 tally.wrong_verified += 1
                 tally.findings.append(f"wrong: verified {number}, not in the transcription")
     held = [_digits(raw) for n in review for raw in (n.raw, *n.readings.values()) if raw]
-    for digits in list(left.elements()):
+    for digits, _ in left:
         if any(digits in item for item in held):
             tally.reviewed += 1
         else:
@@ -287,7 +298,7 @@ def real_scan_pages() -> list[ScoredPage]:
             # The transcriptions are English and Dutch prose with no decimals: their lists
             # ("pages 24, 25") are lists, whatever OCR's page shows.
             tokens = extract_numbers(scan.truth_text, convention=DecimalConvention("."))
-            values = [_digits(token.raw) for token in tokens]
+            values = [(_digits(token.raw), _truth_key(token)) for token in tokens]
         name = scan.name.rsplit(".", 1)[0]
         pages.append(
             ScoredPage(

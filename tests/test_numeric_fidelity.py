@@ -65,6 +65,7 @@ from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.light_print import with_light_print_darkened
 from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.split_numbers import (
+    _grouping_the_crops_show,
     _holds_pieces,
     join_split_numbers,
     one_word_chains,
@@ -135,15 +136,24 @@ def test_a_digit_among_letters_in_one_word_goes_to_review_without_a_value() -> N
 
 def test_a_number_one_engine_ran_into_the_next_word_is_verified_by_the_same_word() -> None:
     # RapidOCR drops spaces in small print: "4YearIntroductoryRate" for "4 Year Introductory".
+    # On a real scan, skewed and rotated, it also dropped the sign of "TELEX #298949 LINN".
     numbers = _verify(
-        ["the 4 Year Introductory Rate", "on a 25 year term", "Rate 3 Month", "Term 5 Year"],
-        ["the 4YearIntroductoryRate", "onan25yearterm", "Rate 31Month", "Term 5Month"],
+        [
+            *("the 4 Year Introductory Rate", "on a 25 year term", "Rate 3 Month", "Term 5 Year"),
+            *("TELEX #298949 LINN UR", "Total -75 Year"),
+        ],
+        [
+            *("the 4YearIntroductoryRate", "onan25yearterm", "Rate 31Month", "Term 5Month"),
+            *("TELEX298949LINNUR", "Total 75Year"),
+        ],
     )
     assert [(n.raw, n.verified, n.value) for n in numbers] == [
         ("4", True, "4"),
         ("25", True, "25"),
         ("3", False, "3"),  # another digit in the other reading: not the same number
         ("5", False, "5"),  # another word after it: not the same reading
+        ("#298949", True, None),
+        ("-75", False, "-75"),  # a minus changes the value: the other reading lacks it
     ]
 
 
@@ -363,6 +373,7 @@ LIBERATION_SANS_BOLD = Path("/usr/share/fonts/truetype/liberation/LiberationSans
 LIBERATION_MONO = Path("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf")
 NARROW_ITALIC = Path("/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Italic.ttf")
 HAIRLINE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-ExtraLight.ttf")
+LIBERATION_MONO_BOLD = Path("/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf")
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
 
 
@@ -459,6 +470,33 @@ def test_a_scanned_ledger_of_dates_and_decimal_comma_amounts_settles_its_rows() 
     tally = scored_extraction(*_scanned_and_read(2027, 2, "ledger-1"))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.reviewed <= 3, tally
+
+
+@needs_tesseract
+def test_space_grouped_amounts_no_line_shows_are_joined_where_the_crops_show_the_grouping() -> None:
+    # Seen in Liberation Mono Bold at 150 DPI (seed 107): both engines read "20", "498" and
+    # "668,27" of every amount as lines of their own, so no line showed space grouping; both
+    # crops of each read "20 498 668,27", yet each stayed "one number read in pieces?": 14 of
+    # 14 in review, in 56 items. The crops of the page's chains show the grouping.
+    if not LIBERATION_MONO_BOLD.exists():
+        pytest.skip(f"no {LIBERATION_MONO_BOLD.name}")
+    tally = scored_extraction(*_scanned_and_read(107, 1, "grouping-0", LIBERATION_MONO_BOLD, 150))
+    assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
+    assert tally.reviewed <= 3, tally
+
+
+def test_space_grouping_is_taken_from_the_crops_only_when_several_agree_and_none_marks() -> None:
+    crops = [
+        {"tesseract@crop": f"{n} 498 668,27", "rapidocr@crop": f"{n} 498 668,27"} for n in "123"
+    ]
+    unknown = DecimalConvention(",", None)
+    assert _grouping_the_crops_show(unknown, "", crops).space_groups is True
+    assert _grouping_the_crops_show(unknown, "", crops[:2]).space_groups is None
+    assert _grouping_the_crops_show(unknown, "Total 1.234.567,00", crops).space_groups is None
+    split = [*crops[:2], {"tesseract@crop": "3 498 668,27", "rapidocr@crop": "3498 668,27"}]
+    assert _grouping_the_crops_show(unknown, "", split).space_groups is None
+    marked = DecimalConvention(",", False)
+    assert _grouping_the_crops_show(marked, "", crops) is marked
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,20 @@ def test_one_engines_fragments_of_grouped_amounts_leave_the_decimal_mark_to_the_
     assert page_convention(_reading(whole), _reading(few)).decimal_mark is None
 
 
+def test_a_list_one_engine_read_without_its_space_is_no_decimal_comma() -> None:
+    # Seen on a real scan, skewed and rotated (the corpus's rotated_skew): RapidOCR read
+    # "at 24, 25, or 30 frames" as "24,25", a decimal comma to a page with no other decimal,
+    # and "110,000" was verified as 110 (two engines agreed on its writing, not its value).
+    tesseract = _reading("holds over 110,000 notes\nat 24, 25, or 30 frames per second")
+    rapidocr = _reading("holds over 110,000 notes\nat 24,25, or 30 frames per second")
+    assert convention_for(tesseract.text + "\n" + rapidocr.text).decimal_mark == ","
+    assert page_convention(tesseract, rapidocr).decimal_mark == "."
+    numbers = verify_numbers("tesseract", tesseract, "rapidocr", rapidocr)
+    assert [(n.raw, n.value, n.verified) for n in numbers if n.raw == "110,000"] == [
+        ("110,000", "110000", True)
+    ]
+
+
 _GROUPED = [
     ("88,790,482", "30,988,719"),
     ("12,971,560", "12,187,495"),

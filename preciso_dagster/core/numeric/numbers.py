@@ -259,6 +259,15 @@ def _mark_by_groups(folded: str) -> str | None:
     return None
 
 
+def only_spaces_group(text: str) -> bool:
+    """`text` shows space grouping ("20 498 668,27") at least MIN_DOMINANT times, and no mark
+    grouping at all."""
+    folded = fold(text)
+    return len(_SPACE_GROUPING_EVIDENCE.findall(folded)) >= MIN_DOMINANT and not (
+        _MARK_GROUPING_EVIDENCE.search(folded)
+    )
+
+
 def _space_grouping(folded: str) -> bool | None:
     """Spaces group digits when the text shows it ("1 200,50", a no-break space between
     digit groups) and marks do not; not when marks group; unknown otherwise. One "3 975,19"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import replace
 from itertools import pairwise, permutations
 
 import numpy as np
@@ -21,7 +22,7 @@ from preciso_dagster.core.boxes import union_of
 from preciso_dagster.core.engines import COLUMN_GAP, Box, OcrEngine
 from preciso_dagster.core.numeric.coverage import through_marks
 from preciso_dagster.core.numeric.figure_cells import FigureCells
-from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberToken
+from preciso_dagster.core.numeric.numbers import DecimalConvention, NumberToken, only_spaces_group
 from preciso_dagster.core.numeric.verification import (
     CROP_SCALE,
     NUMBER,
@@ -45,6 +46,7 @@ _LIST_BREAK = re.compile(r"\s*([,.;'’]?)\s+")  # "24, 25", "80186 16": a space
 _RANGE_DASH = re.compile(r"\s*[-–]\s*")
 _DIGIT_RUN = re.compile(r"\d+")
 _MARKS = re.compile(r"[.,'’]")
+_MARKS_OR_SPACES = re.compile(r"[.,'’]|(?<=\d) (?=\d)")
 _LETTER = re.compile(r"[^\W\d_]")
 # A space-grouped number's pieces: an integer (its sign before it), then groups of three
 # digits, the last of them perhaps with decimals.
@@ -165,12 +167,16 @@ def join_split_numbers(
     boxes = [union_of([_box(piece) for piece in group]) for group, _ in groups]
     crops = [upscaled(crop(image, box, padding=6), CROP_SCALE) for box in boxes]
     crop_texts = {name: engine.read_crops(crops) for name, engine in readers.items()}
-    settled = 0
-    for index, ((group, is_chain), box) in enumerate(zip(groups, boxes, strict=True)):
-        readings = {
+    crop_readings = [
+        {
             f"{name}@crop": cells.closed_crop_reading(box, texts[index])
             for name, texts in crop_texts.items()
         }
+        for index, box in enumerate(boxes)
+    ]
+    convention = _grouping_the_crops_show(convention, text, crop_readings)
+    settled = 0
+    for (group, is_chain), box, readings in zip(groups, boxes, crop_readings, strict=True):
         for piece in group:
             piece.readings.update(readings)
         token = _one_number(list(readings.values()), convention)
@@ -179,11 +185,14 @@ def join_split_numbers(
             len(readers) >= 2
             and token is not None
             and _holds_pieces(_digits(token.raw), [_digits(piece.raw) for piece in group])
-            and len(spans) == len(group)
-            and (is_chain or _lost_a_mark(token.raw, group))
+            and spans
+            and (is_chain or _lost_a_mark(token.raw, group, convention))
             and not (is_chain and _overlapped(group, numbers))
         ):
-            carrier = min(group, key=lambda piece: piece.span or (0, 0))
+            carrier = min(
+                (piece for piece in group if piece.span is not None),
+                key=lambda piece: piece.span or (0, 0),
+            )
             text = _joined(text, carrier, spans, token, box)
             gone = {id(piece) for piece in group if piece is not carrier}
             numbers[:] = [n for n in numbers if id(n) not in gone]
@@ -204,6 +213,26 @@ def join_split_numbers(
         else:
             _unsettled_with(group)
     return settled, text
+
+
+def _grouping_the_crops_show(
+    convention: DecimalConvention, text: str, crop_readings: list[dict[str, str]]
+) -> DecimalConvention:
+    """Space grouping the page's lines leave open, shown by its crops: "20", "498" and
+    "668,27" of each amount set in a wide monospaced face came back as lines of their own
+    from both engines, so no line shows how the page groups digits. When every engine reads
+    at least MIN_DOMINANT crops alike as space-grouped amounts ("20 498 668,27"), and neither
+    the page nor any crop groups digits with a mark, the page shows it as a text layer
+    would: by its other numbers."""
+    if convention.space_groups is not None:
+        return convention
+    agreed = [
+        next(iter(r.values())) for r in crop_readings if len(r) > 1 and len(set(r.values())) == 1
+    ]
+    every_reading = [text, *(reading for r in crop_readings for reading in r.values())]
+    if only_spaces_group("\n".join(agreed)) and only_spaces_group("\n".join(every_reading)):
+        return replace(convention, space_groups=True)
+    return convention
 
 
 def _overlapped(chain: list[PageNumber], numbers: list[PageNumber]) -> bool:
@@ -275,10 +304,13 @@ def _run_together(numbers: list[PageNumber], taken: set[int]) -> list[list[PageN
     return groups
 
 
-def _lost_a_mark(joined: str, group: list[PageNumber]) -> bool:
+def _lost_a_mark(joined: str, group: list[PageNumber], convention: DecimalConvention) -> bool:
     """The one number has more marks than its pieces together: the engine that read it in
-    pieces split it at a mark ("9,731." and "12" of "9,731.12"), not at a space it saw."""
-    return len(_MARKS.findall(joined)) > sum(len(_MARKS.findall(piece.raw)) for piece in group)
+    pieces split it at a mark ("9,731." and "12" of "9,731.12"), not at a space it saw. On a
+    page whose spaces group digits, a space between digits is such a mark ("20", "498" and
+    "668,27" of "20 498 668,27")."""
+    marks = _MARKS_OR_SPACES if convention.space_groups else _MARKS
+    return len(marks.findall(joined)) > sum(len(marks.findall(piece.raw)) for piece in group)
 
 
 def _contiguous(text: str, spans: list[tuple[int, int]]) -> bool:

@@ -55,6 +55,7 @@ _SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two number
 MAX_CHARACTER_WIDTH = 2.0
 # Marks that numbers and words are written with; others ("~<*") are no text's own.
 _NEGATIVE = re.compile(r"^[(\-−–]|-$")  # a leading minus or bracket, or a trailing minus
+_VALUELESS_SIGNS = "#$€£¥₩"  # a reference or currency sign before digits: no part of the value
 _PLAIN_MARKS = frozenset(".,:;-+%()[]/'’\"$€£¥₩#&!?")
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
@@ -128,14 +129,23 @@ def second_reading(
 
 
 def page_convention(*readings: OcrResult) -> DecimalConvention:
-    """One convention for the whole page: a line alone ("12 345") cannot show it. When all
-    the readings together leave the decimal mark open, the numbers every reading wrote alike
-    decide it if they show it plainly (`decimal_mark_shown`): one engine's fragments of a
-    scan ("88,79" and "482" of "88,790,482") are no decimals."""
-    pooled = convention_for("\n".join(reading.text for reading in readings))
+    """One convention for the whole page: a line alone ("12 345") cannot show it. A writing
+    one reading has with a space after its mark, another without ("24, 25" and "24,25"), is a
+    list one engine ran together, and no decimal: it would make every "110,000" of an English
+    page 110. When all the readings together leave the decimal mark open, the numbers every
+    reading wrote alike decide it if they show it plainly (`decimal_mark_shown`): one engine's
+    fragments of a scan ("88,79" and "482" of "88,790,482") are no decimals."""
+    texts = [reading.text for reading in readings]
+    spaced = {written.replace(" ", "") for text in texts for written in _SPACED_MARK.findall(text)}
+    pooled = convention_for(
+        "\n".join(
+            _NUMBER_WRITING.sub(lambda written: "" if written[0] in spaced else written[0], text)
+            for text in texts
+        )
+    )
     if pooled.decimal_mark is not None or len(readings) < 2:
         return pooled
-    written = [Counter(_NUMBER_WRITING.findall(reading.text)) for reading in readings]
+    written = [Counter(_NUMBER_WRITING.findall(text)) for text in texts]
     alike = reduce(operator.and_, written)
     return replace(pooled, decimal_mark=decimal_mark_shown(" ".join(alike.elements())))
 
@@ -171,12 +181,13 @@ def _ran_into_next_word(raw: str, following: str, other: str) -> bool:
     """`other` holds `raw` run into the word after it, with no other digits ("4YearRate" or
     "Rateson4year" where one engine read "4 Year" or "4 year"): both engines read the same
     digits and the same word after them; only the space between differs (RapidOCR drops
-    spaces in small print)."""
+    spaces in small print, and may drop a sign that leaves the value as it is with it:
+    "298949LINNUR" for "#298949 LINN UR")."""
     word = _NEXT_WORD.match(following)
     return (
         word is not None
         and _digits(other) == _digits(raw)
-        and (raw + word.group(1)).lower() in other.lower()
+        and (raw.lstrip(_VALUELESS_SIGNS) + word.group(1)).lower() in other.lower()
     )
 
 
