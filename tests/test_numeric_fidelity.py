@@ -67,6 +67,7 @@ from preciso_dagster.core.numeric.numbers import DecimalConvention
 from preciso_dagster.core.numeric.split_numbers import (
     _grouping_the_crops_show,
     _holds_pieces,
+    _lost_a_mark,
     join_split_numbers,
     one_word_chains,
     space_grouped_chains,
@@ -483,6 +484,19 @@ def test_space_grouped_amounts_no_line_shows_are_joined_where_the_crops_show_the
     tally = scored_extraction(*_scanned_and_read(107, 1, "grouping-0", LIBERATION_MONO_BOLD, 150))
     assert (tally.silent_losses, tally.wrong_verified) == (0, 0), tally.findings
     assert tally.reviewed <= 3, tally
+
+
+def test_a_space_splits_a_number_at_a_mark_only_where_spaces_group_and_no_column_parts_it() -> None:
+    def piece(raw: str, left: int, right: int) -> PageNumber:
+        return PageNumber(raw, None, (0, len(raw)), (left, 250, right, 273), False, {})
+
+    word_apart = [piece("20", 843, 870), piece("498", 884, 925), piece("668,27", 939, 1007)]
+    column_apart = [piece("20", 843, 870), piece("498", 950, 991), piece("668,27", 1005, 1073)]
+    spaced, unknown = DecimalConvention(",", True), DecimalConvention(",", None)
+    assert _lost_a_mark("20 498 668,27", word_apart, spaced)
+    assert not _lost_a_mark("20 498 668,27", column_apart, spaced)
+    assert not _lost_a_mark("20 498 668,27", word_apart, unknown)
+    assert _lost_a_mark("9,731.12", [piece("9,731.", 0, 60), piece("12", 200, 220)], unknown)
 
 
 def test_space_grouping_is_taken_from_the_crops_only_when_several_agree_and_none_marks() -> None:

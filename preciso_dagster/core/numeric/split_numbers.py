@@ -92,7 +92,7 @@ def space_grouped_chains(
         box = _box(number)
         if not _GROUP_HEAD.fullmatch(number.raw):
             continue
-        near = _starting_within(placed, lefts, box[2], box[2] + COLUMN_GAP * (box[3] - box[1]))
+        near = _starting_within(placed, lefts, box[2], _word_gap_reach(box))
         after = [n for n in near if _same_row(box, _box(n)) and _GROUP_TAIL.fullmatch(n.raw)]
         if after:
             following[id(number)] = min(after, key=lambda n: _box(n)[0])
@@ -106,6 +106,11 @@ def space_grouped_chains(
             chain.append(following[id(chain[-1])])
         chains.append(chain)
     return chains
+
+
+def _word_gap_reach(box: Box) -> float:
+    """How far right of `box` the next word of its line may start: a wider gap is a column's."""
+    return box[2] + COLUMN_GAP * (box[3] - box[1])
 
 
 def _by_left_edge(numbers: list[PageNumber]) -> tuple[list[PageNumber], list[float]]:
@@ -308,8 +313,10 @@ def _lost_a_mark(joined: str, group: list[PageNumber], convention: DecimalConven
     """The one number has more marks than its pieces together: the engine that read it in
     pieces split it at a mark ("9,731." and "12" of "9,731.12"), not at a space it saw. On a
     page whose spaces group digits, a space between digits is such a mark ("20", "498" and
-    "668,27" of "20 498 668,27")."""
-    marks = _MARKS_OR_SPACES if convention.space_groups else _MARKS
+    "668,27" of "20 498 668,27") when the pieces stand a word gap apart, not a column's."""
+    boxes = [_box(piece) for piece in _left_to_right(group)]
+    spaced = all(b[0] < _word_gap_reach(a) for a, b in pairwise(boxes))
+    marks = _MARKS_OR_SPACES if convention.space_groups and spaced else _MARKS
     return len(marks.findall(joined)) > sum(len(marks.findall(piece.raw)) for piece in group)
 
 
