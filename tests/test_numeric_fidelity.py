@@ -496,7 +496,7 @@ def test_a_space_splits_a_number_at_a_mark_only_where_spaces_group_and_no_column
     assert _lost_a_mark("20 498 668,27", word_apart, spaced)
     assert not _lost_a_mark("20 498 668,27", column_apart, spaced)
     assert not _lost_a_mark("20 498 668,27", word_apart, unknown)
-    assert _lost_a_mark("9,731.12", [piece("9,731.", 0, 60), piece("12", 200, 220)], unknown)
+    assert _lost_a_mark("9,731.12", [piece("9,731", 0, 60), piece("12", 200, 220)], unknown)
 
 
 def test_space_grouping_is_taken_from_the_crops_only_when_several_agree_and_none_marks() -> None:
