@@ -29,6 +29,7 @@ from preciso_dagster.core.numeric.coverage import (
 )
 from preciso_dagster.core.numeric.figure_cells import FigureCells
 from preciso_dagster.core.numeric.numbers import (
+    CURRENCY_SYMBOLS,
     DecimalConvention,
     NumberKind,
     NumberToken,
@@ -55,7 +56,7 @@ _SPACED_MARK = re.compile(r"\d{1,3}[.,] \d+")  # "3. 9": a decimal or two number
 MAX_CHARACTER_WIDTH = 2.0
 # Marks that numbers and words are written with; others ("~<*") are no text's own.
 _NEGATIVE = re.compile(r"^[(\-−–]|-$")  # a leading minus or bracket, or a trailing minus
-_VALUELESS_SIGNS = "#$€£¥₩"  # a reference or currency sign before digits: no part of the value
+_VALUELESS_SIGNS = "#" + CURRENCY_SYMBOLS  # before digits, a sign that is no part of the value
 _PLAIN_MARKS = frozenset(".,:;-+%()[]/'’\"$€£¥₩#&!?")
 # A word of these alone ("o", "l|") is more likely a digit misread than a word: it does not
 # count as reading the ink under it.
